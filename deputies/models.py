@@ -1,0 +1,172 @@
+"""Deputies (人大代表) of the five levels, their mandates, deputy groups, and the leading
+cadres (领导干部) who also enter the stations to receive citizens."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from liaison.audit import audited
+from liaison.db import SyncedModel
+from liaison.masking import mask_phone
+from stations.models import Region, Station
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", "全国"
+    PROVINCIAL = "provincial", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
+    TOWNSHIP = "township", "乡镇级"
+
+
+class DeputyQuerySet(models.QuerySet):
+    def in_region(self, region: Region) -> "DeputyQuerySet":
+        return self.filter(home_station__region__path__startswith=region.path)
+
+    def serving_on(self, day) -> "DeputyQuerySet":
+        return self.filter(
+            Q(mandates__started_on__lte=day),
+            Q(mandates__ended_on__isnull=True) | Q(mandates__ended_on__gte=day),
+            mandates__status=Mandate.Status.SERVING,
+        ).distinct()
+
+
+@audited()
+class Deputy(SyncedModel):
+    """A person who holds one or more mandates; assigned to the station nearest them
+    (就近编组进站). Contact details are stored whole and masked on display where the
+    viewer is not entitled (see ``liaison.scoping``)."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
+    ethnicity = models.CharField("民族", max_length=20, default="汉族")
+    occupation = models.CharField("职业/单位职务", max_length=100, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    home_station = models.ForeignKey(
+        Station, verbose_name="所在联络站", on_delete=models.PROTECT, related_name="deputies"
+    )
+    group = models.ForeignKey(
+        "DeputyGroup",
+        verbose_name="代表小组",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+
+    objects = DeputyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人大代表"
+        verbose_name_plural = "人大代表"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+@audited()
+class Mandate(SyncedModel):
+    """One mandate: a level, a term (届), a constituency, start and end."""
+
+    class Status(models.TextChoices):
+        SERVING = "serving", "在任"
+        ENDED = "ended", "届满"
+        TERMINATED = "terminated", "终止"
+
+    deputy = models.ForeignKey(Deputy, verbose_name="代表", on_delete=models.CASCADE, related_name="mandates")
+    level = models.CharField("代表层级", max_length=12, choices=Level.choices, db_index=True)
+    term = models.PositiveSmallIntegerField("届次")
+    congress_region = models.ForeignKey(
+        Region,
+        verbose_name="所属人大",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="市、县、乡镇级代表所属人大的行政区域；全国、省级可留空",
+    )
+    constituency = models.CharField("选区/选举单位", max_length=100, blank=True)
+    started_on = models.DateField("任期开始")
+    ended_on = models.DateField("任期结束", null=True, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SERVING)
+
+    class Meta:
+        verbose_name = "代表资格"
+        verbose_name_plural = "代表资格"
+        constraints = [
+            models.UniqueConstraint(fields=["deputy", "level", "term"], name="mandate_unique_level_term"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="mandate_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}第{self.term}届"
+
+    def clean(self) -> None:
+        if self.ended_on and self.started_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": "任期结束不能早于开始。"})
+
+
+@audited()
+class DeputyGroup(SyncedModel):
+    """A deputy group (代表小组) at a station, convened by its leader (组长)."""
+
+    station = models.ForeignKey(
+        Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="deputy_groups"
+    )
+    name = models.CharField("小组名称", max_length=100)
+    leader = models.ForeignKey(
+        Deputy,
+        verbose_name="组长",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="groups_led",
+    )
+
+    class Meta:
+        verbose_name = "代表小组"
+        verbose_name_plural = "代表小组"
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="deputy_group_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audited()
+class LeadingCadre(SyncedModel):
+    """A city or county leading cadre (领导干部) who enters stations to receive citizens
+    ("领导干部+人大代表+联络站")."""
+
+    class Level(models.TextChoices):
+        CITY = "city", "市级"
+        COUNTY = "county", "县级"
+
+    name = models.CharField("姓名", max_length=50)
+    title = models.CharField("职务", max_length=100)
+    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    region = models.ForeignKey(
+        Region, verbose_name="所在区域", on_delete=models.PROTECT, related_name="cadres"
+    )
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "领导干部"
+        verbose_name_plural = "领导干部"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.title}）"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)

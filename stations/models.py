@@ -1,0 +1,237 @@
+"""Regions and liaison stations (人大代表联络站/点)."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from liaison.audit import audited
+from liaison.db import SyncedModel
+
+
+class RegionLevel(models.IntegerChoices):
+    CITY = 1, "市（州）"
+    COUNTY = 2, "县（市、区）"
+    TOWNSHIP = 3, "乡镇（街道）"
+    VILLAGE = 4, "村（社区）"
+
+
+class RegionQuerySet(MP_NodeQuerySet):
+    def subtree(self, region: "Region") -> "RegionQuerySet":
+        """The region and everything under it: one indexed prefix match on ``path``."""
+        return self.filter(path__startswith=region.path)
+
+
+class RegionManager(MP_NodeManager.from_queryset(RegionQuerySet)):
+    def get_queryset(self) -> RegionQuerySet:
+        return RegionQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Region(MP_Node):
+    """An administrative division (行政区划), kept as a materialized-path tree
+    (django-treebeard), so a whole subtree is one indexed ``LIKE 'path%'`` query
+    (on PostgreSQL the unique ``path`` gets a ``varchar_pattern_ops`` index too)."""
+
+    code = models.CharField(
+        "行政区划代码",
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{12}$", "行政区划代码应为12位数字。")],
+    )
+    name = models.CharField("名称", max_length=64)
+    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices, db_index=True)
+
+    steplen = 4
+    node_order_by = ["code"]
+    objects = RegionManager()
+
+    class Meta:
+        verbose_name = "行政区域"
+        verbose_name_plural = "行政区域"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StationQuerySet(models.QuerySet):
+    def in_region(self, region: Region) -> "StationQuerySet":
+        return self.filter(region__path__startswith=region.path)
+
+    def active(self) -> "StationQuerySet":
+        return self.filter(status=Station.Status.ACTIVE)
+
+
+@audited()
+class Station(SyncedModel):
+    """A liaison station (联络站), point (联络点), deputies' home (代表之家) or liaison room
+    (代表联络室). Points hang under a station; stations may nest too (the grid model:
+    central station → area station → village station)."""
+
+    class Kind(models.TextChoices):
+        STATION = "station", "联络站"
+        POINT = "point", "联络点"
+        HOME = "home", "代表之家"
+        ROOM = "room", "代表联络室"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "运行中"
+        SUSPENDED = "suspended", "暂停"
+        CLOSED = "closed", "已撤销"
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.STATION)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级站",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name="所在区域", on_delete=models.PROTECT, related_name="stations"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    themed_base = models.CharField(
+        "主题基地", max_length=100, blank=True, help_text="如“九大基地”之一；无则留空"
+    )
+    established_on = models.DateField("建站日期", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+
+    # 六有: venue, staff, rules, activities, funding, equipment.
+    has_venue = models.BooleanField("有场地", default=False)
+    has_staff = models.BooleanField("有人员", default=False)
+    has_rules = models.BooleanField("有制度", default=False)
+    has_activities = models.BooleanField("有活动", default=False)
+    has_funding = models.BooleanField("有经费", default=False)
+    has_equipment = models.BooleanField("有设备", default=False)
+    # 五到任: deputies, staff, service support, ledger management, funding in place.
+    deputies_in_place = models.BooleanField("代表到任", default=False)
+    staff_in_place = models.BooleanField("人员到任", default=False)
+    service_in_place = models.BooleanField("服务保障到任", default=False)
+    ledger_in_place = models.BooleanField("台账管理到任", default=False)
+    funding_in_place = models.BooleanField("经费到任", default=False)
+
+    objects = StationQuerySet.as_manager()
+
+    SIX_HAVES = ("has_venue", "has_staff", "has_rules", "has_activities", "has_funding", "has_equipment")
+    FIVE_IN_PLACE = (
+        "deputies_in_place",
+        "staff_in_place",
+        "service_in_place",
+        "ledger_in_place",
+        "funding_in_place",
+    )
+
+    class Meta:
+        verbose_name = "联络站（点）"
+        verbose_name_plural = "联络站（点）"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="point") | Q(parent__isnull=False), name="station_point_has_parent"
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="station_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.POINT and not self.parent_id:
+            raise ValidationError({"parent": "联络点必须隶属于一个联络站。"})
+        if self.parent_id:
+            if self.parent_id == self.id:
+                raise ValidationError({"parent": "不能以自身为上级站。"})
+            if self.parent.kind == self.Kind.POINT:
+                raise ValidationError({"parent": "联络点下不能再设站点。"})
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def six_haves_count(self) -> int:
+        return sum(getattr(self, f) for f in self.SIX_HAVES)
+
+    @property
+    def five_in_place_count(self) -> int:
+        return sum(getattr(self, f) for f in self.FIVE_IN_PLACE)
+
+
+@audited()
+class StationStaff(SyncedModel):
+    """The station head (站长: the township congress chair or street working-committee
+    director) and the liaison officers (联络员, one or two, full- or part-time)."""
+
+    class Role(models.TextChoices):
+        HEAD = "head", "站长"
+        LIAISON_OFFICER = "liaison_officer", "联络员"
+
+    class Employment(models.TextChoices):
+        FULL_TIME = "full_time", "专职"
+        PART_TIME = "part_time", "兼职"
+
+    station = models.ForeignKey(
+        Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="staff"
+    )
+    role = models.CharField("职责", max_length=20, choices=Role.choices)
+    name = models.CharField("姓名", max_length=50)
+    title = models.CharField("职务", max_length=100, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    employment = models.CharField(
+        "专兼职", max_length=10, choices=Employment.choices, default=Employment.PART_TIME
+    )
+    is_active = models.BooleanField("在岗", default=True)
+
+    class Meta:
+        verbose_name = "站点工作人员"
+        verbose_name_plural = "站点工作人员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station"], condition=Q(role="head", is_active=True), name="station_one_active_head"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_role_display()}）"
+
+
+@audited()
+class StationFunding(SyncedModel):
+    """A year's earmarked funding for a station (county budgets 20,000–50,000 yuan per year)."""
+
+    class Source(models.TextChoices):
+        CITY = "city", "市级"
+        COUNTY = "county", "县级"
+        TOWNSHIP = "township", "乡镇"
+
+    station = models.ForeignKey(
+        Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="funding"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.COUNTY)
+    amount = models.DecimalField(
+        "金额（元）", max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "经费保障"
+        verbose_name_plural = "经费保障"
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "year", "source"], name="station_funding_unique_year_source"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="station_funding_amount_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.year} {self.amount}"
