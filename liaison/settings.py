@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "liaison",
     # Liaison's own apps; dependencies point one way:
     # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes)
     "stations",

@@ -40,7 +40,7 @@ class ReceptionSession(SyncedModel):
         DONE = "done", "已完成"
 
     # Kinds held at the station: a deputy or cadre present at one of these is a
-    # "station entry" (进站人次). See liaison/counting.py.
+    # "station entry" (进站人次). The counting rules live in suggestions/selectors.py.
     AT_STATION_KINDS = (Kind.STATION_RECEPTION, Kind.THEMED)
 
     station = models.ForeignKey(
