@@ -1,6 +1,14 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from liaison import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("stations/", include("stations.urls")),
+    path("deputies/", include("deputies.urls")),
+    path("receptions/", include("visits.urls")),
+    path("tickets/", include("suggestions.urls")),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
