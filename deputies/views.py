@@ -1,9 +1,26 @@
-from django.http import Http404
+"""Deputy pages: parse input, call a selector, render."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from deputies import selectors
+from liaison.pagination import paginate
+from liaison.scoping import can_see_deputy_contact
 
 
+@login_required
 def deputies_list(request):
-    raise Http404
+    deputy_filter = selectors.deputy_list(user=request.user, filters=request.GET, request=request)
+    page = paginate(request, deputy_filter.qs)
+    return render(request, "deputies/deputy_list.html", {"filter": deputy_filter, "page": page})
 
 
+@login_required
 def deputies_detail(request, pk):
-    raise Http404
+    deputy = selectors.deputy_detail(user=request.user, pk=pk)
+    context = {
+        "deputy": deputy,
+        "show_contact": can_see_deputy_contact(request.user, deputy),
+        **selectors.deputy_page_data(deputy=deputy),
+    }
+    return render(request, "deputies/deputy_detail.html", context)

@@ -1,5 +1,10 @@
-from django.http import Http404
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from liaison.selectors import workbench_summary
 
 
+@login_required
 def home(request):
-    raise Http404
+    """The workbench: what the signed-in user's roles cover, with the way in to each list."""
+    return render(request, "home.html", {"summary": workbench_summary(user=request.user)})

@@ -1,9 +1,21 @@
-from django.http import Http404
+"""Station pages: parse input, call a selector, render."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from liaison.pagination import paginate
+from stations import selectors
 
 
+@login_required
 def stations_list(request):
-    raise Http404
+    station_filter = selectors.station_list(user=request.user, filters=request.GET, request=request)
+    page = paginate(request, station_filter.qs)
+    return render(request, "stations/station_list.html", {"filter": station_filter, "page": page})
 
 
+@login_required
 def stations_detail(request, pk):
-    raise Http404
+    station = selectors.station_detail(user=request.user, pk=pk)
+    context = {"station": station, **selectors.station_page_data(station=station)}
+    return render(request, "stations/station_detail.html", context)

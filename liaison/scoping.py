@@ -1,0 +1,289 @@
+"""Who may see what, and who may do what: the one place that decides.
+
+Every page, API endpoint, export, report and task input goes through here:
+
+- ``scope_for(user)`` reads the user's active role assignments once per request and
+  returns a :class:`Scope`. A user with several roles sees the **union** of their
+  scopes (Liaison shows the union rather than a role switcher: a township chair who is
+  also a deputy sees both at once, and the page header lists every role).
+- ``scoped(user, queryset)`` narrows a queryset of any scoped model to the user's
+  scope. ``get_scoped_or_404`` gives the **same 404** for a record that does not exist
+  and one outside the scope, so existence never leaks.
+- ``can_*`` functions answer "may this role do that"; views answer 403 when they say no.
+- ``can_see_citizen_data`` decides who sees a citizen's personal data unmasked (PIPL).
+
+Nothing else re-implements these rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Role, RoleAssignment
+from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
+from stations.models import Region, Station, StationFunding, StationStaff
+from suggestions.models import HandlingUnit, Ticket
+from visits.models import Attendance, ReceptionSession
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+M = TypeVar("M", bound=Model)
+
+NOTHING = Q(pk__in=[])
+
+# Roles whose scope is a region subtree, and roles that oversee (may browse the audit
+# trail and the reports of) their region.
+REGION_ROLES = (Role.STATION_HEAD, Role.COUNTY_STAFF, Role.CITY_STAFF)
+OVERSIGHT_ROLES = (Role.COUNTY_STAFF, Role.CITY_STAFF)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The union of what a user's active roles cover."""
+
+    roles: frozenset[str] = frozenset()
+    is_admin: bool = False
+    # station heads (a township), county staff, city staff: region subtrees
+    region_paths: tuple[str, ...] = ()
+    oversight_region_paths: tuple[str, ...] = ()
+    # liaison officers: these stations and their points
+    officer_station_ids: tuple[UUID, ...] = ()
+    # deputies: their own records, and their home station with its points
+    deputy_ids: tuple[UUID, ...] = ()
+    deputy_station_ids: tuple[UUID, ...] = ()
+    # handling-unit staff: tickets assigned to these units
+    unit_ids: tuple[UUID, ...] = ()
+    assignments: tuple[RoleAssignment, ...] = field(default=(), compare=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.is_admin or self.roles)
+
+
+def scope_for(user: User) -> Scope:
+    """The user's scope, computed once per user object (one query)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_liaison_scope", None)
+    if cached is not None:
+        return cached
+    assignments = tuple(
+        RoleAssignment.objects.filter(user=user, is_active=True).select_related(
+            "station", "region", "deputy", "handling_unit"
+        )
+    )
+    region_paths: list[str] = []
+    oversight_paths: list[str] = []
+    officer_stations: list[UUID] = []
+    deputy_ids: list[UUID] = []
+    deputy_stations: list[UUID] = []
+    unit_ids: list[UUID] = []
+    for a in assignments:
+        if a.role in REGION_ROLES:
+            region_paths.append(a.region.path)
+            if a.role in OVERSIGHT_ROLES:
+                oversight_paths.append(a.region.path)
+        elif a.role == Role.LIAISON_OFFICER:
+            officer_stations.append(a.station_id)
+        elif a.role == Role.DEPUTY:
+            deputy_ids.append(a.deputy_id)
+            deputy_stations.append(a.deputy.home_station_id)
+        elif a.role == Role.HANDLING_UNIT:
+            unit_ids.append(a.handling_unit_id)
+    scope = Scope(
+        roles=frozenset(a.role for a in assignments),
+        is_admin=user.is_superuser or any(a.role == Role.ADMIN for a in assignments),
+        region_paths=tuple(region_paths),
+        oversight_region_paths=tuple(oversight_paths),
+        officer_station_ids=tuple(officer_stations),
+        deputy_ids=tuple(deputy_ids),
+        deputy_station_ids=tuple(deputy_stations),
+        unit_ids=tuple(unit_ids),
+        assignments=assignments,
+    )
+    user._liaison_scope = scope
+    return scope
+
+
+def user_roles(user: User) -> tuple[RoleAssignment, ...]:
+    """The active role assignments, for the page header."""
+    return scope_for(user).assignments
+
+
+# --- queryset scoping ----------------------------------------------------------------
+
+
+def _stations_q(scope: Scope, prefix: str = "", *, include_deputy_station: bool = True) -> Q:
+    """Records at the stations a scope covers; ``prefix`` leads from the model to the
+    station (``""`` for Station itself, ``"station__"`` for a ticket)."""
+    q = NOTHING
+    for path in scope.region_paths:
+        q |= Q(**{f"{prefix}region__path__startswith": path})
+    ids = scope.officer_station_ids
+    if include_deputy_station:
+        ids += scope.deputy_station_ids
+    if ids:
+        q |= Q(**{f"{prefix}pk__in": ids}) | Q(**{f"{prefix}parent__in": ids})
+    return q
+
+
+def _region_q(scope: Scope) -> Q:
+    """Regions inside the region roles' subtrees, plus the regions of the stations an
+    officer or deputy works at."""
+    q = NOTHING
+    for path in scope.region_paths:
+        q |= Q(path__startswith=path)
+    station_ids = scope.officer_station_ids + scope.deputy_station_ids
+    if station_ids:
+        q |= Q(stations__in=station_ids) | Q(stations__parent__in=station_ids)
+    return q
+
+
+def _deputies_q(scope: Scope, prefix: str = "") -> Q:
+    """Deputies whose home station is covered; a deputy sees themself (other deputies
+    of their station are visible through the station page's public notice)."""
+    q = _stations_q(scope, f"{prefix}home_station__", include_deputy_station=False)
+    if scope.deputy_ids:
+        q |= Q(**{f"{prefix}pk__in": scope.deputy_ids})
+    return q
+
+
+def _receptions_q(scope: Scope) -> Q:
+    q = _stations_q(scope, "station__")
+    if scope.deputy_ids:
+        # receptions the deputy attended elsewhere are their own records too
+        q |= Q(pk__in=Attendance.objects.filter(deputy__in=scope.deputy_ids).values("session"))
+    return q
+
+
+def _tickets_q(scope: Scope) -> Q:
+    q = _stations_q(scope, "station__")
+    if scope.deputy_ids:
+        q |= Q(received_by_deputy__in=scope.deputy_ids)
+    if scope.unit_ids:
+        q |= Q(handling_unit__in=scope.unit_ids)
+    return q
+
+
+def _units_q(scope: Scope) -> Q:
+    q = NOTHING
+    for path in scope.region_paths:
+        q |= Q(region__path__startswith=path)
+    if scope.unit_ids:
+        q |= Q(pk__in=scope.unit_ids)
+    return q
+
+
+def _cadres_q(scope: Scope) -> Q:
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(region__path__startswith=path)
+    return q
+
+
+# How each scoped model is narrowed. A model missing here cannot be scoped, and
+# ``scoped`` refuses it rather than returning everything.
+_RULES = {
+    Region: _region_q,
+    Station: lambda s: _stations_q(s),
+    StationStaff: lambda s: _stations_q(s, "station__"),
+    StationFunding: lambda s: _stations_q(s, "station__"),
+    Deputy: _deputies_q,
+    Mandate: lambda s: _deputies_q(s, "deputy__"),
+    DeputyGroup: lambda s: _stations_q(s, "station__"),
+    LeadingCadre: _cadres_q,
+    ReceptionSession: _receptions_q,
+    Attendance: lambda s: Q(session__in=ReceptionSession.objects.filter(_receptions_q(s)).values("pk")),
+    Ticket: _tickets_q,
+    HandlingUnit: _units_q,
+}
+
+
+def scoped(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Narrow ``queryset`` to the records ``user`` may see."""
+    model = queryset.model
+    if model not in _RULES:
+        raise LookupError(f"{model.__name__} has no scoping rule in liaison.scoping")
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    if scope.is_empty:
+        return queryset.none()
+    q = _RULES[model](scope)
+    queryset = queryset.filter(q)
+    if model is Region and (scope.officer_station_ids or scope.deputy_station_ids):
+        queryset = queryset.distinct()
+    return queryset
+
+
+def get_scoped_or_404(user: User, queryset: QuerySet[M], **lookup) -> M:
+    """The record if it exists and is in scope; the same 404 otherwise."""
+    try:
+        return scoped(user, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError) as exc:
+        raise Http404("未找到该记录，或您无权查看。") from exc
+
+
+# --- what a role may do ----------------------------------------------------------------
+
+
+def can_browse_audit(user: User) -> bool:
+    """Admins and county/city staff browse the audit trail of records in their scope."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.oversight_region_paths)
+
+
+def can_browse_sign_ins(user: User) -> bool:
+    """Sign-in records of every account are for system admins only."""
+    return scope_for(user).is_admin
+
+
+def can_see_deputy_contact(user: User, deputy: Deputy) -> bool:
+    """Staff who work with the deputy's station, and the deputy themself."""
+    scope = scope_for(user)
+    if scope.is_admin or deputy.pk in scope.deputy_ids:
+        return True
+    station = deputy.home_station
+    return _covers_station(scope, station, include_deputy_station=False)
+
+
+def can_see_citizen_data(user: User, ticket: Ticket) -> bool:
+    """Those who handle the ticket see the citizen's details in full (PIPL):
+
+    - the liaison officers and the station head of the station that registered it;
+    - the handling unit it is assigned to, only if the citizen consented to pass their
+      details on (otherwise the unit handles it anonymously);
+    - county/city staff once it is escalated to the standing committee.
+
+    System admins, deputies and everyone else see them masked."""
+    scope = scope_for(user)
+    if _covers_station(scope, ticket.station, include_deputy_station=False, include_oversight=False):
+        return True
+    if ticket.consent_to_share and ticket.handling_unit_id and ticket.handling_unit_id in scope.unit_ids:
+        return True
+    if ticket.tier == Ticket.Tier.STANDING_COMMITTEE:
+        path = ticket.station.region.path
+        return any(path.startswith(p) for p in scope.oversight_region_paths)
+    return False
+
+
+def _covers_station(
+    scope: Scope, station: Station, *, include_deputy_station: bool, include_oversight: bool = True
+) -> bool:
+    """Whether the scope covers ``station`` (needs station.region loaded)."""
+    if station.pk in scope.officer_station_ids or station.parent_id in scope.officer_station_ids:
+        return True
+    if include_deputy_station and {station.pk, station.parent_id} & set(scope.deputy_station_ids):
+        return True
+    paths = scope.region_paths if include_oversight else _head_paths(scope)
+    return any(station.region.path.startswith(p) for p in paths)
+
+
+def _head_paths(scope: Scope) -> tuple[str, ...]:
+    return tuple(a.region.path for a in scope.assignments if a.role == Role.STATION_HEAD)

@@ -1,0 +1,222 @@
+"""The permission matrix: every role × every route.
+
+Routes are discovered from the URLconf, so a page added without a row in ``ROUTES``
+(or a prefix in ``OUTSIDE_MATRIX``) fails ``test_every_route_is_in_the_matrix``.
+
+The world: two counties (甲县, 乙县) of one city and a second city (丙市), each with a
+station, a point, a deputy, a reception and a ticket. Each role is bound to 甲县's
+objects; its "visible" records and the records it must not see are listed in
+``VISIBLE``. A list page shows the visible records and none of the others; a detail page
+answers 200 for a visible record and 404 for any other (existence does not leak); an
+action the role may not take answers 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Role
+from suggestions.models import Ticket
+from tests.factories import (
+    DeputyFactory,
+    HandlingUnitFactory,
+    PointFactory,
+    ReceptionSessionFactory,
+    StationFactory,
+    TicketFactory,
+    UserFactory,
+    make_region,
+)
+
+# Routes that are not about scoped records: tested in their own modules.
+OUTSIDE_MATRIX = (
+    "admin:",  # Django admin: staff only (tests/accounts/test_admin.py; non-staff checked below)
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_",  # password change / reset flow (tests/accounts/test_auth_pages.py)
+    "set_language",
+)
+
+ROLES = ("officer", "head", "deputy", "county", "city", "unit", "admin")
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str  # "list", "detail", "page" (no records), "restricted" (some roles get 403)
+    model: str | None = None  # the record type a list/detail shows
+    allowed: tuple[str, ...] = ROLES  # for "restricted": who may open it
+
+
+ROUTES: dict[str, Route] = {
+    "home": Route("page"),
+    "stations:list": Route("list", "station"),
+    "stations:detail": Route("detail", "station"),
+    "deputies:list": Route("list", "deputy"),
+    "deputies:detail": Route("detail", "deputy"),
+    "visits:list": Route("list", "reception"),
+    "visits:detail": Route("detail", "reception"),
+    "suggestions:list": Route("list", "ticket"),
+    "suggestions:detail": Route("detail", "ticket"),
+    "accounts:audit": Route("restricted", allowed=("county", "city", "admin")),
+}
+
+# Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
+ALL = ("A", "B", "C")
+VISIBLE: dict[str, dict[str, tuple[str, ...]]] = {
+    "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
+    "head": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
+    "county": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
+    "city": {"station": ("A", "B"), "deputy": ("A", "B"), "reception": ("A", "B"), "ticket": ("A", "B")},
+    # a deputy: their home station, themself, receptions and tickets at their station
+    "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
+    # handling-unit staff: only the tickets assigned to their unit
+    "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",)},
+    "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL},
+}
+
+
+def discovered_routes() -> set[str]:
+    """Every named route of the URLconf, as ``namespace:name``."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str = "") -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(f"{namespace}{p.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_route_is_in_the_matrix():
+    unlisted = sorted(
+        name for name in discovered_routes() if name not in ROUTES and not name.startswith(OUTSIDE_MATRIX)
+    )
+    assert not unlisted, f"routes missing from the permission matrix (add them to ROUTES): {unlisted}"
+
+
+@pytest.fixture
+def world(db):
+    city = make_region(name="甲市")
+    other_city = make_region(name="丙市")
+    counties = {"A": make_region(parent=city, name="甲县"), "B": make_region(parent=city, name="乙县")}
+    counties["C"] = make_region(parent=other_city, name="丙县")
+    w: dict = {"city": city, "records": {}}
+    for key, county in counties.items():
+        township = make_region(parent=county, name=f"{county.name}城关镇")
+        village = make_region(parent=township, name=f"{county.name}东村")
+        station = StationFactory(name=f"站{key}城关镇联络站", region=township)
+        point = PointFactory(name=f"站{key}东村联络点", parent=station, region=village)
+        deputy = DeputyFactory(name=f"代表{key}", home_station=station)
+        unit = HandlingUnitFactory(name=f"{county.name}交通运输局", region=county)
+        reception = ReceptionSessionFactory(station=point, theme=f"主题{key}")
+        ticket = TicketFactory(
+            station=station,
+            reception=reception,
+            received_by_deputy=deputy,
+            handling_unit=unit,
+            content=f"意见{key}：村道坑洼需修缮",
+            tier=Ticket.Tier.COUNTY_DEPARTMENT,
+            status=Ticket.Status.ASSIGNED,
+        )
+        w[key] = {"county": county, "township": township, "station": station, "point": point, "unit": unit}
+        w["records"][key] = {"station": station, "deputy": deputy, "reception": reception, "ticket": ticket}
+    a = w["A"]
+    users = {
+        "officer": (Role.LIAISON_OFFICER, {"station": a["station"]}),
+        "head": (Role.STATION_HEAD, {"region": a["township"]}),
+        "deputy": (Role.DEPUTY, {"deputy": w["records"]["A"]["deputy"]}),
+        "county": (Role.COUNTY_STAFF, {"region": a["county"]}),
+        "city": (Role.CITY_STAFF, {"region": city}),
+        "unit": (Role.HANDLING_UNIT, {"handling_unit": a["unit"]}),
+        "admin": (Role.ADMIN, {}),
+    }
+    w["users"] = {}
+    for name, (role, scope) in users.items():
+        user = UserFactory(username=name)
+        user.roles.create(role=role, **scope)
+        w["users"][name] = user
+    return w
+
+
+# Text that identifies a record on a list page.
+MARKER = {
+    "station": lambda r: r.name,
+    "deputy": lambda r: r.name,
+    "reception": lambda r: r.theme,
+    "ticket": lambda r: r.content[:10],
+}
+
+CASES = [(role, name) for name in ROUTES for role in ROLES]
+
+
+@pytest.mark.parametrize(("role", "route_name"), CASES, ids=[f"{r}-{n}" for r, n in CASES])
+def test_matrix(client, world, role, route_name):
+    route = ROUTES[route_name]
+    client.force_login(world["users"][role])
+    visible = VISIBLE[role].get(route.model, ()) if route.model else ()
+    hidden = [k for k in ALL if k not in visible]
+
+    if route.kind in ("page", "restricted"):
+        response = client.get(reverse(route_name))
+        assert response.status_code == (200 if role in route.allowed else 403)
+    elif route.kind == "list":
+        response = client.get(reverse(route_name))
+        assert response.status_code == 200
+        html = response.content.decode()
+        for key in visible:
+            assert MARKER[route.model](world["records"][key][route.model]) in html, f"{key} should be listed"
+        for key in hidden:
+            assert MARKER[route.model](world["records"][key][route.model]) not in html, f"{key} leaked"
+    elif route.kind == "detail":
+        for key in visible:
+            record = world["records"][key][route.model]
+            assert client.get(reverse(route_name, args=[record.pk])).status_code == 200
+        for key in hidden:
+            record = world["records"][key][route.model]
+            assert client.get(reverse(route_name, args=[record.pk])).status_code == 404
+        missing = "00000000-0000-0000-0000-000000000000"
+        assert client.get(reverse(route_name, args=[missing])).status_code == 404
+    else:  # pragma: no cover - a new kind must be handled here
+        raise AssertionError(route.kind)
+
+
+@pytest.mark.parametrize("route_name", list(ROUTES))
+def test_anonymous_is_sent_to_sign_in(client, world, route_name):
+    route = ROUTES[route_name]
+    args = [world["records"]["A"][route.model].pk] if route.kind == "detail" else []
+    response = client.get(reverse(route_name, args=args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_site_is_for_staff_only(client, world, role):
+    user = world["users"][role]
+    client.force_login(user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == (200 if user.is_staff else 302)
+
+
+def test_a_user_without_roles_sees_nothing(client, world):
+    client.force_login(UserFactory(username="nobody"))
+    assert client.get(reverse("home")).status_code == 200
+    html = client.get(reverse("stations:list")).content.decode()
+    assert "站A" not in html and "站B" not in html
+    record = world["records"]["A"]["ticket"]
+    assert client.get(reverse("suggestions:detail", args=[record.pk])).status_code == 404
+
+
+def test_several_roles_see_the_union(client, world):
+    """A township chair of 甲县 who is also a deputy of 乙县 sees both."""
+    user = world["users"]["head"]
+    user.roles.create(role=Role.DEPUTY, deputy=world["records"]["B"]["deputy"])
+    client.force_login(user)
+    html = client.get(reverse("deputies:list")).content.decode()
+    assert "代表A" in html and "代表B" in html and "代表C" not in html
