@@ -1,5 +1,12 @@
 """Writes of the accounts app."""
 
+from datetime import timedelta
+
+from axes.models import AccessFailureLog, AccessLog
+from django.apps import apps
+from django.utils import timezone
+from pghistory.models import Event
+
 from accounts.models import PersonalDataAccess, User
 
 CITIZEN_FIELDS = ("citizen_name", "citizen_phone", "citizen_address", "citizen_id_number")
@@ -17,3 +24,24 @@ def personal_data_access_record(
         client=client,
         ip_address=ip_address,
     )
+
+
+MIN_AUDIT_RETENTION_DAYS = 183  # six months at least (Cybersecurity Law, art. 21)
+
+
+def audit_prune(*, older_than_days: int) -> dict[str, int]:
+    """Delete audit events, sign-in logs and personal-data access logs older than the
+    retention period; refuses anything shorter than six months. Set-based deletes."""
+    if older_than_days < MIN_AUDIT_RETENTION_DAYS:
+        raise ValueError(f"审计记录至少保存 {MIN_AUDIT_RETENTION_DAYS} 天（六个月）。")
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted: dict[str, int] = {}
+    for model in apps.get_models():
+        if issubclass(model, Event) and not model._meta.abstract:
+            deleted[model._meta.label] = model.objects.filter(pgh_created_at__lt=cutoff).delete()[0]
+    deleted["axes.AccessLog"] = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted["axes.AccessFailureLog"] = AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted["accounts.PersonalDataAccess"] = PersonalDataAccess.objects.filter(viewed_at__lt=cutoff).delete()[
+        0
+    ]
+    return deleted
