@@ -10,5 +10,6 @@ urlpatterns = [
     path("receptions/", include("visits.urls")),
     path("tickets/", include("suggestions.urls")),
     path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,98 @@
+"""The page shell's data: the navigation and the signed-in user's roles.
+
+Both are lazy, so a page that never renders the shell (the admin, an e-mail) costs no
+query, and a page that does costs one: the active role assignments with their scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+
+# (label, URL name, the section a resolved URL belongs to: its namespace, or its name at the top level)
+NAV_ITEMS: list[tuple[str, str, str]] = [
+    ("工作台", "home", "home"),
+    ("联络站", "stations:list", "stations"),
+    ("人大代表", "deputies:list", "deputies"),
+    ("接待活动", "visits:list", "visits"),
+    ("意见建议", "suggestions:list", "suggestions"),
+]
+AUDIT_ITEM = ("审计日志", "accounts:audit", "accounts:audit")
+ADMIN_ITEM = ("管理后台", "admin:index", "admin")
+
+
+def _can_browse_audit(user) -> bool:
+    # liaison.scoping owns who may see what; until it exists nobody gets the audit link.
+    try:
+        from liaison.scoping import can_browse_audit
+    except (ImportError, AttributeError):
+        return False
+    return bool(can_browse_audit(user))
+
+
+def _current_section(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.namespace == "accounts":
+        return f"accounts:{match.url_name}"
+    return match.namespace.split(":")[0] if match.namespace else (match.url_name or "")
+
+
+def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
+    user = request.user
+    items = list(NAV_ITEMS)
+    if _can_browse_audit(user):
+        items.append(AUDIT_ITEM)
+    if user.is_staff:
+        items.append(ADMIN_ITEM)
+    section = _current_section(request)
+    nav = []
+    for label, url_name, key in items:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        nav.append({"label": label, "url": url, "active": key == section})
+    return nav
+
+
+def _active_assignments(user) -> list:
+    # Share liaison.scoping's per-request cached query when it is there, so the header and
+    # the scoping of the page's data cost one query between them.
+    try:
+        from liaison.scoping import scope_for
+
+        assignments = list(scope_for(user).assignments)
+    except (ImportError, AttributeError):
+        from accounts.models import RoleAssignment
+
+        assignments = list(
+            RoleAssignment.objects.filter(user=user, is_active=True).select_related(
+                "station", "region", "deputy", "handling_unit"
+            )
+        )
+    return sorted(assignments, key=lambda a: (a.role, a.created_at))
+
+
+def role_labels(user) -> list[str]:
+    """Each active role as '联络员 · 凤山街道联络站', in one query."""
+    labels = []
+    for assignment in _active_assignments(user):
+        scope = assignment.station or assignment.region or assignment.deputy or assignment.handling_unit
+        # "站长（乡镇人大主席）" → "站长": the header has little room.
+        label = assignment.get_role_display().split("（")[0]
+        labels.append(f"{label} · {scope}" if scope else label)
+    return labels
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": []}
+    return {
+        "nav_items": SimpleLazyObject(lambda: nav_items(request)),
+        "user_roles": SimpleLazyObject(lambda: role_labels(user)),
+    }
