@@ -1,0 +1,119 @@
+"""Admin for users, their role assignments and the personal-data access log."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import ROLE_SCOPE_FIELD, SCOPE_FIELDS, PersonalDataAccess, Role, RoleAssignment, User
+from stations.models import RegionLevel
+
+# The region a role over a region must be at (a station head is the township congress chair).
+ROLE_REGION_LEVEL = {
+    Role.STATION_HEAD: RegionLevel.TOWNSHIP,
+    Role.COUNTY_STAFF: RegionLevel.COUNTY,
+    Role.CITY_STAFF: RegionLevel.CITY,
+}
+
+
+class RoleAssignmentForm(forms.ModelForm):
+    """Checks the scope against the role (``ROLE_SCOPE_FIELD``) so a mismatch is a form
+    error in plain words, not the database's check-constraint violation."""
+
+    class Meta:
+        model = RoleAssignment
+        fields = ("user", "role", "station", "region", "deputy", "handling_unit", "is_active")
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if not role:
+            return cleaned
+        role = Role(role)
+        scope_field = ROLE_SCOPE_FIELD[role]
+        labels = {f: RoleAssignment._meta.get_field(f).verbose_name for f in SCOPE_FIELDS}
+        for name in SCOPE_FIELDS:
+            if name != scope_field and cleaned.get(name) is not None:
+                if scope_field is None:
+                    message = f"角色“{role.label}”不限定范围，请清空“{labels[name]}”。"
+                else:
+                    message = f"角色“{role.label}”只能指定{labels[scope_field]}，请清空“{labels[name]}”。"
+                self.add_error(name, message)
+        if scope_field and cleaned.get(scope_field) is None and scope_field not in self.errors:
+            self.add_error(scope_field, f"角色“{role.label}”须指定{labels[scope_field]}。")
+        region = cleaned.get("region")
+        expected_level = ROLE_REGION_LEVEL.get(role)
+        if (
+            region is not None
+            and expected_level
+            and region.level != expected_level
+            and "region" not in self.errors
+        ):
+            self.add_error("region", f"角色“{role.label}”的区域应为{expected_level.label}一级。")
+        return cleaned
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    form = RoleAssignmentForm
+    fk_name = "user"
+    extra = 0
+    fields = ("role", "station", "region", "deputy", "handling_unit", "is_active")
+    autocomplete_fields = ("station", "region", "deputy", "handling_unit")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "full_name", "phone", "email", "is_staff", "is_active", "last_login")
+    search_fields = ("username", "full_name", "phone", "email")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets[:1],
+        ("个人信息", {"fields": ("full_name", "phone", "email")}),
+        *DjangoUserAdmin.fieldsets[2:],
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "phone", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    inlines = (RoleAssignmentInline,)
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    ordering = ("-created_at",)
+    form = RoleAssignmentForm
+    list_display = ("user", "role", "scope", "is_active", "created_at")
+    list_select_related = ("user", "station", "region", "deputy", "handling_unit")
+    list_filter = ("role", "is_active")
+    search_fields = ("user__username", "user__full_name", "station__name", "region__name", "deputy__name")
+    autocomplete_fields = ("user", "station", "region", "deputy", "handling_unit")
+    readonly_fields = ("created_at",)
+
+    @admin.display(description="范围")
+    def scope(self, obj: RoleAssignment) -> str:
+        scope = obj.station or obj.region or obj.deputy or obj.handling_unit
+        return str(scope) if scope else "—"
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The PIPL access log: read-only for everyone, superusers included."""
+
+    list_display = ("viewed_at", "user", "citizen_name", "ticket_id", "fields", "client", "ip_address")
+    list_select_related = ("user",)
+    list_filter = ("client", "viewed_at")
+    search_fields = ("user__username", "user__full_name", "citizen_name", "=ticket_id")
+    date_hierarchy = "viewed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
