@@ -287,3 +287,10 @@ def _covers_station(
 
 def _head_paths(scope: Scope) -> tuple[str, ...]:
     return tuple(a.region.path for a in scope.assignments if a.role == Role.STATION_HEAD)
+
+
+def can_edit_station(user: User, station: Station) -> bool:
+    """Station records are kept by the station's liaison officers, the township chair and
+    county/city staff over it; deputies and handling units only read."""
+    scope = scope_for(user)
+    return scope.is_admin or _covers_station(scope, station, include_deputy_station=False)

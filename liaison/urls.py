@@ -11,5 +11,6 @@ urlpatterns = [
     path("tickets/", include("suggestions.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("liaison.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,85 @@
+# Liaison: the two commands a newcomer needs.
+#   make demo   run the embedded default (SQLite, in-process tasks) with demo data on 127.0.0.1:8000
+#   make test   the full check against PostgreSQL + Redis, as CI runs it
+# Both create .venv from requirements.lock the first time (and again whenever the lock changes).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := requirements.lock
+# The stamp is named after the lock's content, so a changed lock reinstalls and an
+# unchanged one (even freshly checked out, with a new mtime) does not.
+LOCK_SHA := $(shell sha256sum $(LOCK) 2>/dev/null | cut -c1-16)
+STAMP := $(VENV)/.installed-$(LOCK_SHA)
+
+# Set on the command line only (make demo PORT=8001): a PORT or HOST in the shell is ignored.
+HOST := 127.0.0.1
+PORT := 8000
+ARGS :=
+TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/liaison
+TEST_REDIS_URL := redis://127.0.0.1:6379/0
+
+.PHONY: help install demo test lock services
+
+help:
+	@echo "make demo   run Liaison on SQLite with demo data at http://$(HOST):$(PORT)/ (PORT=8001 to move it)"
+	@echo "make test   check, makemigrations --check, ruff, pytest on PostgreSQL + Redis (ARGS='-k foo')"
+	@echo "make lock   regenerate requirements.lock from .venv"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "make: python3.11 not found" >&2; exit 1; }
+	@echo "==> creating $(VENV) with $(PYTHON) ($$($(PYTHON) -V))"
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): | $(BIN)/python
+	@test -n "$(LOCK_SHA)" || { echo "make: $(LOCK) is missing" >&2; exit 1; }
+	@echo "==> installing $(LOCK) into $(VENV)"
+	@# (sed drops this machine's noise about absent local index folders; pip's status is kept)
+	@$(BIN)/python -m pip install --quiet --requirement $(LOCK) 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
+	@$(BIN)/python -m pip check
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+# The embedded default: no DATABASE_URL/REDIS_URL/CELERY_* from the caller's environment.
+DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
+	-u CELERY_TASK_ALWAYS_EAGER -u SQLITE_PATH DEBUG=1
+
+demo: install
+	@if [ -f .env ] && grep -Eq '^[[:space:]]*(export[[:space:]]+)?(DATABASE_URL|REDIS_URL|CELERY_[A-Z_]+|SQLITE_PATH)=' .env; then \
+		echo "make demo runs on the embedded SQLite default, but .env sets DATABASE_URL/REDIS_URL/CELERY_*/SQLITE_PATH." >&2; \
+		echo "Move .env aside, or start the server yourself: $(BIN)/python manage.py runserver" >&2; \
+		exit 1; \
+	fi
+	@echo "==> manage.py migrate (embedded default: SQLite file db.sqlite3, tasks in-process)"
+	@$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	@echo "==> manage.py seed_demo"
+	@$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	@echo
+	@echo "==> Liaison demo: open http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/; the logins are above; Ctrl-C stops)"
+	@echo
+	@$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+services:
+	@scripts/ensure-services.sh
+
+# DATABASE_URL and REDIS_URL from the caller's environment win over the defaults.
+test: install
+	@export DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"; \
+	scripts/ensure-services.sh; \
+	echo "==> DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL" | sed -E 's#//([^:/@ ]*):[^@/ ]*@#//\1:***@#g'; \
+	set -x; \
+	$(BIN)/python manage.py check; \
+	$(BIN)/python manage.py makemigrations --check --dry-run; \
+	$(BIN)/ruff check .; \
+	$(BIN)/ruff format --check .; \
+	$(BIN)/pytest --create-db $(ARGS)
+
+lock: | $(BIN)/python
+	@scripts/lock.sh
