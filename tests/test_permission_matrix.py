@@ -45,9 +45,23 @@ ROLES = ("officer", "head", "deputy", "county", "city", "unit", "admin")
 
 @dataclass(frozen=True)
 class Route:
-    kind: str  # "list", "detail", "page" (no records), "restricted" (some roles get 403)
-    model: str | None = None  # the record type a list/detail shows
-    allowed: tuple[str, ...] = ROLES  # for "restricted": who may open it
+    """How a route is checked.
+
+    kind:
+      "page"          no record: every role gets 200
+      "restricted"    no record: ``allowed`` roles get 200, the others 403
+      "list"          lists ``model``: visible records shown, the others absent
+      "detail"        one ``model`` record: visible → 200, others and missing → 404
+      "record_action" a form or action on one record (create/update/export/transition):
+                      for ``allowed`` roles visible → not 403/404, hidden → 404; for the
+                      other roles visible → 403, hidden → 404. ``method`` "post" sends an
+                      empty POST (a form then answers 200 with its errors or redirects).
+    """
+
+    kind: str
+    model: str | None = None  # the record type a list/detail/record_action is about
+    allowed: tuple[str, ...] = ROLES  # for "restricted" and "record_action": who may
+    method: str = "get"
 
 
 ROUTES: dict[str, Route] = {
@@ -187,6 +201,18 @@ def test_matrix(client, world, role, route_name):
             assert client.get(reverse(route_name, args=[record.pk])).status_code == 404
         missing = "00000000-0000-0000-0000-000000000000"
         assert client.get(reverse(route_name, args=[missing])).status_code == 404
+    elif route.kind == "record_action":
+        send = client.post if route.method == "post" else client.get
+        for key in visible:
+            record = world["records"][key][route.model]
+            status = send(reverse(route_name, args=[record.pk])).status_code
+            if role in route.allowed:
+                assert status not in (403, 404), f"{role} should be able to use {route_name} ({status})"
+            else:
+                assert status == 403, f"{role} must be refused {route_name} ({status})"
+        for key in hidden:
+            record = world["records"][key][route.model]
+            assert send(reverse(route_name, args=[record.pk])).status_code == 404
     else:  # pragma: no cover - a new kind must be handled here
         raise AssertionError(route.kind)
 
@@ -194,7 +220,7 @@ def test_matrix(client, world, role, route_name):
 @pytest.mark.parametrize("route_name", list(ROUTES))
 def test_anonymous_is_sent_to_sign_in(client, world, route_name):
     route = ROUTES[route_name]
-    args = [world["records"]["A"][route.model].pk] if route.kind == "detail" else []
+    args = [world["records"]["A"][route.model].pk] if route.kind in ("detail", "record_action") else []
     response = client.get(reverse(route_name, args=args))
     if route_name.startswith("api:"):
         assert response.status_code == 401  # the API asks for credentials instead
