@@ -73,6 +73,7 @@ services:
 test: install
 	@export DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"; \
 	scripts/ensure-services.sh; \
+	scripts/ensure-browser.sh; \
 	echo "==> DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL" | sed -E 's#//([^:/@ ]*):[^@/ ]*@#//\1:***@#g'; \
 	set -x; \
 	$(BIN)/python manage.py check; \

@@ -294,3 +294,148 @@ def can_edit_station(user: User, station: Station) -> bool:
     county/city staff over it; deputies and handling units only read."""
     scope = scope_for(user)
     return scope.is_admin or _covers_station(scope, station, include_deputy_station=False)
+
+
+# --- receptions, timetable and ledgers (visits) ---------------------------------------------
+
+from visits.models import ReceptionSlot  # noqa: E402
+
+_RULES[ReceptionSlot] = lambda s: _stations_q(s, "station__")
+
+
+def _logs_at(scope: Scope, station: Station) -> bool:
+    """Officers of the station (or of the station a point hangs under) and the station
+    head (township chair) over its region."""
+    if station.pk in scope.officer_station_ids or station.parent_id in scope.officer_station_ids:
+        return True
+    return any(station.region.path.startswith(p) for p in _head_paths(scope))
+
+
+def can_log_reception(user: User, station: Station) -> bool:
+    """Who records a reception (and its ledger rows) and publishes the timetable: the
+    people who run the station — its liaison officers, the township's station head —
+    and admins. County and city staff oversee: they read and export, but do not write
+    the station's books; deputies and handling units never do."""
+    scope = scope_for(user)
+    if station.is_closed:
+        return False
+    return scope.is_admin or _logs_at(scope, station)
+
+
+def can_log_receptions_somewhere(user: User) -> bool:
+    """Whether the reception form is for this user at all (some station they log at)."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.officer_station_ids) or bool(_head_paths(scope))
+
+
+def loggable_stations(user: User) -> QuerySet[Station]:
+    """Open stations (and points) where ``user`` may log receptions; the same rule as
+    ``can_log_reception``, as a queryset."""
+    scope = scope_for(user)
+    qs = Station.objects.exclude(status=Station.Status.CLOSED)
+    if scope.is_admin:
+        return qs
+    q = NOTHING
+    for path in _head_paths(scope):
+        q |= Q(region__path__startswith=path)
+    if scope.officer_station_ids:
+        q |= Q(pk__in=scope.officer_station_ids) | Q(parent__in=scope.officer_station_ids)
+    return qs.filter(q)
+
+
+def can_export_ledger(user: User, station: Station) -> bool:
+    """The ledgers (登记簿) of a station are exported by those who keep or oversee its
+    books: officers, the station head, county/city staff over it, admins. Deputies and
+    handling units do not export them. Personal data inside is masked per ticket by
+    ``can_see_citizen_data``."""
+    scope = scope_for(user)
+    return scope.is_admin or _covers_station(scope, station, include_deputy_station=False)
+
+
+# --- the ticket workflow (suggestions) -------------------------------------------------------
+# The predicates named in suggestions.workflow.TRANSITIONS ("who"). Each takes a ticket
+# with ``station__region`` loaded.
+
+
+def _oversees(scope: Scope, ticket: Ticket) -> bool:
+    path = ticket.station.region.path
+    return any(path.startswith(p) for p in scope.oversight_region_paths)
+
+
+def can_decide_ticket(user: User, ticket: Ticket) -> bool:
+    """Who decides how a ticket is handled (accept, assign, deliver the reply, close…):
+    the station's liaison officers and the station head (township chair); for a ticket
+    escalated to the standing committee, also county/city staff over the station; admins."""
+    scope = scope_for(user)
+    if scope.is_admin or _logs_at(scope, ticket.station):
+        return True
+    return ticket.is_escalated and _oversees(scope, ticket)
+
+
+def can_act_for_unit(user: User, ticket: Ticket) -> bool:
+    """Staff of the handling unit the ticket is assigned to (and admins)."""
+    scope = scope_for(user)
+    return scope.is_admin or (
+        ticket.handling_unit_id is not None and ticket.handling_unit_id in scope.unit_ids
+    )
+
+
+def can_reply_ticket(user: User, ticket: Ticket) -> bool:
+    """The assigned unit replies; a ticket without a unit (answered on the spot by the
+    deputy) has its answer recorded by those who decide on it."""
+    if ticket.handling_unit_id is not None:
+        return can_act_for_unit(user, ticket)
+    return can_decide_ticket(user, ticket)
+
+
+def can_supervise(user: User, ticket: Ticket) -> bool:
+    """County/city staff over the ticket's station follow it up (督办); admins too."""
+    scope = scope_for(user)
+    return scope.is_admin or _oversees(scope, ticket)
+
+
+def has_unit_queue(user: User) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.unit_ids)
+
+
+def has_decision_queue(user: User) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.officer_station_ids) or bool(_head_paths(scope))
+
+
+def has_supervision_queue(user: User) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.oversight_region_paths)
+
+
+def decidable_tickets_q(user: User) -> Q:
+    """``can_decide_ticket`` as a filter, for queues (admins: everything)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = NOTHING
+    for path in _head_paths(scope):
+        q |= Q(station__region__path__startswith=path)
+    if scope.officer_station_ids:
+        q |= Q(station__in=scope.officer_station_ids) | Q(station__parent__in=scope.officer_station_ids)
+    return q
+
+
+def supervised_tickets_q(user: User) -> Q:
+    """Tickets in the regions a user oversees (admins: everything)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(station__region__path__startswith=path)
+    return q
+
+
+def unit_tickets_q(user: User) -> Q:
+    """Tickets assigned to the user's handling units (admins: every assigned ticket)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q(handling_unit__isnull=False)
+    return Q(handling_unit__in=scope.unit_ids) if scope.unit_ids else NOTHING

@@ -7,7 +7,16 @@ raw fields are editable on the add form alone (typing data in is not viewing it)
 from django.contrib import admin
 
 from stations.admin import SYNCED_READONLY, SyncedModelAdmin
-from suggestions.models import Category, HandlingUnit, Ticket
+from suggestions.models import (
+    Attachment,
+    CalendarDay,
+    Category,
+    Delivery,
+    HandlingUnit,
+    Reply,
+    Ticket,
+    TimelineEvent,
+)
 
 CITIZEN_FIELDS = ("citizen_name", "citizen_phone", "citizen_address", "citizen_id_number")
 MASKED_CITIZEN_FIELDS = tuple(f"masked_{name}" for name in CITIZEN_FIELDS)
@@ -56,13 +65,30 @@ class TicketAdmin(SyncedModelAdmin):
         "received_by_deputy",
         "received_by_cadre",
         "handling_unit",
+        "merged_into",
         "created_by",
     )
     fieldsets = (
         (None, {"fields": ("station", "reception", "village", "category", "content", "received_at")}),
         ("群众信息", {"fields": CITIZEN_FIELDS + ("consent_to_share",)}),
         ("接待", {"fields": ("received_by_deputy", "received_by_cadre", "on_the_spot_action")}),
-        ("办理", {"fields": ("status", "tier", "handling_unit", "due_on", "closed_at", "created_by")}),
+        (
+            "办理",
+            {
+                "fields": (
+                    "status",
+                    "tier",
+                    "handling_unit",
+                    "due_on",
+                    "closed_at",
+                    "satisfaction",
+                    "reopen_count",
+                    "merged_into",
+                    "escalation_level",
+                    "created_by",
+                )
+            },
+        ),
         ("同步信息", {"fields": SYNCED_READONLY, "classes": ("collapse",)}),
     )
 
@@ -103,3 +129,79 @@ class TicketAdmin(SyncedModelAdmin):
     @admin.display(description="群众")
     def citizen(self, obj: Ticket) -> str:
         return obj.masked_citizen_name
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The workflow's records are written by suggestions.services only: the admin shows
+    them and never changes or deletes them (the timeline is append-only in the database too)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "ticket", "action", "from_status", "to_status", "actor")
+    list_select_related = ("ticket__category", "actor")
+    list_filter = ("action", "to_status")
+    date_hierarchy = "at"
+    ordering = ("-at",)
+    search_fields = ("ticket__id", "comment")
+    show_full_result_count = False
+
+
+@admin.register(Reply)
+class ReplyAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "ticket", "handling_unit", "author")
+    list_select_related = ("ticket__category", "handling_unit", "author")
+    ordering = ("-created_at",)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("delivered_at", "ticket", "channel", "satisfaction", "delivered_by")
+    list_select_related = ("ticket__category", "delivered_by")
+    list_filter = ("channel", "satisfaction")
+    ordering = ("-delivered_at",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("original_name", "content_type", "size", "event")
+    list_select_related = ("event",)
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = "年份"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = CalendarDay.objects.dates("date", "year")
+        return [(str(d.year), f"{d.year}年") for d in years]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(date__year=int(self.value())) if self.value() else queryset
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The official calendar: correct a day here when the State Council's notice differs
+    from what was loaded (``manage.py load_calendar --years Y Y`` loads a new year)."""
+
+    list_display = ("date", "weekday", "is_working_day", "note")
+    list_editable = ("is_working_day", "note")
+    list_filter = (YearFilter, "is_working_day")
+    search_fields = ("note",)
+    date_hierarchy = "date"
+    ordering = ("date",)
+    list_per_page = 100
+
+    @admin.display(description="星期")
+    def weekday(self, obj: CalendarDay) -> str:
+        return "一二三四五六日"[obj.date.weekday()]

@@ -1,8 +1,10 @@
 """Citizen opinions (群众意见建议) as tickets, their categories, and handling units (承办单位)."""
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from deputies.models import Deputy, LeadingCadre
 from liaison.audit import audited
@@ -67,6 +69,20 @@ class TicketQuerySet(models.QuerySet):
     def open(self) -> "TicketQuerySet":
         return self.exclude(status__in=Ticket.FINAL_STATUSES)
 
+    def running(self) -> "TicketQuerySet":
+        """Tickets whose deadline is running: accepted or assigned, not yet replied."""
+        return self.filter(status__in=Ticket.RUNNING_STATUSES)
+
+    def overdue(self, *, on) -> "TicketQuerySet":
+        return self.running().filter(due_on__lt=on)
+
+    def due_by(self, *, on, until) -> "TicketQuerySet":
+        """Running tickets due between ``on`` and ``until`` (inclusive), not yet overdue."""
+        return self.running().filter(due_on__gte=on, due_on__lte=until)
+
+    def escalated(self) -> "TicketQuerySet":
+        return self.filter(Q(tier=Ticket.Tier.STANDING_COMMITTEE) | Q(escalation_level__gt=0))
+
 
 @audited()
 class Ticket(SyncedModel):
@@ -92,7 +108,14 @@ class Ticket(SyncedModel):
         STANDING_COMMITTEE = "standing_committee", "提交人大常委会"
         DEPUTY_SUGGESTION = "deputy_suggestion", "转为代表建议"
 
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", "满意"
+        BASICALLY = "basically", "基本满意"
+        UNSATISFIED = "unsatisfied", "不满意"
+
     FINAL_STATUSES = (Status.CLOSED, Status.WITHDRAWN, Status.MERGED)
+    # the deadline runs while the ticket waits for handling and a reply
+    RUNNING_STATUSES = (Status.ACCEPTED, Status.ASSIGNED)
 
     station = models.ForeignKey(
         Station, verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="tickets"
@@ -152,6 +175,21 @@ class Ticket(SyncedModel):
     )
     due_on = models.DateField("办理期限", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    satisfaction = models.CharField(
+        "群众评价", max_length=12, choices=Satisfaction.choices, blank=True, help_text="最近一次答复的评价"
+    )
+    reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="合并至",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_tickets",
+    )
+    return_requested_at = models.DateTimeField("承办单位申请退回时间", null=True, blank=True)
+    # 0: handled where it was accepted; issue 6 (escalation) raises it (1 county, 2 city…)
+    escalation_level = models.PositiveSmallIntegerField("督办层级", default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登记人",
@@ -186,6 +224,10 @@ class Ticket(SyncedModel):
         return f"{self.category} · {self.content[:20]}"
 
     @property
+    def is_escalated(self) -> bool:
+        return self.tier == self.Tier.STANDING_COMMITTEE or self.escalation_level > 0
+
+    @property
     def receiver(self):
         return self.received_by_deputy or self.received_by_cadre
 
@@ -206,3 +248,187 @@ class Ticket(SyncedModel):
     @property
     def masked_citizen_id_number(self) -> str:
         return mask_id_number(self.citizen_id_number)
+
+
+# --- the workflow: timeline, replies, deliveries, the working-day calendar ------------------
+
+
+class TimelineEvent(models.Model):
+    """One step of a ticket's handling (办理记录): who moved it from which status to which,
+    when, with what comment and attachments. Append-only: written by
+    ``suggestions.services.ticket_transition`` and never changed (a PostgreSQL trigger
+    refuses updates and deletes). Named so as not to clash with the audit trail's
+    ``TicketEvent`` (django-pghistory)."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="timeline"
+    )
+    action = models.CharField("操作", max_length=30)
+    from_status = models.CharField("原状态", max_length=12, choices=Ticket.Status.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=12, choices=Ticket.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    comment = models.TextField("说明", blank=True)
+    data = models.JSONField("操作内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"], name="timeline_ticket_at_idx")]
+        triggers = [
+            pgtrigger.Protect(
+                name="timeline_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
+
+    # labels of events that are not rows of the workflow table
+    OTHER_LABELS = {"register": "登记", "merged_in": "合并件并入"}
+
+    @property
+    def label(self) -> str:
+        from suggestions.workflow import TRANSITIONS
+
+        found = TRANSITIONS.get(self.action)
+        return found.label if found else self.OTHER_LABELS.get(self.action, self.action)
+
+    @property
+    def summary(self) -> str:
+        """The event's data in words, for the timeline."""
+        d, parts = self.data or {}, []
+        if d.get("tier"):
+            parts.append(f"分级：{Ticket.Tier(d['tier']).label}")
+        if d.get("handling_unit"):
+            parts.append(f"承办单位：{d['handling_unit']}")
+        if d.get("due_on"):
+            parts.append(f"办理期限：{d['due_on']}")
+        if d.get("channel"):
+            parts.append(f"反馈方式：{Delivery.Channel(d['channel']).label}")
+        if d.get("satisfaction"):
+            parts.append(f"群众评价：{Ticket.Satisfaction(d['satisfaction']).label}")
+        if d.get("reopen_count"):
+            parts.append(f"第 {d['reopen_count']} 次重新办理")
+        return "；".join(parts)
+
+
+class Attachment(models.Model):
+    """A file attached to one timeline event (a reply's documents, a photo, a return letter)."""
+
+    event = models.ForeignKey(
+        TimelineEvent, verbose_name="办理记录", on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to="tickets/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100, blank=True)
+    size = models.PositiveIntegerField("大小（字节）")
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["pk"]
+        triggers = [
+            pgtrigger.Protect(name="attachment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Reply(models.Model):
+    """The handling unit's (or, for on-the-spot answers, the station's) reply (答复)."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="replies"
+    )
+    handling_unit = models.ForeignKey(
+        HandlingUnit,
+        verbose_name="答复单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="答复人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField("答复内容")
+    event = models.OneToOneField(
+        TimelineEvent, verbose_name="办理记录", on_delete=models.PROTECT, related_name="reply"
+    )
+    created_at = models.DateTimeField("答复时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "答复"
+        verbose_name_plural = "答复"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class Delivery(models.Model):
+    """A reply delivered to one citizen (答复反馈群众). ``ticket`` is the citizen's ticket: the
+    replied ticket itself, or a ticket merged into it (whose citizen gets the same reply)."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", "当面"
+        PHONE = "phone", "电话"
+        SMS = "sms", "短信"
+        ONLINE = "online", "网上"
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="deliveries"
+    )
+    reply = models.ForeignKey(Reply, verbose_name="答复", on_delete=models.PROTECT, related_name="deliveries")
+    channel = models.CharField("反馈方式", max_length=10, choices=Channel.choices)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="反馈人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    delivered_at = models.DateTimeField("反馈时间")
+    satisfaction = models.CharField(
+        "群众评价", max_length=12, choices=Ticket.Satisfaction.choices, blank=True
+    )
+    event = models.ForeignKey(
+        TimelineEvent, verbose_name="办理记录", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "答复反馈"
+        verbose_name_plural = "答复反馈"
+        ordering = ["delivered_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "reply"], name="delivery_once_per_citizen")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.delivered_at:%Y-%m-%d}"
+
+
+class CalendarDay(models.Model):
+    """One day of China's official calendar: a working day or not (法定节假日、调休上班).
+
+    Seeded for 2023–2026 from the chinese-calendar package (migration 0005); each year,
+    when the State Council publishes the next year's holidays, an admin runs
+    ``manage.py load_calendar --years 2027 2027`` (after upgrading chinesecalendar) or
+    edits the days in the admin. Days missing from the table count Mon–Fri as working
+    days (``suggestions.calendar``)."""
+
+    date = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField("工作日")
+    note = models.CharField("说明", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "工作日历"
+        verbose_name_plural = "工作日历"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {'工作日' if self.is_working_day else '休息日'}"

@@ -1,18 +1,30 @@
 """Writes of the suggestions app: citizen opinions as tickets.
 
-First version: registration. The state machine (allowed transitions as one declared
-table, events on every transition, replies, deadlines) grows here."""
+Registration, then every step of the handling through ONE service,
+``ticket_transition``, which applies a row of ``suggestions.workflow.TRANSITIONS``:
+it locks the ticket, checks the move is allowed from the current status and that the
+actor may take it (``liaison.scoping``), applies it, sets the deadline on the official
+working-day calendar, and writes an append-only ``TimelineEvent``. The named functions
+below (``ticket_accept``, ``ticket_assign``…) are thin wrappers for readable call sites."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import FileExtensionValidator
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from suggestions.models import Category, Ticket
+from suggestions.calendar import add_working_days
+from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
+from suggestions.workflow import TRANSITIONS, Transition, transition_for
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -65,4 +77,420 @@ def ticket_register(
     )
     ticket.full_clean()
     ticket.save()
+    TimelineEvent.objects.create(
+        ticket=ticket,
+        action="register",
+        from_status="",
+        to_status=Ticket.Status.REGISTERED,
+        actor=actor,
+        data={"station": station.name},
+    )
     return ticket
+
+
+# --- the workflow ---------------------------------------------------------------------------
+
+# Working days allowed per tier (分级办理时限), from acceptance and from each assignment.
+# Override any of them with settings.TICKET_DEADLINE_WORKING_DAYS.
+DEFAULT_DEADLINE_WORKING_DAYS: dict[str, int] = {
+    Ticket.Tier.ON_THE_SPOT: 0,
+    Ticket.Tier.TOWNSHIP: 5,
+    Ticket.Tier.COUNTY_DEPARTMENT: 15,
+    Ticket.Tier.STANDING_COMMITTEE: 20,
+    Ticket.Tier.DEPUTY_SUGGESTION: 60,
+}
+
+ATTACHMENT_EXTENSIONS = (
+    "pdf",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "wps",
+    "ofd",
+    "txt",
+)
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def deadline_working_days(tier: str) -> int:
+    return {**DEFAULT_DEADLINE_WORKING_DAYS, **getattr(settings, "TICKET_DEADLINE_WORKING_DAYS", {})}[tier]
+
+
+def due_date_for(tier: str, *, start: date | None = None) -> date:
+    """The due date of a ticket of ``tier`` handled from ``start`` (today by default)."""
+    return add_working_days(start or timezone.localdate(), deadline_working_days(tier))
+
+
+def validate_attachment(upload: UploadedFile) -> None:
+    """Type by extension (the browser's content type is not to be trusted) and size."""
+    max_bytes = getattr(settings, "TICKET_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
+    FileExtensionValidator(
+        ATTACHMENT_EXTENSIONS,
+        message=f"不支持的附件类型：{upload.name}（允许 {'、'.join(ATTACHMENT_EXTENSIONS)}）。",
+    )(upload)
+    if upload.size > max_bytes:
+        raise ValidationError(f"附件 {upload.name} 超过 {max_bytes // (1024 * 1024)} MB。")
+
+
+@dataclass
+class _Effect:
+    """What a transition's handler decided: extra event data, and work that needs the
+    event (a Reply or Delivery points at it)."""
+
+    data: dict = field(default_factory=dict)
+    then: Callable[[TimelineEvent], object] | None = None
+    comment: str | None = None  # overrides the event's comment (a reply's text)
+
+
+def _latest_reply(ticket: Ticket) -> Reply | None:
+    return ticket.replies.order_by("-created_at", "-pk").first()
+
+
+def _accept(ticket: Ticket, actor, *, comment: str, tier: str = "", **_) -> _Effect:
+    if tier not in Ticket.Tier.values:
+        raise ValidationError({"tier": "请选择分级处理方式。"})
+    ticket.tier = tier
+    ticket.due_on = due_date_for(tier)
+    return _Effect({"tier": tier, "due_on": ticket.due_on.isoformat()})
+
+
+def _assign(
+    ticket: Ticket, actor, *, comment: str, handling_unit: HandlingUnit | None = None, tier: str = "", **_
+):
+    if handling_unit is None:
+        raise ValidationError({"handling_unit": "请选择承办单位。"})
+    if not handling_unit.is_active:
+        raise ValidationError({"handling_unit": "该承办单位已停用。"})
+    if tier:
+        if tier not in Ticket.Tier.values:
+            raise ValidationError({"tier": "分级处理方式无效。"})
+        ticket.tier = tier
+    if ticket.tier in ("", Ticket.Tier.ON_THE_SPOT):
+        raise ValidationError({"tier": "代表当场答复的件无需交办；交办请同时选择分级处理方式。"})
+    ticket.handling_unit = handling_unit
+    ticket.return_requested_at = None
+    ticket.due_on = due_date_for(ticket.tier)
+    return _Effect(
+        {"handling_unit": handling_unit.name, "tier": ticket.tier, "due_on": ticket.due_on.isoformat()}
+    )
+
+
+def _reply(ticket: Ticket, actor, *, comment: str, text: str = "", **_) -> _Effect:
+    text = (text or comment).strip()
+    if not text:
+        raise ValidationError({"text": "请填写答复内容。"})
+    if ticket.status == Ticket.Status.ACCEPTED and ticket.tier != Ticket.Tier.ON_THE_SPOT:
+        raise ValidationError("本件尚未交办承办单位：只有代表当场答复的件可以直接答复。")
+    unit = ticket.handling_unit if ticket.status == Ticket.Status.ASSIGNED else None
+
+    def then(event: TimelineEvent) -> Reply:
+        return Reply.objects.create(ticket=ticket, handling_unit=unit, author=actor, text=text, event=event)
+
+    return _Effect({"handling_unit": unit.name if unit else ""}, then, comment=text)
+
+
+def _request_return(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
+    ticket.return_requested_at = timezone.now()
+    return _Effect({"handling_unit": ticket.handling_unit.name})
+
+
+def _refer_back(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
+    unit = ticket.handling_unit
+    ticket.handling_unit = None
+    ticket.return_requested_at = None
+    return _Effect({"handling_unit": unit.name if unit else ""})
+
+
+def _delivery_time(delivered_at: datetime | None) -> datetime:
+    delivered_at = delivered_at or timezone.now()
+    if delivered_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"delivered_at": "反馈时间不能晚于现在。"})
+    return delivered_at
+
+
+def _deliver(ticket: Ticket, reply: Reply, actor, channel: str, delivered_at: datetime | None) -> _Effect:
+    if channel not in Delivery.Channel.values:
+        raise ValidationError({"channel": "请选择反馈方式。"})
+    at = _delivery_time(delivered_at)
+    if Delivery.objects.filter(ticket=ticket, reply=reply).exists():
+        raise ValidationError("该答复已反馈给本件群众。")
+
+    def then(event: TimelineEvent) -> Delivery:
+        return Delivery.objects.create(
+            ticket=ticket, reply=reply, channel=channel, delivered_by=actor, delivered_at=at, event=event
+        )
+
+    return _Effect({"channel": channel, "delivered_at": at.isoformat()}, then)
+
+
+def _deliver_reply(
+    ticket: Ticket, actor, *, comment: str, channel: str = "", delivered_at=None, **_
+) -> _Effect:
+    reply = _latest_reply(ticket)
+    if reply is None:  # pragma: no cover - a replied ticket has a reply
+        raise ValidationError("本件还没有答复。")
+    ticket.satisfaction = ""
+    return _deliver(ticket, reply, actor, channel, delivered_at)
+
+
+def _deliver_to_merged(ticket: Ticket, actor, *, comment: str, channel: str = "", delivered_at=None, **_):
+    target = ticket.merged_into
+    if target is None:
+        raise ValidationError("本件未记录合并到哪一件。")
+    reply = _latest_reply(target)
+    if reply is None:
+        raise ValidationError("主件尚未答复，答复后再反馈本件群众。")
+    effect = _deliver(ticket, reply, actor, channel, delivered_at)
+    effect.data["target"] = str(target.pk)
+    return effect
+
+
+def _record_satisfaction(ticket: Ticket, actor, *, comment: str, satisfaction: str = "", **_) -> _Effect:
+    if satisfaction not in Ticket.Satisfaction.values:
+        raise ValidationError({"satisfaction": "请选择群众评价。"})
+    ticket.satisfaction = satisfaction
+    delivery = ticket.deliveries.order_by("-delivered_at", "-pk").first()
+
+    def then(event: TimelineEvent) -> None:
+        if delivery is not None:
+            Delivery.objects.filter(pk=delivery.pk).update(satisfaction=satisfaction)
+
+    return _Effect({"satisfaction": satisfaction}, then)
+
+
+def _reopen(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
+    if ticket.satisfaction != Ticket.Satisfaction.UNSATISFIED:
+        raise ValidationError("只有群众不满意的件可以重新办理。")
+    ticket.reopen_count += 1
+    ticket.satisfaction = ""
+    return _Effect({"reopen_count": ticket.reopen_count})
+
+
+def _close(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
+    reply = _latest_reply(ticket)
+    if reply is None or not Delivery.objects.filter(ticket=ticket, reply=reply).exists():
+        raise ValidationError("答复尚未反馈群众，不能办结。")
+    waiting = ticket.merged_tickets.exclude(deliveries__reply=reply).count()
+    if waiting:
+        raise ValidationError(f"还有 {waiting} 件合并件的群众尚未收到答复，全部反馈后才能办结。")
+    if ticket.satisfaction == Ticket.Satisfaction.UNSATISFIED and not comment:
+        raise ValidationError({"comment": "群众不满意的件办结，须说明理由。"})
+    ticket.closed_at = timezone.now()
+    return _Effect({"satisfaction": ticket.satisfaction})
+
+
+def _withdraw(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
+    return _Effect()
+
+
+def _merge(ticket: Ticket, actor, *, comment: str, into: Ticket | None = None, **_) -> _Effect:
+    from liaison.scoping import can_decide_ticket
+
+    if into is None:
+        raise ValidationError({"into": "请选择要并入的主件。"})
+    if into.pk == ticket.pk:
+        raise ValidationError({"into": "不能并入本件自身。"})
+    target = Ticket.objects.select_for_update(of=("self",)).select_related("station__region").get(pk=into.pk)
+    if target.status in Ticket.FINAL_STATUSES:
+        raise ValidationError({"into": f"主件状态为「{target.get_status_display()}」，不能并入。"})
+    if not can_decide_ticket(actor, target):
+        raise PermissionDenied("您无权处理所选主件。")
+    ticket.merged_into = target
+    ticket.due_on = None
+
+    def then(event: TimelineEvent) -> None:
+        # tickets merged into this one follow it to the target
+        Ticket.objects.filter(merged_into=ticket).update(merged_into=target, version=F("version") + 1)
+        TimelineEvent.objects.create(
+            ticket=target,
+            action="merged_in",
+            from_status=target.status,
+            to_status=target.status,
+            actor=actor,
+            comment=comment,
+            data={"ticket": str(ticket.pk)},
+        )
+
+    return _Effect({"into": str(target.pk)}, then)
+
+
+_HANDLERS: dict[str, Callable[..., _Effect]] = {
+    "accept": _accept,
+    "assign": _assign,
+    "reply": _reply,
+    "request_return": _request_return,
+    "refer_back": _refer_back,
+    "deliver_reply": _deliver_reply,
+    "deliver_to_merged": _deliver_to_merged,
+    "record_satisfaction": _record_satisfaction,
+    "reopen": _reopen,
+    "close": _close,
+    "withdraw": _withdraw,
+    "merge": _merge,
+}
+assert set(_HANDLERS) == set(TRANSITIONS), "every transition of the table needs a handler"  # noqa: S101
+
+
+def transition_refusal(ticket: Ticket, transition: Transition) -> str:
+    return (
+        f"本件当前状态为「{ticket.get_status_display()}」，不能执行「{transition.label}」"
+        f"（可在{'、'.join(Ticket.Status(s).label for s in transition.sources)}时执行）。"
+    )
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor: User,
+    comment: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
+    **payload,
+) -> Ticket:
+    """Apply one row of the workflow table to ``ticket`` and return the updated ticket.
+
+    Raises ``ValidationError`` (in Chinese, naming the current status) when the move is
+    not allowed now, and ``PermissionDenied`` when ``actor`` may not take it. With
+    ``expected_version`` (the version the actor's page showed), a stale or repeated
+    submission is refused instead of applied twice."""
+    from liaison import scoping
+
+    transition = transition_for(action)
+    comment = (comment or "").strip()
+    for upload in attachments:
+        validate_attachment(upload)
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("station__region", "handling_unit", "merged_into")
+        .get(pk=ticket.pk)
+    )
+    if locked.status not in transition.sources:
+        raise ValidationError(transition_refusal(locked, transition), code="status")
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            "本件已被更新（可能是重复提交或他人刚刚处理），请查看最新情况后再操作。", code="stale"
+        )
+    if not getattr(scoping, transition.who)(actor, locked):
+        raise PermissionDenied(f"您无权对本件执行「{transition.label}」。")
+    if transition.needs_comment and not comment:
+        raise ValidationError({"comment": f"「{transition.label}」须填写理由。"})
+
+    from_status = locked.status
+    effect = _HANDLERS[action](locked, actor, comment=comment, **payload)
+    locked.status = transition.target
+    locked.save()
+    event = TimelineEvent.objects.create(
+        ticket=locked,
+        action=action,
+        from_status=from_status,
+        to_status=locked.status,
+        actor=actor,
+        comment=effect.comment if effect.comment is not None else comment,
+        data=effect.data,
+    )
+    for upload in attachments:
+        Attachment.objects.create(
+            event=event,
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=(getattr(upload, "content_type", "") or "")[:100],
+            size=upload.size,
+        )
+    if effect.then is not None:
+        effect.then(event)
+    return locked
+
+
+# Thin named wrappers: readable call sites, the same single path.
+
+
+def ticket_accept(*, ticket: Ticket, actor: User, tier: str, comment: str = "", **kw) -> Ticket:
+    """受理: choose the tier (分级处理); the deadline starts."""
+    return ticket_transition(ticket=ticket, action="accept", actor=actor, tier=tier, comment=comment, **kw)
+
+
+def ticket_assign(
+    *, ticket: Ticket, actor: User, handling_unit: HandlingUnit, tier: str = "", comment: str = "", **kw
+) -> Ticket:
+    """交办 to a handling unit (again, to reassign); the deadline restarts."""
+    return ticket_transition(
+        ticket=ticket,
+        action="assign",
+        actor=actor,
+        handling_unit=handling_unit,
+        tier=tier,
+        comment=comment,
+        **kw,
+    )
+
+
+def ticket_reply(*, ticket: Ticket, actor: User, text: str, **kw) -> Ticket:
+    """答复 by the assigned unit (or the deputy's on-the-spot answer)."""
+    return ticket_transition(ticket=ticket, action="reply", actor=actor, text=text, **kw)
+
+
+def ticket_request_return(*, ticket: Ticket, actor: User, comment: str, **kw) -> Ticket:
+    """The unit asks the station to take the ticket back (申请退回), with a reason."""
+    return ticket_transition(ticket=ticket, action="request_return", actor=actor, comment=comment, **kw)
+
+
+def ticket_refer_back(*, ticket: Ticket, actor: User, comment: str, **kw) -> Ticket:
+    """退回: the station takes the ticket back from the unit, to assign it again."""
+    return ticket_transition(ticket=ticket, action="refer_back", actor=actor, comment=comment, **kw)
+
+
+def ticket_deliver_reply(
+    *, ticket: Ticket, actor: User, channel: str, delivered_at: datetime | None = None, **kw
+) -> Ticket:
+    """反馈群众: the reply reached the citizen (in person, phone, SMS, online)."""
+    return ticket_transition(
+        ticket=ticket, action="deliver_reply", actor=actor, channel=channel, delivered_at=delivered_at, **kw
+    )
+
+
+def ticket_deliver_to_merged(
+    *, ticket: Ticket, actor: User, channel: str, delivered_at: datetime | None = None, **kw
+) -> Ticket:
+    """The target's reply reached the citizen of a merged ticket."""
+    return ticket_transition(
+        ticket=ticket,
+        action="deliver_to_merged",
+        actor=actor,
+        channel=channel,
+        delivered_at=delivered_at,
+        **kw,
+    )
+
+
+def ticket_record_satisfaction(*, ticket: Ticket, actor: User, satisfaction: str, **kw) -> Ticket:
+    """群众评价: satisfied / basically satisfied / unsatisfied."""
+    return ticket_transition(
+        ticket=ticket, action="record_satisfaction", actor=actor, satisfaction=satisfaction, **kw
+    )
+
+
+def ticket_reopen(*, ticket: Ticket, actor: User, comment: str, **kw) -> Ticket:
+    """重新办理 after an unsatisfied rating (counted on the ticket)."""
+    return ticket_transition(ticket=ticket, action="reopen", actor=actor, comment=comment, **kw)
+
+
+def ticket_close(*, ticket: Ticket, actor: User, comment: str = "", **kw) -> Ticket:
+    """办结: only with a reply delivered to the citizen (and to every merged ticket's)."""
+    return ticket_transition(ticket=ticket, action="close", actor=actor, comment=comment, **kw)
+
+
+def ticket_withdraw(*, ticket: Ticket, actor: User, comment: str, **kw) -> Ticket:
+    """撤回 at the citizen's wish."""
+    return ticket_transition(ticket=ticket, action="withdraw", actor=actor, comment=comment, **kw)
+
+
+def ticket_merge(*, ticket: Ticket, into: Ticket, actor: User, comment: str = "", **kw) -> Ticket:
+    """合并 ``ticket`` into ``into`` as a duplicate."""
+    return ticket_transition(ticket=ticket, action="merge", actor=actor, into=into, comment=comment, **kw)

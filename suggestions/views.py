@@ -1,25 +1,69 @@
 """Ticket pages: parse input, call a selector or service, render."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.middleware import request_client
 from accounts.services import personal_data_access_record
+from liaison import scoping
 from liaison.pagination import paginate
 from liaison.scoping import can_see_citizen_data
-from suggestions import selectors
+from suggestions import selectors, services
+from suggestions.forms import action_form
+from suggestions.services import transition_refusal
+from suggestions.workflow import TRANSITIONS, Transition
 
 
 @login_required
 def suggestions_list(request):
     ticket_filter = selectors.ticket_list(user=request.user, filters=request.GET, request=request)
     page = paginate(request, ticket_filter.qs)
-    return render(request, "suggestions/ticket_list.html", {"filter": ticket_filter, "page": page})
+    selectors.with_deadlines(page.object_list)
+    return render(
+        request,
+        "suggestions/ticket_list.html",
+        {
+            "filter": ticket_filter,
+            "page": page,
+            "queues": {
+                "unit": scoping.has_unit_queue(request.user),
+                "decide": scoping.has_decision_queue(request.user),
+                "supervise": scoping.has_supervision_queue(request.user),
+            },
+        },
+    )
 
 
-@login_required
-def suggestions_detail(request, pk):
-    ticket = selectors.ticket_detail(user=request.user, pk=pk)
+def _detail_context(request, ticket, *, bound: dict | None = None) -> dict:
+    """Everything the ticket page shows; ``bound`` replaces an action's blank form with
+    the submitted one (to show its errors)."""
+    bound = bound or {}
+    selectors.with_deadlines([ticket])
+    actions = selectors.available_actions(request.user, ticket)
+    forms = [
+        (t, bound.get(t.name) or action_form(t, ticket=ticket, user=request.user))
+        for t in actions
+        if t.name != "merge"
+    ]
+    merge = next((t for t in actions if t.name == "merge"), None)
+    return {
+        "ticket": ticket,
+        "timeline": selectors.ticket_timeline(ticket=ticket),
+        "replies": selectors.ticket_replies(ticket=ticket),
+        "deliveries": selectors.ticket_deliveries(ticket=ticket),
+        "merged": selectors.merged_tickets_delivery(ticket=ticket),
+        "action_forms": forms,
+        "merge_form": (bound.get("merge") or action_form(merge, ticket=ticket, user=request.user))
+        if merge
+        else None,
+        "similar": selectors.similar_open_tickets(user=request.user, ticket=ticket) if merge else [],
+    }
+
+
+def _render_detail(request, ticket, *, bound: dict | None = None, status: int = 200):
     show_citizen = can_see_citizen_data(request.user, ticket)
     if show_citizen:
         personal_data_access_record(
@@ -28,4 +72,79 @@ def suggestions_detail(request, pk):
             client=request_client(request),
             ip_address=request.META.get("REMOTE_ADDR"),
         )
-    return render(request, "suggestions/ticket_detail.html", {"ticket": ticket, "show_citizen": show_citizen})
+    context = {**_detail_context(request, ticket, bound=bound), "show_citizen": show_citizen}
+    return render(request, "suggestions/ticket_detail.html", context, status=status)
+
+
+@login_required
+def suggestions_detail(request, pk):
+    ticket = selectors.ticket_detail(user=request.user, pk=pk)
+    return _render_detail(request, ticket)
+
+
+@login_required
+@require_POST
+def ticket_action(request, pk, action: str):
+    """One workflow action from the ticket page (POST, then redirect back)."""
+    ticket = selectors.ticket_detail(user=request.user, pk=pk)
+    transition: Transition = TRANSITIONS[action]
+    if not getattr(scoping, transition.who)(request.user, ticket):
+        raise PermissionDenied(f"您无权对本件执行「{transition.label}」。")
+    if ticket.status not in transition.sources:
+        # typically a double submit or a page left open while someone else acted
+        messages.warning(request, transition_refusal(ticket, transition))
+        return redirect("suggestions:detail", pk=ticket.pk)
+    form = action_form(transition, ticket=ticket, user=request.user, data=request.POST, files=request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, ticket, bound={action: form})
+    try:
+        services.ticket_transition(ticket=ticket, action=action, actor=request.user, **form.payload())
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            return _render_detail(request, ticket, bound={action: form})
+        messages.error(request, "；".join(exc.messages))
+        return redirect("suggestions:detail", pk=ticket.pk)
+    messages.success(request, f"已{transition.label}。")
+    return redirect("suggestions:detail", pk=ticket.pk)
+
+
+def _queue_page(request, *, title: str, queue, intro: str):
+    return render(request, "suggestions/queue.html", {"title": title, "queue": queue, "intro": intro})
+
+
+@login_required
+def unit_queue(request):
+    if not scoping.has_unit_queue(request.user):
+        raise PermissionDenied("只有承办单位工作人员有此待办。")
+    return _queue_page(
+        request,
+        title="承办单位待办",
+        queue=selectors.unit_queue(user=request.user),
+        intro="交办给本单位、尚未答复的意见建议。请在办理期限内答复；不属于本单位职责的，可申请退回。",
+    )
+
+
+@login_required
+def decision_queue(request):
+    if not scoping.has_decision_queue(request.user):
+        raise PermissionDenied("只有联络站工作人员和站长有此待办。")
+    return _queue_page(
+        request,
+        title="联络站待办",
+        queue=selectors.decision_queue(user=request.user),
+        intro="待受理、交办、处理退回申请和反馈答复的件，逾期件，以及待群众评价、办结的件。",
+    )
+
+
+@login_required
+def supervision_queue(request):
+    if not scoping.has_supervision_queue(request.user):
+        raise PermissionDenied("只有县、市人大工作人员有此督办页。")
+    return _queue_page(
+        request,
+        title="督办",
+        queue=selectors.supervision_queue(user=request.user),
+        intro="提交常委会或上报督办的件，以及辖区内的逾期件。",
+    )

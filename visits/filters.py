@@ -1,12 +1,27 @@
 import django_filters
 
+from deputies.models import Deputy
 from liaison.filters import RegionSubtreeFilter
+from liaison.scoping import scoped
+from stations.models import Station
 from visits.models import ReceptionSession
+
+
+def _stations(request):
+    if request is None:
+        return Station.objects.none()
+    return scoped(request.user, Station.objects.order_by("name"))
+
+
+def _deputies(request):
+    if request is None:
+        return Deputy.objects.none()
+    return scoped(request.user, Deputy.objects.order_by("name"))
 
 
 class ReceptionFilter(django_filters.FilterSet):
     region = RegionSubtreeFilter(path_field="station__region__path")
-    station = django_filters.UUIDFilter(field_name="station", label="联络站")
+    station = django_filters.ModelChoiceFilter(field_name="station", queryset=_stations, label="联络站")
     kind = django_filters.ChoiceFilter(choices=ReceptionSession.Kind.choices, label="活动类型")
     status = django_filters.ChoiceFilter(choices=ReceptionSession.Status.choices, label="状态")
     period = django_filters.DateFromToRangeFilter(
@@ -14,7 +29,9 @@ class ReceptionFilter(django_filters.FilterSet):
         label="日期",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    deputy = django_filters.UUIDFilter(field_name="attendances__deputy", label="代表", distinct=True)
+    deputy = django_filters.ModelChoiceFilter(
+        field_name="attendances__deputy", queryset=_deputies, label="代表", distinct=True
+    )
     o = django_filters.OrderingFilter(
         fields=(("starts_at", "starts_at"), ("citizens_received", "citizens_received")),
         field_labels={"starts_at": "时间", "citizens_received": "接待人次"},

@@ -1,6 +1,8 @@
 """Reception sessions (接待活动): reception days at a station, door-to-door visits, online
 receptions and themed "station +" activities, with who was there."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -62,6 +64,19 @@ class ReceptionSession(SyncedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The token the reception form carried: a double click or a resubmitted form names
+    # the same token, and the service answers with the session it already made.
+    client_token = models.UUIDField("表单令牌", null=True, blank=True, unique=True, editable=False)
+    slot = models.OneToOneField(
+        "ReceptionSlot",
+        verbose_name="对应的接待安排",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="session",
+    )
+    # A draft keeps its ledger rows here; they become tickets when it is finished.
+    draft_rows = models.JSONField("草稿登记簿行", default=list, blank=True)
 
     objects = ReceptionSessionQuerySet.as_manager()
 
@@ -142,3 +157,129 @@ class Attendance(SyncedModel):
 
     def __str__(self) -> str:
         return str(self.deputy or self.cadre or self.guest_name)
+
+
+class ReceptionSlotQuerySet(models.QuerySet):
+    def upcoming(self, *, on) -> "ReceptionSlotQuerySet":
+        return self.filter(date__gte=on)
+
+
+class ReceptionSlot(SyncedModel):
+    """A published reception day (接待日安排) at a station: date, hours and the deputies
+    who sit. A session logged against it marks it held (``slot.session``)."""
+
+    station = models.ForeignKey(
+        Station, verbose_name="联络站（点）", on_delete=models.CASCADE, related_name="reception_slots"
+    )
+    date = models.DateField("接待日期")
+    starts = models.TimeField("开始时间")
+    ends = models.TimeField("结束时间")
+    deputies = models.ManyToManyField(
+        Deputy, verbose_name="进站代表", blank=True, related_name="reception_slots"
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    objects = ReceptionSlotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "接待安排"
+        verbose_name_plural = "接待安排"
+        ordering = ["date", "starts"]
+        indexes = [models.Index(fields=["station", "date"], name="slot_station_date_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gt=models.F("starts")), name="slot_ends_after_start"),
+            models.UniqueConstraint(fields=["station", "date", "starts"], name="slot_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.date:%Y-%m-%d} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+def attachment_path(instance: "ReceptionAttachment", filename: str) -> str:
+    # Never the uploader's file name in the path: it may carry a citizen's name.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"receptions/{instance.session_id}/{uuid.uuid4().hex}.{ext}"
+
+
+def thumbnail_path(instance: "ReceptionAttachment", filename: str) -> str:
+    return f"receptions/{instance.session_id}/thumbs/{uuid.uuid4().hex}.jpg"
+
+
+class ReceptionAttachment(SyncedModel):
+    """A photo or a scanned sign-in sheet of a session, stored through Django's storage."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", "照片"
+        SIGN_IN = "sign_in", "签到表"
+        OTHER = "other", "其他"
+
+    session = models.ForeignKey(
+        ReceptionSession, verbose_name="接待活动", on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.PHOTO)
+    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField("缩略图", upload_to=thumbnail_path, max_length=200, blank=True)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=50)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ExportJob(SyncedModel):
+    """A ledger export running in the background: status, progress and the file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    class Book(models.TextChoices):
+        RECEPTION = "reception", "人大代表接待群众意见建议登记簿"
+        DOOR_TO_DOOR = "door_to_door", "人大代表走访群众意见建议登记簿"
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel"
+        PDF = "pdf", "PDF"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.CASCADE, related_name="+"
+    )
+    station = models.ForeignKey(Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="+")
+    book = models.CharField("登记簿", max_length=20, choices=Book.choices)
+    format = models.CharField("格式", max_length=4, choices=Format.choices)
+    date_from = models.DateField("起始日期")
+    date_to = models.DateField("截止日期")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    row_count = models.PositiveIntegerField("行数", default=0)
+    file = models.FileField("文件", upload_to="exports/%Y/%m/", max_length=200, blank=True)
+    error = models.TextField("错误信息", blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_book_display()} {self.date_from}–{self.date_to}"

@@ -4,14 +4,30 @@ First version: the rules every caller must get the same way (a closed station ta
 new receptions; an attendance names the person its role needs)."""
 
 import datetime as dt
+import io
+import logging
+import uuid
+from collections.abc import Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
-from stations.models import Station
-from visits.models import Attendance, ReceptionSession
+from stations.models import Region, Station
+from suggestions.models import Category
+from suggestions.services import ticket_register
+from visits.models import Attendance, ExportJob, ReceptionAttachment, ReceptionSession, ReceptionSlot
+
+logger = logging.getLogger(__name__)
 
 CLOSED_STATION_MESSAGE = "该联络站已撤销，不能登记新的接待活动。"
 
@@ -84,3 +100,439 @@ def attendance_add(
     attendance.full_clean()
     attendance.save()
     return attendance
+
+
+# --- a whole reception, as the form records it --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guest:
+    """An invited official (特邀部门人员) or legal expert (法律专家), by name."""
+
+    role: str
+    name: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line of the ledger (登记簿): a citizen's opinion heard at the session."""
+
+    citizen_name: str
+    content: str
+    category: Category
+    citizen_phone: str = ""
+    citizen_address: str = ""
+    village: Region | None = None
+    received_by_deputy: Deputy | None = None
+    received_by_cadre: LeadingCadre | None = None
+    on_the_spot_action: str = ""
+    consent_to_share: bool = False
+
+    def as_draft(self) -> dict:
+        """JSON for a draft (ids, not instances)."""
+        return {
+            "citizen_name": self.citizen_name,
+            "citizen_phone": self.citizen_phone,
+            "citizen_address": self.citizen_address,
+            "village": str(self.village.pk) if self.village else "",
+            "category": self.category.pk,
+            "content": self.content,
+            "receiver": (
+                f"deputy:{self.received_by_deputy.pk}"
+                if self.received_by_deputy
+                else f"cadre:{self.received_by_cadre.pk}"
+                if self.received_by_cadre
+                else ""
+            ),
+            "on_the_spot_action": self.on_the_spot_action,
+            "consent_to_share": self.consent_to_share,
+        }
+
+
+@dataclass(frozen=True)
+class ReceptionInput:
+    """Everything the reception form carries, already validated."""
+
+    station: Station
+    kind: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None = None
+    theme: str = ""
+    theme_kind: str = ""
+    citizens_received: int = 0
+    notes: str = ""
+    slot: ReceptionSlot | None = None
+    deputies: Sequence[Deputy] = ()
+    cadres: Sequence[LeadingCadre] = ()
+    guests: Sequence[Guest] = ()
+    rows: Sequence[LedgerRow] = ()
+    attachments: Sequence[UploadedFile] = field(default_factory=tuple)
+
+
+NOT_PRESENT_MESSAGE = "接待代表须是本次出席的代表或领导干部。"
+
+
+def _check_receivers(data: ReceptionInput) -> None:
+    deputy_ids = {d.pk for d in data.deputies}
+    cadre_ids = {c.pk for c in data.cadres}
+    for row in data.rows:
+        if (row.received_by_deputy and row.received_by_deputy.pk not in deputy_ids) or (
+            row.received_by_cadre and row.received_by_cadre.pk not in cadre_ids
+        ):
+            raise ValidationError(NOT_PRESENT_MESSAGE)
+
+
+def _check(data: ReceptionInput, *, session: ReceptionSession | None = None) -> None:
+    if data.slot is not None:
+        if data.slot.station_id != data.station.pk:
+            raise ValidationError({"slot": "接待安排不属于该联络站。"})
+        held = ReceptionSession.objects.filter(slot=data.slot)
+        if session is not None:
+            held = held.exclude(pk=session.pk)
+        if held.exists():
+            raise ValidationError({"slot": "该接待安排已登记过接待活动。"})
+    _check_receivers(data)
+
+
+def _fill(*, session: ReceptionSession, data: ReceptionInput, draft: bool, actor) -> None:
+    """Attendances, attachments and (unless a draft) the ledger rows as tickets."""
+    session.attendances.all().delete()
+    Attendance.objects.bulk_create(
+        [Attendance(session=session, role=Attendance.Role.DEPUTY, deputy=d) for d in data.deputies]
+        + [Attendance(session=session, role=Attendance.Role.LEADING_CADRE, cadre=c) for c in data.cadres]
+        + [
+            Attendance(session=session, role=g.role, guest_name=g.name.strip(), guest_title=g.title)
+            for g in data.guests
+            if g.name.strip()
+        ]
+    )
+    for upload in data.attachments:
+        attachment_add(session=session, upload=upload, actor=actor)
+    if draft:
+        return
+    for row in data.rows:
+        ticket_register(
+            station=data.station,
+            reception=session,
+            category=row.category,
+            content=row.content,
+            citizen_name=row.citizen_name,
+            citizen_phone=row.citizen_phone,
+            citizen_address=row.citizen_address,
+            consent_to_share=row.consent_to_share,
+            village=row.village,
+            received_by_deputy=row.received_by_deputy,
+            received_by_cadre=row.received_by_cadre,
+            on_the_spot_action=row.on_the_spot_action,
+            received_at=session.starts_at,
+            actor=actor,
+        )
+
+
+def _session_fields(data: ReceptionInput, *, draft: bool) -> dict[str, Any]:
+    return {
+        "kind": data.kind,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "theme": data.theme,
+        "theme_kind": data.theme_kind,
+        "citizens_received": data.citizens_received,
+        "notes": data.notes,
+        "slot": data.slot,
+        "status": ReceptionSession.Status.DRAFT if draft else ReceptionSession.Status.DONE,
+        "draft_rows": [row.as_draft() for row in data.rows] if draft else [],
+    }
+
+
+def reception_record(
+    *, data: ReceptionInput, client_token: uuid.UUID, actor, draft: bool = False
+) -> tuple[ReceptionSession, bool]:
+    """Record a whole reception in one transaction: the session, who was there, the
+    attachments and each ledger row as a ticket (nothing half-saved).
+
+    ``client_token`` comes from the form: if a session with that token exists (a double
+    click, a resubmitted form, a retry after a lost response) it is returned unchanged
+    and ``created`` is False."""
+    existing = ReceptionSession.objects.filter(client_token=client_token).first()
+    if existing is not None:
+        return existing, False
+    _check(data)
+    try:
+        with transaction.atomic(), _files_removed_on_error():
+            session = reception_create(
+                station=data.station,
+                created_by=actor,
+                client_token=client_token,
+                **_session_fields(data, draft=draft),
+            )
+            _fill(session=session, data=data, draft=draft, actor=actor)
+    except IntegrityError:
+        # A concurrent request with the same token won the race (it waited on our
+        # unique index and committed first): answer with its session.
+        existing = ReceptionSession.objects.filter(client_token=client_token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return session, True
+
+
+DONE_IS_FINAL_MESSAGE = "该接待活动已完成登记，不能再修改。"
+
+
+def reception_update_draft(
+    *, session: ReceptionSession, data: ReceptionInput, actor, draft: bool = False
+) -> ReceptionSession:
+    """Save a draft again, or finish it (``draft=False``: the rows become tickets).
+    Finishing twice (a resubmitted form) is refused by the status check under a lock."""
+    with transaction.atomic(), _files_removed_on_error():
+        return _reception_update_draft(session=session, data=data, actor=actor, draft=draft)
+
+
+def _reception_update_draft(
+    *, session: ReceptionSession, data: ReceptionInput, actor, draft: bool
+) -> ReceptionSession:
+    locked = ReceptionSession.objects.select_for_update().get(pk=session.pk)
+    if locked.status != ReceptionSession.Status.DRAFT:
+        raise ValidationError(DONE_IS_FINAL_MESSAGE)
+    station_status = Station.objects.values_list("status", flat=True).get(pk=data.station.pk)
+    if station_status == Station.Status.CLOSED:
+        raise ValidationError(CLOSED_STATION_MESSAGE)
+    locked.station = data.station
+    for name, value in _session_fields(data, draft=draft).items():
+        setattr(locked, name, value)
+    _check(data, session=locked)
+    locked.full_clean()
+    locked.save()
+    _fill(session=locked, data=data, draft=draft, actor=actor)
+    return locked
+
+
+_written_files: ContextVar[list[str] | None] = ContextVar("visits_written_files", default=None)
+
+
+@contextmanager
+def _files_removed_on_error():
+    """Storage writes are not transactional: remember the files an attempt writes and
+    delete them if the attempt fails (its rows are rolled back with it)."""
+    written: list[str] = []
+    token = _written_files.set(written)
+    try:
+        yield
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    finally:
+        _written_files.reset(token)
+
+
+# --- attachments -------------------------------------------------------------------------
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+THUMBNAIL_SIZE = (320, 320)
+
+
+def attachment_check(upload: UploadedFile) -> str:
+    """The real content type of an upload (sniffed, not the browser's word), or a
+    ValidationError: photos (JPEG/PNG) and scanned sheets (PDF), at most 10 MB."""
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(f"文件“{upload.name}”超过 10 MB。")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF"):
+        return "application/pdf"
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            fmt = image.format
+    except Exception as exc:
+        raise ValidationError(f"文件“{upload.name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。") from exc
+    finally:
+        upload.seek(0)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png"}.get(fmt or "")
+    if content_type is None:
+        raise ValidationError(f"文件“{upload.name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。")
+    return content_type
+
+
+def _thumbnail(upload: UploadedFile) -> ContentFile:
+    upload.seek(0)
+    with Image.open(upload) as image:
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        image.thumbnail(THUMBNAIL_SIZE)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=80)
+    upload.seek(0)
+    return ContentFile(out.getvalue(), name="thumb.jpg")
+
+
+def attachment_add(*, session: ReceptionSession, upload: UploadedFile, actor=None) -> ReceptionAttachment:
+    content_type = attachment_check(upload)
+    attachment = ReceptionAttachment(
+        session=session,
+        kind=ReceptionAttachment.Kind.PHOTO
+        if content_type.startswith("image/")
+        else ReceptionAttachment.Kind.SIGN_IN,
+        original_name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save(f"a.{ATTACHMENT_TYPES[content_type]}", upload, save=False)
+    if content_type.startswith("image/"):
+        attachment.thumbnail.save("thumb.jpg", _thumbnail(upload), save=False)
+    written = _written_files.get()
+    if written is not None:
+        written.extend(name for name in (attachment.file.name, attachment.thumbnail.name) if name)
+    attachment.save()
+    return attachment
+
+
+# --- timetable ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def slot_publish(
+    *,
+    station: Station,
+    date: dt.date,
+    starts: dt.time,
+    ends: dt.time,
+    deputies: Sequence[Deputy] = (),
+    note: str = "",
+    repeat_weeks: int = 1,
+) -> list[ReceptionSlot]:
+    """Publish a reception day (and, with ``repeat_weeks``, the same weekday for the
+    following weeks). A day already published at that hour is left as it is."""
+    if station.is_closed:
+        raise ValidationError(CLOSED_STATION_MESSAGE)
+    if ends <= starts:
+        raise ValidationError({"ends": "结束时间须晚于开始时间。"})
+    if not 1 <= repeat_weeks <= 26:
+        raise ValidationError({"repeat_weeks": "重复周数须在 1 到 26 之间。"})
+    slots = []
+    for week in range(repeat_weeks):
+        day = date + dt.timedelta(weeks=week)
+        slot, created = ReceptionSlot.objects.get_or_create(
+            station=station, date=day, starts=starts, defaults={"ends": ends, "note": note}
+        )
+        if created:
+            slot.deputies.set(deputies)
+            slots.append(slot)
+    return slots
+
+
+@transaction.atomic
+def slot_cancel(*, slot: ReceptionSlot) -> None:
+    if ReceptionSession.objects.filter(slot=slot).exists():
+        raise ValidationError("该接待安排已登记接待活动，不能取消。")
+    slot.delete()
+
+
+# --- ledger exports -------------------------------------------------------------------------
+
+# Up to this many rows a ledger is written while the browser waits; above it the export
+# runs as a background task with progress shown.
+LEDGER_SYNC_MAX_ROWS = 300
+
+
+def ledger_render(
+    *, user, station: Station, book: str, fmt: str, date_from: dt.date, date_to: dt.date, progress=None
+) -> tuple[bytes, str, int]:
+    """The ledger file (bytes, file name, row count): a fixed number of queries."""
+    from visits import ledgers, selectors
+
+    tickets = selectors.ledger_tickets(
+        user=user, station=station, book=book, date_from=date_from, date_to=date_to
+    )
+    tickets = list(tickets)
+    ledger = ledgers.build_ledger(
+        user=user,
+        tickets=tickets,
+        total=len(tickets),
+        book=book,
+        station_name=station.name,
+        date_from=date_from,
+        date_to=date_to,
+        progress=progress,
+    )
+    _record_full_views(user=user, tickets=[t for t in tickets if ledgers.shows_full(user, t)])
+    return ledgers.WRITERS[fmt](ledger), f"{ledger.filename_stem}.{fmt}", len(tickets)
+
+
+def _record_full_views(*, user, tickets) -> None:
+    """PIPL: an export that shows citizens' details in full is logged like a page view,
+    one row per ticket, in one INSERT."""
+    if not tickets:
+        return
+    from accounts.models import PersonalDataAccess  # accounts sits above visits
+
+    PersonalDataAccess.objects.bulk_create(
+        [
+            PersonalDataAccess(
+                user=user,
+                ticket_id=t.pk,
+                citizen_name=t.citizen_name,
+                fields="citizen_name,citizen_phone,citizen_address",
+                client="ledger_export",
+            )
+            for t in tickets
+        ]
+    )
+
+
+def ledger_export_start(
+    *, user, station: Station, book: str, fmt: str, date_from: dt.date, date_to: dt.date
+) -> ExportJob:
+    """Queue a background export; the task starts once this transaction commits."""
+    from visits.tasks import ledger_export_run_task
+
+    job = ExportJob.objects.create(
+        created_by=user, station=station, book=book, format=fmt, date_from=date_from, date_to=date_to
+    )
+    transaction.on_commit(lambda: ledger_export_run_task.delay(str(job.pk)))
+    return job
+
+
+def ledger_export_run(*, job_id: uuid.UUID | str) -> ExportJob:
+    """Write a queued export to storage, reporting progress on the job row."""
+    job = ExportJob.objects.select_related("created_by", "station__region").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return job
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, progress=1)
+
+    def progress(percent: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(progress=percent)
+
+    try:
+        content, name, count = ledger_render(
+            user=job.created_by,
+            station=job.station,
+            book=job.book,
+            fmt=job.format,
+            date_from=job.date_from,
+            date_to=job.date_to,
+            progress=progress,
+        )
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        # Recorded on the job for the user, logged for us; not re-raised: in the eager
+        # default the task runs inside the request that queued it.
+        logger.exception("ledger export %s failed", job.pk)
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    job.file.save(name, ContentFile(content), save=False)
+    job.status = ExportJob.Status.DONE
+    job.progress = 100
+    job.row_count = count
+    job.finished_at = timezone.now()
+    job.save()
+    return job

@@ -97,3 +97,81 @@ def test_attendance_twice_refused(session, station):
 def test_attendance_must_name_the_person_its_role_needs(session, kwargs):
     with pytest.raises(ValidationError):
         attendance_add(session=session, **kwargs)
+
+
+# --- a whole reception (reception_record) ---------------------------------------------------
+
+
+def _input(station, **overrides):
+    from tests.factories import CategoryFactory
+    from visits.services import LedgerRow, ReceptionInput
+
+    deputy = overrides.pop("deputy", None) or DeputyFactory(home_station=station)
+    row = LedgerRow(
+        citizen_name="张三丰", content="路灯不亮", category=CategoryFactory(), received_by_deputy=deputy
+    )
+    data = {
+        "station": station,
+        "kind": "station_reception",
+        "starts_at": DEFAULT_MOMENT,
+        "deputies": [deputy],
+        "rows": [row],
+    }
+    data.update(overrides)
+    return ReceptionInput(**data)
+
+
+def test_reception_record_is_idempotent_per_token(station):
+    import uuid
+
+    from visits.services import reception_record
+
+    token = uuid.uuid4()
+    data = _input(station)
+    first, created = reception_record(data=data, client_token=token, actor=None)
+    again, created_again = reception_record(data=data, client_token=token, actor=None)
+    assert created and not created_again and first == again
+    assert first.tickets.count() == 1 and first.attendances.count() == 1
+
+
+def test_a_receiver_who_was_not_there_is_refused(station):
+    import uuid
+
+    from visits.services import NOT_PRESENT_MESSAGE, reception_record
+
+    data = _input(station, deputies=[])
+    with pytest.raises(ValidationError) as exc:
+        reception_record(data=data, client_token=uuid.uuid4(), actor=None)
+    assert exc.value.messages == [NOT_PRESENT_MESSAGE]
+    assert not ReceptionSession.objects.exists()
+
+
+def test_a_draft_registers_no_ticket_until_finished(station):
+    import uuid
+
+    from suggestions.models import Ticket
+    from visits.services import DONE_IS_FINAL_MESSAGE, reception_record, reception_update_draft
+
+    data = _input(station)
+    draft, _ = reception_record(data=data, client_token=uuid.uuid4(), actor=None, draft=True)
+    assert draft.status == "draft" and draft.draft_rows[0]["citizen_name"] == "张三丰"
+    assert not Ticket.objects.exists()
+    done = reception_update_draft(session=draft, data=data, actor=None)
+    assert done.status == "done" and Ticket.objects.count() == 1
+    with pytest.raises(ValidationError) as exc:
+        reception_update_draft(session=draft, data=data, actor=None)
+    assert exc.value.messages == [DONE_IS_FINAL_MESSAGE]
+
+
+def test_slot_of_another_station_is_refused(station):
+    import datetime as _dt
+    import uuid
+
+    from tests.factories import StationFactory
+    from visits.services import reception_record, slot_publish
+
+    (slot,) = slot_publish(
+        station=StationFactory(), date=_dt.date(2030, 1, 7), starts=_dt.time(9), ends=_dt.time(11)
+    )
+    with pytest.raises(ValidationError):
+        reception_record(data=_input(station, slot=slot), client_token=uuid.uuid4(), actor=None)

@@ -1,0 +1,48 @@
+"""``manage.py seed_demo [--scale N] [--seed S] [--reset]``: deterministic demo data."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liaison.demo.seed import DEFAULT_SEED, database_label, seed_demo
+
+
+class Command(BaseCommand):
+    help = "生成演示数据（吕梁市规模，按 --scale 复制城市）并创建各角色演示账号。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=1, help="城市副本数（默认 1：吕梁市）")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子（默认固定，结果可复现）")
+        parser.add_argument("--reset", action="store_true", help="先删除已有业务数据和演示账号")
+        parser.add_argument(
+            "--audit", action="store_true", help="让审计触发器记录演示数据的插入（较慢；默认不记录）"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--no-copy", action="store_true", help="PostgreSQL 上不用 COPY，改用 bulk_create（用于对比）"
+        )
+
+    def handle(
+        self,
+        *args,
+        scale: int,
+        seed: int,
+        reset: bool,
+        audit: bool,
+        no_progress: bool,
+        no_copy: bool,
+        **options,
+    ):
+        if scale < 1:
+            raise CommandError("--scale 至少为 1。")
+        result = seed_demo(
+            scale=scale, seed=seed, reset=reset, audit=audit, progress=not no_progress, use_copy=not no_copy
+        )
+        if result.created:
+            rows = ", ".join(f"{name} {n:,}" for name, n in result.counts.items())
+            self.stdout.write(
+                self.style.SUCCESS(f"演示数据已生成（{database_label()}，{result.seconds:.1f} 秒）：{rows}")
+            )
+        else:
+            self.stdout.write("演示数据已存在，未做改动（如需重建请加 --reset）。")
+        self.stdout.write("演示账号（密码均相同）：")
+        for login in result.logins:
+            self.stdout.write(f"  {login.username:<8} {login.password}  {login.role} · {login.scope}")

@@ -1,0 +1,49 @@
+/* The reception page: add ledger rows (Django formset), tick a whole deputy group,
+   load the chosen station's people. Without JavaScript the form still works (one
+   ledger row; the station is picked with its own small form). */
+(function () {
+  "use strict";
+  var form = document.querySelector(".reception-form");
+  if (!form) return;
+
+  // --- ledger rows ---
+  var total = form.querySelector("#id_rows-TOTAL_FORMS");
+  var rows = document.getElementById("ledger-rows");
+  var template = document.getElementById("ledger-row-template");
+  var addButton = document.getElementById("add-row");
+  if (total && rows && template && addButton) {
+    addButton.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__number__/g, String(index + 1));
+      rows.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var added = rows.lastElementChild;
+      var first = added && added.querySelector("input[type=text], input:not([type])");
+      if (first) first.focus();
+    });
+  }
+
+  // --- deputy groups ---
+  form.querySelectorAll("[data-toggle-group]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var boxes = button.closest(".deputy-group").querySelectorAll("input[type=checkbox]");
+      var allOn = Array.prototype.every.call(boxes, function (b) { return b.checked; });
+      boxes.forEach(function (b) { b.checked = !allOn; });
+    });
+  });
+
+  // --- choosing the station loads its deputies, cadres and villages ---
+  var station = form.querySelector("#id_station");
+  if (station && form.hasAttribute("data-reload-on-station")) {
+    station.addEventListener("change", function () {
+      if (station.value) window.location.search = "?station=" + encodeURIComponent(station.value);
+    });
+  }
+
+  // --- no double submit: the token makes a second one harmless; this keeps it quiet ---
+  form.addEventListener("submit", function () {
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+})();

@@ -1,0 +1,404 @@
+"""Reads over citizen opinions: the work figures (进站人次、接待群众、收集问题、办结问题)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from liaison.scoping import get_scoped_or_404, scoped
+from stations.models import Region, Station
+from suggestions.filters import TicketFilter
+from suggestions.models import Ticket
+from visits.models import Attendance, ReceptionSession
+
+Group = Literal["deputies", "cadres"]
+
+_ROLE = {"deputies": Attendance.Role.DEPUTY, "cadres": Attendance.Role.LEADING_CADRE}
+_RECEIVER = {"deputies": "received_by_deputy", "cadres": "received_by_cadre"}
+
+
+@dataclass(frozen=True)
+class WorkFigures:
+    """One row of the work-figures table for a group over a period."""
+
+    entries: int  # 进站人次
+    citizens_received: int  # 接待群众人次
+    issues_collected: int  # 收集问题（件）
+    issues_closed: int  # 办结问题（件）
+
+    @property
+    def closure_rate(self) -> float:
+        """Closed / collected, 0 when nothing was collected."""
+        return self.issues_closed / self.issues_collected if self.issues_collected else 0.0
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Local dates (Asia/Shanghai), inclusive → aware ``[start 00:00, end+1 00:00)``."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    lower = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    upper = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return lower, upper
+
+
+def _scope(qs: QuerySet, *, via: str, region: Region | None, station: Station | None) -> QuerySet:
+    """Limit ``qs`` (reaching its station through ``via``) to a region subtree and/or a
+    station with its points."""
+    if region is not None:
+        qs = qs.filter(**{f"{via}__region__path__startswith": region.path})
+    if station is not None:
+        qs = qs.filter(Q(**{via: station}) | Q(**{f"{via}__parent": station}))
+    return qs
+
+
+def work_figures(
+    *,
+    group: Group,
+    start: dt.date,
+    end: dt.date,
+    region: Region | None = None,
+    station: Station | None = None,
+) -> WorkFigures:
+    """The four figures for deputies (all five levels) or leading cadres, in three queries.
+
+    - entries: present attendances of the group's role at done sessions of an at-station
+      kind (``ReceptionSession.AT_STATION_KINDS``) starting in the period;
+    - citizens received: ``citizens_received`` summed over done sessions (any kind)
+      starting in the period with at least one present attendee of the group (a joint
+      session counts for deputies and for cadres);
+    - issues collected: tickets received in the period by a deputy (resp. a cadre),
+      merged ones excluded;
+    - issues closed: those of them closed before the period's end.
+
+    ``region`` limits to stations in that subtree; ``station`` to that station and its points.
+    """
+    role = _ROLE[group]
+    lower, upper = period_bounds(start, end)
+
+    entries = (
+        _scope(Attendance.objects, via="session__station", region=region, station=station)
+        .filter(
+            role=role,
+            present=True,
+            session__status=ReceptionSession.Status.DONE,
+            session__kind__in=ReceptionSession.AT_STATION_KINDS,
+            session__starts_at__gte=lower,
+            session__starts_at__lt=upper,
+        )
+        .count()
+    )
+
+    present = Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True)
+    citizens = (
+        _scope(ReceptionSession.objects, via="station", region=region, station=station)
+        .held()
+        .between(lower, upper)
+        .filter(Exists(present))
+        .aggregate(total=Sum("citizens_received"))["total"]
+        or 0
+    )
+
+    tickets = (
+        _scope(Ticket.objects, via="station", region=region, station=station)
+        .received_between(lower, upper)
+        .filter(**{f"{_RECEIVER[group]}__isnull": False})
+        .exclude(status=Ticket.Status.MERGED)
+        .aggregate(
+            collected=Count("pk"),
+            closed=Count("pk", filter=Q(closed_at__lt=upper)),
+        )
+    )
+    return WorkFigures(
+        entries=entries,
+        citizens_received=citizens,
+        issues_collected=tickets["collected"],
+        issues_closed=tickets["closed"],
+    )
+
+
+# --- pages (scoped through liaison.scoping) -------------------------------------------
+
+
+def ticket_list(*, user, filters=None, request=None) -> TicketFilter:
+    """Tickets the user may see, newest first. Lists always show citizens masked."""
+    queryset = (
+        scoped(user, Ticket.objects.all())
+        .select_related("station", "category", "received_by_deputy", "received_by_cadre", "handling_unit")
+        .order_by("-received_at")
+    )
+    return TicketFilter(filters, queryset=queryset, request=request)
+
+
+def ticket_detail(*, user, pk) -> Ticket:
+    return get_scoped_or_404(
+        user,
+        Ticket.objects.select_related(
+            "station__region",
+            "village",
+            "category",
+            "reception",
+            "received_by_deputy",
+            "received_by_cadre",
+            "handling_unit",
+        ),
+        pk=pk,
+    )
+
+
+# --- the workflow: deadlines, actions, timeline, duplicates, queues ------------------------
+
+from dataclasses import field as _field  # noqa: E402
+
+from django.db import connection  # noqa: E402
+from django.db.models import Case, Prefetch, Value, When  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from liaison import scoping  # noqa: E402
+from stations.models import RegionLevel  # noqa: E402
+from suggestions.calendar import WorkingCalendar, add_working_days, calendar_for_dues, deadline_state  # noqa: E402
+from suggestions.models import Attachment, Delivery, Reply, TimelineEvent  # noqa: E402
+from suggestions.workflow import TRANSITIONS, Transition  # noqa: E402
+
+QUEUE_LIMIT = 50
+
+
+def with_deadlines(tickets, *, today: dt.date | None = None, calendar: WorkingCalendar | None = None) -> list:
+    """Set ``ticket.deadline`` (a ``suggestions.calendar.DeadlineState``: green / yellow /
+    red and the time left or overdue) on each ticket, with one calendar query in all.
+    The one place where pages get deadline colours from."""
+    tickets = list(tickets)
+    today = today or timezone.localdate()
+    running = [t for t in tickets if t.status in Ticket.RUNNING_STATUSES and t.due_on]
+    if calendar is None:  # always one query, so a page's count does not depend on its rows
+        calendar = calendar_for_dues((t.due_on for t in running), today)
+    for t in tickets:
+        t.deadline = deadline_state(
+            due_on=t.due_on, running=t.status in Ticket.RUNNING_STATUSES, today=today, calendar=calendar
+        )
+    return tickets
+
+
+def available_actions(user, ticket: Ticket) -> list[Transition]:
+    """The transitions ``user`` may take on ``ticket`` now: allowed from its status by the
+    workflow table and permitted by the table's ``liaison.scoping`` predicate."""
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if ticket.status in t.sources and getattr(scoping, t.who)(user, ticket)
+    ]
+
+
+def ticket_timeline(*, ticket: Ticket) -> list[TimelineEvent]:
+    """The ticket's events, oldest first, with actors and attachments (two queries)."""
+    return list(
+        TimelineEvent.objects.filter(ticket=ticket)
+        .select_related("actor")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("at", "pk")
+    )
+
+
+def ticket_replies(*, ticket: Ticket) -> list[Reply]:
+    return list(
+        Reply.objects.filter(ticket=ticket)
+        .select_related("handling_unit", "author", "event")
+        .prefetch_related("event__attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def ticket_deliveries(*, ticket: Ticket) -> list[Delivery]:
+    """Deliveries to this ticket's citizen."""
+    return list(
+        Delivery.objects.filter(ticket=ticket).select_related("delivered_by").order_by("delivered_at")
+    )
+
+
+def merged_tickets_delivery(*, ticket: Ticket) -> list[Ticket]:
+    """Tickets merged into ``ticket``, each with ``has_latest_reply`` set: whether its
+    citizen got the target's latest reply (two queries)."""
+    latest = Reply.objects.filter(ticket=ticket).order_by("-created_at", "-pk").values("pk")[:1]
+    merged = list(
+        Ticket.objects.filter(merged_into=ticket)
+        .annotate(has_latest_reply=Exists(Delivery.objects.filter(ticket=OuterRef("pk"), reply__in=latest)))
+        .select_related("category")
+        .order_by("received_at")
+    )
+    return merged
+
+
+def _area_path(region: Region) -> str:
+    """The township subtree a region lies in (itself when it is a township or above)."""
+    extra = max(0, region.level - RegionLevel.TOWNSHIP)
+    return region.path[: len(region.path) - Region.steplen * extra] if extra else region.path
+
+
+def similar_open_tickets(*, user, ticket: Ticket, limit: int = 5) -> list[Ticket]:
+    """Possible duplicates of ``ticket``: open tickets in the same township area and
+    category, the user may see, most similar text first. PostgreSQL: trigram similarity
+    (pg_trgm); elsewhere: tickets sharing a keyword of the content."""
+    qs = (
+        scoped(user, Ticket.objects.open())
+        .filter(
+            category=ticket.category_id, station__region__path__startswith=_area_path(ticket.station.region)
+        )
+        .exclude(pk=ticket.pk)
+        .select_related("station", "category")
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        return list(
+            qs.annotate(similarity=TrigramSimilarity("content", ticket.content))
+            .filter(similarity__gte=0.15)
+            .order_by("-similarity", "-received_at")[:limit]
+        )
+    keywords = _keywords(ticket.content)[:12]
+    if not keywords:
+        return []
+    # at least two shared keywords, most shared first
+    shared = sum((Case(When(content__icontains=word, then=1), default=0) for word in keywords), Value(0))
+    return list(qs.annotate(shared=shared).filter(shared__gte=2).order_by("-shared", "-received_at")[:limit])
+
+
+def _keywords(text: str) -> list[str]:
+    """Crude keywords for the non-PostgreSQL fallback: the overlapping pairs of Chinese
+    characters (Chinese has no spaces; two characters are the commonest word length)."""
+    chars = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    return list(dict.fromkeys(a + b for a, b in zip(chars, chars[1:], strict=False)))
+
+
+def merge_targets(*, user, ticket: Ticket) -> QuerySet:
+    """Open tickets ``ticket`` may be merged into: same township area and category,
+    visible to the user and decidable by them (``can_decide_ticket`` as a filter; the
+    service checks it again on the chosen one)."""
+    escalated = Q(tier=Ticket.Tier.STANDING_COMMITTEE) | Q(escalation_level__gt=0)
+    return (
+        scoped(user, Ticket.objects.open())
+        .filter(scoping.decidable_tickets_q(user) | (scoping.supervised_tickets_q(user) & escalated))
+        .filter(
+            category=ticket.category_id, station__region__path__startswith=_area_path(ticket.station.region)
+        )
+        .exclude(pk=ticket.pk)
+        .select_related("category")
+        .order_by("-received_at")
+    )
+
+
+_QUEUE_RELATED = ("station", "category", "handling_unit")
+
+
+@dataclass
+class Queue:
+    """Sections of a work queue: (title, key, tickets, total) and a reply-rate figure."""
+
+    sections: list[tuple[str, str, list, int]] = _field(default_factory=list)
+
+
+def _section(qs: QuerySet, order: tuple[str, ...], limit: int = QUEUE_LIMIT) -> list:
+    return list(qs.select_related(*_QUEUE_RELATED).order_by(*order)[:limit])
+
+
+def _queue(parts: list[tuple[str, str, QuerySet, tuple[str, ...]]], today: dt.date) -> Queue:
+    """Each part listed (first ``QUEUE_LIMIT`` rows) and counted: two queries a part;
+    deadlines for every row from one calendar query."""
+    lists = [_section(qs, order) for _title, _key, qs, order in parts]
+    counts = [qs.count() for _title, _key, qs, _order in parts]
+    everyone = [t for rows in lists for t in rows]
+    with_deadlines(everyone, today=today)
+    return Queue(
+        [(title, key, rows, n) for (title, key, _qs, _o), rows, n in zip(parts, lists, counts, strict=True)]
+    )
+
+
+def unit_queue(*, user, today: dt.date | None = None) -> Queue:
+    """承办单位待办: assigned to us, due within two working days, overdue."""
+    today = today or timezone.localdate()
+    mine = Ticket.objects.filter(scoping.unit_tickets_q(user), status=Ticket.Status.ASSIGNED)
+    soon = add_working_days(today, 2)
+    return _queue(
+        [
+            ("逾期未答复", "overdue", mine.filter(due_on__lt=today), ("due_on",)),
+            ("即将到期（2个工作日内）", "due_soon", mine.due_by(on=today, until=soon), ("due_on",)),
+            ("交办给我单位", "assigned", mine, ("due_on", "received_at")),
+        ],
+        today,
+    )
+
+
+def decision_queue(*, user, today: dt.date | None = None) -> Queue:
+    """联络站待办: waiting for my decision, overdue, awaiting the citizen's feedback."""
+    today = today or timezone.localdate()
+    mine = Ticket.objects.filter(scoping.decidable_tickets_q(user))
+    waiting = mine.filter(
+        Q(status__in=(Ticket.Status.REGISTERED, Ticket.Status.ACCEPTED, Ticket.Status.REPLIED))
+        | Q(status=Ticket.Status.ASSIGNED, return_requested_at__isnull=False)
+    )
+    return _queue(
+        [
+            ("待我决定（受理、交办、退回申请、反馈答复）", "decide", waiting, ("received_at",)),
+            ("逾期", "overdue", mine.overdue(on=today), ("due_on",)),
+            ("待群众评价与办结", "feedback", mine.filter(status=Ticket.Status.DELIVERED), ("updated_at",)),
+        ],
+        today,
+    )
+
+
+def supervision_queue(*, user, today: dt.date | None = None) -> Queue:
+    """县（市）人大督办: escalated to us (standing committee tier or raised by escalation), and
+    overdue tickets in our region."""
+    today = today or timezone.localdate()
+    ours = Ticket.objects.filter(scoping.supervised_tickets_q(user)).open()
+    return _queue(
+        [
+            ("提交常委会 / 上报督办", "escalated", ours.escalated(), ("due_on", "received_at")),
+            ("辖区逾期件", "overdue", ours.overdue(on=today), ("due_on",)),
+        ],
+        today,
+    )
+
+
+@dataclass(frozen=True)
+class ReplyFigures:
+    """答复率: of the tickets accepted for handling (not withdrawn or merged), how many
+    got a reply delivered to the citizen."""
+
+    handled: int
+    delivered: int
+
+    @property
+    def reply_rate(self) -> float:
+        return self.delivered / self.handled if self.handled else 0.0
+
+
+def reply_figures(*, user) -> ReplyFigures:
+    """Over the tickets the user may see (one query)."""
+    row = (
+        scoped(user, Ticket.objects.all())
+        .exclude(status__in=(Ticket.Status.REGISTERED, Ticket.Status.WITHDRAWN, Ticket.Status.MERGED))
+        .aggregate(
+            handled=Count("pk"),
+            # a closed ticket had its reply delivered (ticket_close refuses otherwise)
+            delivered=Count("pk", filter=Q(status__in=(Ticket.Status.DELIVERED, Ticket.Status.CLOSED))),
+        )
+    )
+    return ReplyFigures(handled=row["handled"], delivered=row["delivered"])
+
+
+def assignable_units(*, ticket: Ticket) -> QuerySet:
+    """Active handling units serving the ticket's area: units of the regions above it
+    (county departments, the city's utilities) and inside its township."""
+    from suggestions.models import HandlingUnit
+
+    path, step = ticket.station.region.path, Region.steplen
+    above = [path[:i] for i in range(step, len(path) + 1, step)]
+    return (
+        HandlingUnit.objects.filter(is_active=True)
+        .filter(Q(region__path__in=above) | Q(region__path__startswith=_area_path(ticket.station.region)))
+        .select_related("region")
+        .order_by("region__path", "name")
+    )

@@ -1,0 +1,342 @@
+"""Forms of the reception pages: validation only; the writes are in visits.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+
+from visits.models import Attendance, ExportJob, ReceptionSession
+from visits.selectors import ReceptionChoices
+from visits.services import ATTACHMENT_MAX_BYTES, Guest, LedgerRow, ReceptionInput, attachment_check
+
+
+class DeputyChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class CadreChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.title}）"
+
+
+class SlotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.date:%m-%d} {obj.starts:%H:%M}–{obj.ends:%H:%M} {obj.station.name}"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+def _parse_guests(text: str, role: str) -> list[Guest]:
+    """One person a line: "姓名 单位职务" (a space, a comma or a Chinese comma between)."""
+    guests = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        for sep in ("，", ",", " ", "\u3000"):
+            if sep in line:
+                name, title = line.split(sep, 1)
+                break
+        else:
+            name, title = line, ""
+        if len(name.strip()) > 50:
+            raise ValidationError(f"姓名过长：{name[:20]}…")
+        guests.append(Guest(role=role, name=name.strip(), title=title.strip()[:100]))
+    return guests
+
+
+class ReceptionForm(forms.Form):
+    """The session part of the reception page."""
+
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+    station = forms.ModelChoiceField(label="联络站（点）", queryset=None, empty_label="请选择")
+    slot = SlotChoiceField(
+        label="对应的接待安排", queryset=None, required=False, empty_label="（无，临时安排）"
+    )
+    kind = forms.ChoiceField(label="活动类型", choices=ReceptionSession.Kind.choices)
+    theme = forms.CharField(label="主题", max_length=200, required=False)
+    theme_kind = forms.ChoiceField(
+        label="主题类别", choices=[("", "—")] + list(ReceptionSession.ThemeKind.choices), required=False
+    )
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start_time = forms.TimeField(
+        label="开始时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label="结束时间", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    deputies = DeputyChoiceField(
+        label="出席代表", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    cadres = CadreChoiceField(
+        label="进站领导干部", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    officials = forms.CharField(
+        label="特邀部门人员",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="每行一人：姓名 单位职务",
+    )
+    legal_experts = forms.CharField(
+        label="法律专家",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="每行一人：姓名 单位职务",
+    )
+    citizens_received = forms.IntegerField(label="接待群众（人次）", min_value=0, max_value=100000, initial=0)
+    notes = forms.CharField(label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(
+        label="照片、签到表",
+        required=False,
+        help_text="JPG、PNG 照片或 PDF，每个不超过 10 MB",
+    )
+
+    def __init__(self, *args, choices: ReceptionChoices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        self.fields["station"].queryset = choices.stations
+        self.fields["slot"].queryset = choices.slots
+        self.fields["deputies"].queryset = choices.deputies
+        self.fields["cadres"].queryset = choices.cadres
+        if not self.is_bound and not self.initial.get("client_token"):
+            self.initial["client_token"] = uuid.uuid4()
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        for upload in files:
+            if upload.size > ATTACHMENT_MAX_BYTES:
+                raise ValidationError(f"文件“{upload.name}”超过 10 MB。")
+            attachment_check(upload)
+        return files
+
+    def clean_officials(self):
+        return _parse_guests(self.cleaned_data["officials"], Attendance.Role.OFFICIAL)
+
+    def clean_legal_experts(self):
+        return _parse_guests(self.cleaned_data["legal_experts"], Attendance.Role.LEGAL_EXPERT)
+
+    def clean(self):
+        data = super().clean()
+        station = data.get("station")
+        kind = data.get("kind")
+        if kind == ReceptionSession.Kind.THEMED and not data.get("theme"):
+            self.add_error("theme", "主题活动须填写主题。")
+        if data.get("theme_kind") and not data.get("theme"):
+            self.add_error("theme", "选择了主题类别，请填写主题。")
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", "结束时间须晚于开始时间。")
+        if station:
+            allowed = {station.pk, station.parent_id}
+            wrong = [d.name for d in data.get("deputies") or [] if d.home_station_id not in allowed]
+            if wrong:
+                self.add_error("deputies", f"不是本站的代表：{'、'.join(wrong)}")
+            slot = data.get("slot")
+            if slot and slot.station_id != station.pk:
+                self.add_error("slot", "接待安排不属于所选联络站。")
+        return data
+
+    def starts_at(self) -> dt.datetime:
+        tz = ZoneInfo(settings.TIME_ZONE)
+        return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["start_time"], tzinfo=tz)
+
+    def ends_at(self) -> dt.datetime | None:
+        if not self.cleaned_data.get("end_time"):
+            return None
+        tz = ZoneInfo(settings.TIME_ZONE)
+        return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["end_time"], tzinfo=tz)
+
+
+class LedgerRowForm(forms.Form):
+    """One ledger line (登记簿): a citizen's opinion. A row left blank is skipped."""
+
+    citizen_name = forms.CharField(label="群众姓名", max_length=50)
+    citizen_phone = forms.CharField(label="联系方式", max_length=20, required=False)
+    village = forms.ChoiceField(label="村（社区）", required=False)
+    citizen_address = forms.CharField(label="住址", max_length=200, required=False)
+    category = forms.ChoiceField(label="类别")
+    content = forms.CharField(label="意见建议内容", widget=forms.Textarea(attrs={"rows": 3}))
+    receiver = forms.ChoiceField(label="接待代表（或领导干部）", required=False)
+    on_the_spot_action = forms.CharField(
+        label="现场处理情况", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    consent_to_share = forms.BooleanField(label="群众同意向承办单位提供个人信息", required=False)
+
+    def __init__(self, *args, choices: ReceptionChoices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        # Plain choices built from the page's evaluated querysets (shared by every row):
+        # a ledger of twenty rows costs no more queries than one.
+        self.fields["village"].choices = [("", "—")] + [(str(v.pk), v.name) for v in choices.villages]
+        self.fields["category"].choices = [("", "请选择")] + [(str(c.pk), c.name) for c in choices.categories]
+        receivers = [("", "—")]
+        receivers += [(f"deputy:{d.pk}", f"代表 {d.name}") for d in choices.deputies]
+        receivers += [(f"cadre:{c.pk}", f"领导干部 {c.name}") for c in choices.cadres]
+        self.fields["receiver"].choices = receivers
+
+    def clean_village(self):
+        pk = self.cleaned_data["village"]
+        return next((v for v in self.choices.villages if str(v.pk) == pk), None) if pk else None
+
+    def clean_category(self):
+        pk = self.cleaned_data["category"]
+        return next(c for c in self.choices.categories if str(c.pk) == pk)
+
+    def clean_citizen_phone(self):
+        phone = self.cleaned_data["citizen_phone"].strip()
+        if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
+            raise ValidationError("联系电话只能包含数字和“-”。")
+        return phone
+
+    def row(self) -> LedgerRow:
+        data = self.cleaned_data
+        deputy = cadre = None
+        kind, _, pk = (data.get("receiver") or "").partition(":")
+        if kind == "deputy":
+            deputy = next(d for d in self.choices.deputies if str(d.pk) == pk)
+        elif kind == "cadre":
+            cadre = next(c for c in self.choices.cadres if str(c.pk) == pk)
+        return LedgerRow(
+            citizen_name=data["citizen_name"].strip(),
+            citizen_phone=data["citizen_phone"],
+            citizen_address=data["citizen_address"].strip(),
+            village=data["village"],
+            category=data["category"],
+            content=data["content"].strip(),
+            received_by_deputy=deputy,
+            received_by_cadre=cadre,
+            on_the_spot_action=data["on_the_spot_action"].strip(),
+            consent_to_share=data["consent_to_share"],
+        )
+
+
+class BaseLedgerFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        count = sum(1 for f in self.forms if f.has_changed() and not self._should_delete_form(f))
+        if count > 200:
+            raise ValidationError("一次最多登记 200 条意见建议。")
+
+
+LedgerFormSet = formset_factory(
+    LedgerRowForm, formset=BaseLedgerFormSet, extra=1, max_num=200, absolute_max=200
+)
+
+
+def reception_input(form: ReceptionForm, formset, *, station=None) -> ReceptionInput:
+    data = form.cleaned_data
+    rows = [f.row() for f in formset.forms if f.has_changed() and f.is_valid()]
+    deputies = list(data["deputies"])
+    # a receiving deputy left unticked among those present is counted as present
+    for row in rows:
+        if row.received_by_deputy and row.received_by_deputy not in deputies:
+            deputies.append(row.received_by_deputy)
+    cadres = list(data["cadres"])
+    for row in rows:
+        if row.received_by_cadre and row.received_by_cadre not in cadres:
+            cadres.append(row.received_by_cadre)
+    return ReceptionInput(
+        station=data["station"],
+        kind=data["kind"],
+        starts_at=form.starts_at(),
+        ends_at=form.ends_at(),
+        theme=data["theme"].strip(),
+        theme_kind=data["theme_kind"],
+        citizens_received=data["citizens_received"],
+        notes=data["notes"].strip(),
+        slot=data.get("slot"),
+        deputies=deputies,
+        cadres=cadres,
+        guests=[*data["officials"], *data["legal_experts"]],
+        rows=rows,
+        attachments=data["attachments"],
+    )
+
+
+class SlotForm(forms.Form):
+    date = forms.DateField(
+        label="接待日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    starts = forms.TimeField(label="开始时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    ends = forms.TimeField(label="结束时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    deputies = DeputyChoiceField(
+        label="进站代表", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label="说明", max_length=200, required=False)
+    repeat_weeks = forms.IntegerField(
+        label="每周重复（周数）", min_value=1, max_value=26, initial=1, help_text="1 表示只安排这一天"
+    )
+
+    def __init__(self, *args, deputies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deputies"].queryset = deputies
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts") and data.get("ends") and data["ends"] <= data["starts"]:
+            self.add_error("ends", "结束时间须晚于开始时间。")
+        return data
+
+
+class LedgerExportForm(forms.Form):
+    book = forms.ChoiceField(label="登记簿", choices=ExportJob.Book.choices)
+    format = forms.ChoiceField(label="格式", choices=ExportJob.Format.choices)
+    date_from = forms.DateField(
+        label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end:
+            if end < start:
+                self.add_error("date_to", "截止日期不能早于起始日期。")
+            elif (end - start).days > 366 * 5:
+                self.add_error("date_to", "一次最多导出五年。")
+        return data
+
+
+def check_rows_against_station(form: ReceptionForm, formset) -> bool:
+    """A receiving deputy must belong to the chosen station (or the station its point
+    hangs under); errors go next to the row's field. Returns whether all is well."""
+    station = form.cleaned_data.get("station")
+    if station is None:
+        return True
+    allowed = {station.pk, station.parent_id}
+    ok = True
+    for row_form in formset.forms:
+        if not row_form.has_changed() or not row_form.is_valid():
+            continue
+        deputy = row_form.row().received_by_deputy
+        if deputy and deputy.home_station_id not in allowed:
+            row_form.add_error("receiver", f"{deputy.name}不是本站的代表。")
+            ok = False
+    return ok

@@ -1,0 +1,255 @@
+"""The two paper books every station keeps, written as Excel and as a printable PDF:
+《人大代表接待群众意见建议登记簿》 (receptions at the station, themed and online) and
+《人大代表走访群众意见建议登记簿》 (door-to-door visits).
+
+The rows come from ``visits.selectors.ledger_tickets`` (one query, whatever the size);
+personal data is masked per ticket by ``liaison.scoping.can_see_citizen_data``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from liaison.scoping import can_see_citizen_data
+from suggestions.models import Ticket
+
+COLUMNS = (
+    "序号",
+    "日期",
+    "接待代表",
+    "群众姓名",
+    "联系方式",
+    "村（社区）",
+    "意见建议内容",
+    "处理情况",
+    "办理结果",
+    "答复情况",
+)
+# Relative column widths (Excel characters; the PDF scales them to the page).
+WIDTHS = (6, 11, 10, 10, 13, 14, 38, 24, 14, 12)
+
+TITLES = {
+    "reception": "人大代表接待群众意见建议登记簿",
+    "door_to_door": "人大代表走访群众意见建议登记簿",
+}
+
+REPLIED = {Ticket.Status.REPLIED, Ticket.Status.DELIVERED, Ticket.Status.CLOSED}
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    title: str
+    station_name: str
+    date_from: dt.date
+    date_to: dt.date
+    rows: list[list[str]]
+
+    @property
+    def period(self) -> str:
+        return f"{self.date_from:%Y年%m月%d日} 至 {self.date_to:%Y年%m月%d日}"
+
+    @property
+    def filename_stem(self) -> str:
+        return f"{self.title}_{self.station_name}_{self.date_from:%Y%m%d}-{self.date_to:%Y%m%d}"
+
+
+def shows_full(user, ticket: Ticket) -> bool:
+    return can_see_citizen_data(user, ticket)
+
+
+def ticket_ledger_row(number: int, ticket: Ticket, *, full: bool) -> list[str]:
+    """One line of the book. ``full``: the viewer may see this citizen's details."""
+    receiver = ticket.receiver
+    village = ticket.village.name if ticket.village else ""
+    address = ticket.citizen_address if full else ticket.masked_citizen_address
+    handling = [ticket.on_the_spot_action] if ticket.on_the_spot_action else []
+    if ticket.tier:
+        handling.append(ticket.get_tier_display())
+    if ticket.handling_unit:
+        handling.append(f"交办{ticket.handling_unit.name}")
+    result = ticket.get_status_display()
+    if ticket.closed_at:
+        result += f"（{timezone.localtime(ticket.closed_at):%Y-%m-%d}）"
+    return [
+        str(number),
+        f"{timezone.localtime(ticket.received_at):%Y-%m-%d}",
+        receiver.name if receiver else "",
+        ticket.citizen_name if full else ticket.masked_citizen_name,
+        ticket.citizen_phone if full else ticket.masked_citizen_phone,
+        "，".join(part for part in (village, address) if part),
+        ticket.content,
+        "；".join(handling),
+        result,
+        "已答复" if ticket.status in REPLIED else "未答复",
+    ]
+
+
+def build_ledger(
+    *,
+    user,
+    tickets: Iterable[Ticket],
+    total: int,
+    book: str,
+    station_name: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    progress: Progress | None = None,
+) -> Ledger:
+    rows = []
+    step = max(1, total // 20)
+    for number, ticket in enumerate(tickets, start=1):
+        rows.append(ticket_ledger_row(number, ticket, full=can_see_citizen_data(user, ticket)))
+        if progress and number % step == 0:
+            progress(min(80, 80 * number // max(total, 1)))
+    return Ledger(TITLES[book], station_name, date_from, date_to, rows)
+
+
+# --- Excel --------------------------------------------------------------------------------
+
+
+def write_xlsx(ledger: Ledger) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "登记簿"
+    last = get_column_letter(len(COLUMNS))
+    ws.append([ledger.title])
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"].font = Font(size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append([f"联络站（点）：{ledger.station_name}    时间：{ledger.period}"])
+    ws.merge_cells(f"A2:{last}2")
+    ws.append(list(COLUMNS))
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.border = border
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in ledger.rows:
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            cell.alignment = wrap
+            cell.border = border
+    for index, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+FONT = "STSong-Light"
+
+
+def _register_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def write_pdf(ledger: Ledger) -> bytes:
+    """Landscape A4 like the paper book: title, station and period on top, a ruled
+    table whose header repeats on every page, "第 N 页 共 M 页" at the foot."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas as pdfcanvas
+    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer
+
+    _register_font()
+    page = landscape(A4)
+
+    class NumberedCanvas(pdfcanvas.Canvas):
+        """Two passes so each page can say how many pages there are."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(FONT, 9)
+                self.drawCentredString(page[0] / 2, 8 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
+                super().showPage()
+            super().save()
+
+    title = ParagraphStyle("title", fontName=FONT, fontSize=18, leading=24, alignment=1)
+    meta = ParagraphStyle("meta", fontName=FONT, fontSize=10, leading=14)
+    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK")
+    head = ParagraphStyle("head", parent=cell, alignment=1)
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=page,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=15 * mm,
+        title=ledger.title,
+        author="人大代表联络站工作平台",
+    )
+    usable = page[0] - 24 * mm
+    scale = usable / sum(WIDTHS)
+    data = [[Paragraph(c, head) for c in COLUMNS]]
+    data += [[Paragraph(_escape(v), cell) for v in row] for row in ledger.rows]
+    if not ledger.rows:
+        data.append([Paragraph("本期无登记", cell)] + [""] * (len(COLUMNS) - 1))
+    table = LongTable(data, colWidths=[w * scale for w in WIDTHS], repeatRows=1)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+    ]
+    if not ledger.rows:
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    table.setStyle(style)
+    story = [
+        Paragraph(ledger.title, title),
+        Spacer(1, 4 * mm),
+        Paragraph(f"联络站（点）：{_escape(ledger.station_name)}　　时间：{ledger.period}", meta),
+        Spacer(1, 3 * mm),
+        table,
+    ]
+    doc.build(story, canvasmaker=NumberedCanvas)
+    return out.getvalue()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
+
+
+WRITERS = {"xlsx": write_xlsx, "pdf": write_pdf}
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}

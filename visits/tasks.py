@@ -1,0 +1,10 @@
+"""Background work of the visits app: thin tasks that call a service, taking ids."""
+
+from celery import shared_task
+
+from visits.services import ledger_export_run
+
+
+@shared_task(name="visits.ledger_export_run", acks_late=True)
+def ledger_export_run_task(job_id: str) -> None:
+    ledger_export_run(job_id=job_id)
