@@ -402,3 +402,10 @@ def assignable_units(*, ticket: Ticket) -> QuerySet:
         .select_related("region")
         .order_by("region__path", "name")
     )
+
+
+def ticket_attachment(*, ticket: Ticket, attachment_id: str):
+    """One attachment of ``ticket``'s timeline, or None (the ticket is already scoped)."""
+    if not str(attachment_id).isdigit():
+        return None
+    return Attachment.objects.filter(event__ticket=ticket, pk=int(attachment_id)).first()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("queue/station/", views.decision_queue, name="decision_queue"),
     path("queue/supervision/", views.supervision_queue, name="supervision_queue"),
     path("<uuid:pk>/", views.suggestions_detail, name="detail"),
+    path("<uuid:pk>/attachment/", views.ticket_attachment, name="attachment"),
     # one POST endpoint per row of the workflow table: suggestions:<action>
     *(
         path(f"<uuid:pk>/{name.replace('_', '-')}/", views.ticket_action, {"action": name}, name=name)

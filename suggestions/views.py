@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -148,3 +149,22 @@ def supervision_queue(request):
         queue=selectors.supervision_queue(user=request.user),
         intro="提交常委会或上报督办的件，以及辖区内的逾期件。",
     )
+
+
+@login_required
+def ticket_attachment(request, pk):
+    """``?file=<id>`` sends one of the ticket's attachments, only to those who may see the
+    ticket (files are never linked by their public media URL)."""
+    ticket = selectors.ticket_detail(user=request.user, pk=pk)
+    wanted = request.GET.get("file")
+    if not wanted:
+        return redirect("suggestions:detail", pk=ticket.pk)
+    attachment = selectors.ticket_attachment(ticket=ticket, attachment_id=wanted)
+    if attachment is None:
+        raise Http404("未找到该附件。")
+    response = FileResponse(
+        attachment.file.open("rb"), content_type=attachment.content_type or "application/octet-stream"
+    )
+    response["Content-Disposition"] = "attachment"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -84,6 +84,7 @@ ROUTES: dict[str, Route] = {
     ),
     "suggestions:list": Route("list", "ticket"),
     "suggestions:detail": Route("detail", "ticket"),
+    "suggestions:attachment": Route("record_action", "ticket"),
     "suggestions:unit_queue": Route("restricted", allowed=("unit", "admin")),
     "suggestions:decision_queue": Route("restricted", allowed=("officer", "head", "admin")),
     "suggestions:supervision_queue": Route("restricted", allowed=("county", "city", "admin")),

@@ -22,6 +22,7 @@ from tests.factories import (
 from tests.visits.conftest import reception_post
 from visits import services
 from visits.models import ExportJob, ReceptionSession
+from visits.tasks import ledger_export_run_task
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +165,10 @@ def test_a_large_export_runs_in_the_background(
 ):
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(services, "LEDGER_SYNC_MAX_ROWS", 2)
+    # the worker's part, run in-process (the suite has a real REDIS_URL but no worker here)
+    monkeypatch.setattr(
+        ledger_export_run_task, "delay", lambda job_id: ledger_export_run_task.apply(args=[job_id])
+    )
     for _ in range(3):
         TicketFactory(station=day.station)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
