@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
+from liaison.scoping import can_browse_audit, has_decision_queue, has_supervision_queue, has_unit_queue
+
 # (label, URL name, the section a resolved URL belongs to: its namespace, or its name at the top level)
 NAV_ITEMS: list[tuple[str, str, str]] = [
     ("工作台", "home", "home"),
@@ -23,13 +25,12 @@ AUDIT_ITEM = ("审计日志", "accounts:audit", "accounts:audit")
 ADMIN_ITEM = ("管理后台", "admin:index", "admin")
 
 
-def _can_browse_audit(user) -> bool:
-    # liaison.scoping owns who may see what; until it exists nobody gets the audit link.
-    try:
-        from liaison.scoping import can_browse_audit
-    except (ImportError, AttributeError):
-        return False
-    return bool(can_browse_audit(user))
+# The work queues, in the order a user holding several roles sees them.
+QUEUE_ITEMS = [
+    ("办理待办", "suggestions:unit_queue", has_unit_queue),
+    ("决定待办", "suggestions:decision_queue", has_decision_queue),
+    ("督办", "suggestions:supervision_queue", has_supervision_queue),
+]
 
 
 def _current_section(request: HttpRequest) -> str:
@@ -44,7 +45,8 @@ def _current_section(request: HttpRequest) -> str:
 def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
     user = request.user
     items = list(NAV_ITEMS)
-    if _can_browse_audit(user):
+    items += [(label, url_name, "suggestions:queue") for label, url_name, has in QUEUE_ITEMS if has(user)]
+    if can_browse_audit(user):
         items.append(AUDIT_ITEM)
     if user.is_staff:
         items.append(ADMIN_ITEM)
