@@ -189,4 +189,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # Django's own loggers report once, through this handler (not also through Django's default one).
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
