@@ -263,7 +263,7 @@ def can_see_citizen_data(user: User, ticket: Ticket) -> bool:
 
     System admins, deputies and everyone else see them masked."""
     scope = scope_for(user)
-    if _covers_station(scope, ticket.station, include_deputy_station=False, include_oversight=False):
+    if _logs_at(scope, ticket.station):
         return True
     if ticket.consent_to_share and ticket.handling_unit_id and ticket.handling_unit_id in scope.unit_ids:
         return True
@@ -273,20 +273,45 @@ def can_see_citizen_data(user: User, ticket: Ticket) -> bool:
     return False
 
 
-def _covers_station(
-    scope: Scope, station: Station, *, include_deputy_station: bool, include_oversight: bool = True
-) -> bool:
-    """Whether the scope covers ``station`` (needs station.region loaded)."""
-    if station.pk in scope.officer_station_ids or station.parent_id in scope.officer_station_ids:
+def _covers_station(scope: Scope, station: Station, *, include_deputy_station: bool) -> bool:
+    """Whether the scope covers ``station`` (needs station.region loaded): those who keep
+    it, those who oversee its region, and (optionally) deputies based there."""
+    if _logs_at(scope, station):
         return True
     if include_deputy_station and {station.pk, station.parent_id} & set(scope.deputy_station_ids):
         return True
-    paths = scope.region_paths if include_oversight else _head_paths(scope)
-    return any(station.region.path.startswith(p) for p in paths)
+    return any(station.region.path.startswith(p) for p in scope.oversight_region_paths)
 
 
 def _head_paths(scope: Scope) -> tuple[str, ...]:
     return tuple(a.region.path for a in scope.assignments if a.role == Role.STATION_HEAD)
+
+
+# --- the station's keepers: its liaison officers and the township's station head ----------
+# One rule, three forms: for one station, as a filter, and "keeps any station at all".
+
+
+def _logs_at(scope: Scope, station: Station) -> bool:
+    """Officers of the station (or of the station a point hangs under) and the station
+    head (township chair) over its region."""
+    if station.pk in scope.officer_station_ids or station.parent_id in scope.officer_station_ids:
+        return True
+    return any(station.region.path.startswith(p) for p in _head_paths(scope))
+
+
+def _keepers_q(scope: Scope, prefix: str = "") -> Q:
+    """``_logs_at`` as a filter; ``prefix`` leads from the model to the station."""
+    q = NOTHING
+    for path in _head_paths(scope):
+        q |= Q(**{f"{prefix}region__path__startswith": path})
+    if scope.officer_station_ids:
+        ids = scope.officer_station_ids
+        q |= Q(**{f"{prefix}pk__in": ids}) | Q(**{f"{prefix}parent__in": ids})
+    return q
+
+
+def _keeps_any_station(scope: Scope) -> bool:
+    return scope.is_admin or bool(scope.officer_station_ids) or bool(_head_paths(scope))
 
 
 def can_edit_station(user: User, station: Station) -> bool:
@@ -303,14 +328,6 @@ from visits.models import ReceptionSlot  # noqa: E402
 _RULES[ReceptionSlot] = lambda s: _stations_q(s, "station__")
 
 
-def _logs_at(scope: Scope, station: Station) -> bool:
-    """Officers of the station (or of the station a point hangs under) and the station
-    head (township chair) over its region."""
-    if station.pk in scope.officer_station_ids or station.parent_id in scope.officer_station_ids:
-        return True
-    return any(station.region.path.startswith(p) for p in _head_paths(scope))
-
-
 def can_log_reception(user: User, station: Station) -> bool:
     """Who records a reception (and its ledger rows) and publishes the timetable: the
     people who run the station — its liaison officers, the township's station head —
@@ -324,8 +341,7 @@ def can_log_reception(user: User, station: Station) -> bool:
 
 def can_log_receptions_somewhere(user: User) -> bool:
     """Whether the reception form is for this user at all (some station they log at)."""
-    scope = scope_for(user)
-    return scope.is_admin or bool(scope.officer_station_ids) or bool(_head_paths(scope))
+    return _keeps_any_station(scope_for(user))
 
 
 def loggable_stations(user: User) -> QuerySet[Station]:
@@ -333,14 +349,7 @@ def loggable_stations(user: User) -> QuerySet[Station]:
     ``can_log_reception``, as a queryset."""
     scope = scope_for(user)
     qs = Station.objects.exclude(status=Station.Status.CLOSED)
-    if scope.is_admin:
-        return qs
-    q = NOTHING
-    for path in _head_paths(scope):
-        q |= Q(region__path__startswith=path)
-    if scope.officer_station_ids:
-        q |= Q(pk__in=scope.officer_station_ids) | Q(parent__in=scope.officer_station_ids)
-    return qs.filter(q)
+    return qs if scope.is_admin else qs.filter(_keepers_q(scope))
 
 
 def can_export_ledger(user: User, station: Station) -> bool:
@@ -400,8 +409,7 @@ def has_unit_queue(user: User) -> bool:
 
 
 def has_decision_queue(user: User) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or bool(scope.officer_station_ids) or bool(_head_paths(scope))
+    return _keeps_any_station(scope_for(user))
 
 
 def has_supervision_queue(user: User) -> bool:
@@ -412,14 +420,7 @@ def has_supervision_queue(user: User) -> bool:
 def decidable_tickets_q(user: User) -> Q:
     """``can_decide_ticket`` as a filter, for queues (admins: everything)."""
     scope = scope_for(user)
-    if scope.is_admin:
-        return Q()
-    q = NOTHING
-    for path in _head_paths(scope):
-        q |= Q(station__region__path__startswith=path)
-    if scope.officer_station_ids:
-        q |= Q(station__in=scope.officer_station_ids) | Q(station__parent__in=scope.officer_station_ids)
-    return q
+    return Q() if scope.is_admin else _keepers_q(scope, "station__")
 
 
 def supervised_tickets_q(user: User) -> Q:
