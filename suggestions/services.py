@@ -343,6 +343,21 @@ def transition_refusal(ticket: Ticket, transition: Transition) -> str:
     )
 
 
+def transition_check(*, ticket: Ticket, action: str, actor: User) -> Transition:
+    """May ``actor`` take ``action`` on ``ticket`` now? ``PermissionDenied`` if the role
+    may not, ``ValidationError`` (code "status") if the ticket's status does not allow it.
+    Pages call it before validating an action's form; ``ticket_transition`` calls it
+    again on the locked row."""
+    from liaison import scoping
+
+    transition = transition_for(action)
+    if not getattr(scoping, transition.who)(actor, ticket):
+        raise PermissionDenied(f"您无权对本件执行「{transition.label}」。")
+    if ticket.status not in transition.sources:
+        raise ValidationError(transition_refusal(ticket, transition), code="status")
+    return transition
+
+
 @transaction.atomic
 def ticket_transition(
     *,
@@ -360,8 +375,6 @@ def ticket_transition(
     not allowed now, and ``PermissionDenied`` when ``actor`` may not take it. With
     ``expected_version`` (the version the actor's page showed), a stale or repeated
     submission is refused instead of applied twice."""
-    from liaison import scoping
-
     transition = transition_for(action)
     comment = (comment or "").strip()
     for upload in attachments:
@@ -371,14 +384,11 @@ def ticket_transition(
         .select_related("station__region", "handling_unit", "merged_into")
         .get(pk=ticket.pk)
     )
-    if locked.status not in transition.sources:
-        raise ValidationError(transition_refusal(locked, transition), code="status")
+    transition_check(ticket=locked, action=action, actor=actor)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(
             "本件已被更新（可能是重复提交或他人刚刚处理），请查看最新情况后再操作。", code="stale"
         )
-    if not getattr(scoping, transition.who)(actor, locked):
-        raise PermissionDenied(f"您无权对本件执行「{transition.label}」。")
     if transition.needs_comment and not comment:
         raise ValidationError({"comment": f"「{transition.label}」须填写理由。"})
 
