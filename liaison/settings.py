@@ -38,12 +38,13 @@ INSTALLED_APPS = [
     "axes",
     "liaison",
     # Liaison's own apps; dependencies point one way:
-    # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes)
+    # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- reports
     "stations",
     "deputies",
     "visits",
     "suggestions",
     "accounts",
+    "reports",
 ]
 
 MIDDLEWARE = [

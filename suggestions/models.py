@@ -59,6 +59,11 @@ class HandlingUnit(SyncedModel):
         return self.name
 
 
+# 督办层级: the level a ticket overdue without a reply is escalated to (0 = not escalated)
+ESCALATION_LEVELS = {1: "县级人大常委会督办", 2: "市级人大常委会督办"}
+MAX_ESCALATION_LEVEL = max(ESCALATION_LEVELS)
+
+
 class TicketQuerySet(models.QuerySet):
     def in_region(self, region: Region) -> "TicketQuerySet":
         return self.filter(station__region__path__startswith=region.path)
@@ -189,7 +194,12 @@ class Ticket(SyncedModel):
     )
     return_requested_at = models.DateTimeField("承办单位申请退回时间", null=True, blank=True)
     # 0: handled where it was accepted; issue 6 (escalation) raises it (1 county, 2 city…)
-    escalation_level = models.PositiveSmallIntegerField("督办层级", default=0)
+    escalation_level = models.PositiveSmallIntegerField(
+        "督办层级", default=0, help_text="0 未升级；1 县级人大常委会督办；2 市级人大常委会督办"
+    )
+    working_days_to_close = models.PositiveSmallIntegerField(
+        "办结用时（工作日）", null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登记人",
@@ -277,12 +287,26 @@ class TimelineEvent(models.Model):
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     comment = models.TextField("说明", blank=True)
     data = models.JSONField("操作内容", default=dict, blank=True)
+    # the deadline an escalation answers; unique per ticket so a retried or concurrent
+    # sweep can never escalate a ticket twice for the same missed deadline
+    missed_deadline = models.DateField("逾期的办理期限", null=True, blank=True)
 
     class Meta:
         verbose_name = "办理记录"
         verbose_name_plural = "办理记录"
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["ticket", "at"], name="timeline_ticket_at_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "missed_deadline"],
+                condition=Q(action="escalate"),
+                name="timeline_escalate_once_per_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="escalate") | Q(missed_deadline__isnull=False),
+                name="timeline_escalation_names_deadline",
+            ),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="timeline_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
@@ -293,7 +317,7 @@ class TimelineEvent(models.Model):
         return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
 
     # labels of events that are not rows of the workflow table
-    OTHER_LABELS = {"register": "登记", "merged_in": "合并件并入"}
+    OTHER_LABELS = {"register": "登记", "merged_in": "合并件并入", "escalate": "逾期升级督办"}
 
     @property
     def label(self) -> str:
@@ -318,6 +342,10 @@ class TimelineEvent(models.Model):
             parts.append(f"群众评价：{Ticket.Satisfaction(d['satisfaction']).label}")
         if d.get("reopen_count"):
             parts.append(f"第 {d['reopen_count']} 次重新办理")
+        if d.get("level"):
+            parts.append(
+                f"升级为{ESCALATION_LEVELS.get(d['level'], d['level'])}（原期限 {self.missed_deadline}）"
+            )
         return "；".join(parts)
 
 

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from suggestions.calendar import add_working_days
+from suggestions.calendar import add_working_days, working_days_between
 from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
 from suggestions.workflow import TRANSITIONS, Transition, transition_for
 
@@ -281,6 +281,9 @@ def _close(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
     if ticket.satisfaction == Ticket.Satisfaction.UNSATISFIED and not comment:
         raise ValidationError({"comment": "群众不满意的件办结，须说明理由。"})
     ticket.closed_at = timezone.now()
+    ticket.working_days_to_close = max(
+        0, working_days_between(timezone.localdate(ticket.received_at), timezone.localdate(ticket.closed_at))
+    )
     return _Effect({"satisfaction": ticket.satisfaction})
 
 

@@ -18,6 +18,7 @@ from deputies.models import Deputy, DeputyGroup, LeadingCadre, Level, Mandate
 from liaison.demo import names as N
 from liaison.demo.alloc import exact_split, step
 from stations.models import Region, RegionLevel, Station, StationFunding, StationStaff
+from suggestions.calendar import WorkingCalendar, official_days
 from suggestions.models import Category, HandlingUnit, Ticket
 from visits.models import Attendance, ReceptionSession
 
@@ -26,6 +27,16 @@ YEAR = 2023
 H1_END = dt.datetime(YEAR, 7, 1, tzinfo=TZ)
 YEAR_END = dt.datetime(YEAR + 1, 1, 1, tzinfo=TZ)
 STATIC_TS = dt.datetime(2022, 12, 30, 9, 0, tzinfo=TZ)
+
+# The official calendar (holidays, 调休) over the years the demo's tickets are closed in.
+WORKDAYS = WorkingCalendar(
+    start=dt.date(YEAR - 1, 12, 1),
+    end=dt.date(YEAR + 1, 12, 31),
+    overrides={day: working for y in (YEAR, YEAR + 1) for day, working, _note in official_days(y)},
+)
+
+SATISFACTION = (Ticket.Satisfaction.SATISFIED, Ticket.Satisfaction.BASICALLY, Ticket.Satisfaction.UNSATISFIED)
+SATISFACTION_WEIGHTS = (86, 11, 3)
 
 # The published figures for one city (Lüliang); each city copy reproduces them.
 DEPUTY_FIGURES = {"entries": 7164, "citizens": 14349, "collected": 4344, "closed": 3589}
@@ -998,8 +1009,16 @@ def build_tickets(
         ticket.due_on = day + dt.timedelta(days=60)
         return r.randint(20, 70)
 
+    opinion = random.Random(r.getstate()[1][0])  # its own stream, seeded from the state before tickets
+
     def close(ticket: Ticket, at: dt.datetime) -> None:
         ticket.status, ticket.closed_at, ticket.updated_at = Ticket.Status.CLOSED, at, at
+        ticket.working_days_to_close = max(
+            0,
+            WORKDAYS.working_days_between(ticket.received_at.astimezone(TZ).date(), at.astimezone(TZ).date()),
+        )
+        # the citizen's evaluation, from its own stream so the figures' draws stay as they were
+        ticket.satisfaction = opinion.choices(SATISFACTION, weights=SATISFACTION_WEIGHTS)[0]
 
     def leave_open(ticket: Ticket) -> None:
         ticket.status = g.weighted(

@@ -1,5 +1,7 @@
 """``manage.py seed_demo [--scale N] [--seed S] [--reset]``: deterministic demo data."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from liaison.demo.seed import DEFAULT_SEED, database_label, seed_demo
@@ -41,8 +43,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"演示数据已生成（{database_label()}，{result.seconds:.1f} 秒）：{rows}")
             )
+            self._run_jobs()
         else:
             self.stdout.write("演示数据已存在，未做改动（如需重建请加 --reset）。")
         self.stdout.write("演示账号（密码均相同）：")
         for login in result.logins:
             self.stdout.write(f"  {login.username:<8} {login.password}  {login.role} · {login.scope}")
+
+    def _run_jobs(self) -> None:
+        """What the worker would do next: escalate the overdue tickets and fill the report rollups."""
+        from reports.services import rollups_refresh
+        from suggestions.escalation import escalation_sweep
+
+        started = time.monotonic()
+        sweep = escalation_sweep()
+        rollups = rollups_refresh(full=True)
+        self.stdout.write(
+            f"逾期升级督办 {sweep.escalated:,} 件，通知 {sweep.notified:,} 人；"
+            f"报表汇总 {rollups.rows:,} 行（{time.monotonic() - started:.1f} 秒）"
+        )

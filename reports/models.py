@@ -1,0 +1,209 @@
+"""Closure-rate reports (闭环办理率报表): rollup tables refreshed by the worker.
+
+The rollups hold the counts of ``suggestions.selectors.work_figures`` and the rates of the
+dashboards, summed by station and month (and by deputy and month), so a report for a
+city, a county, a township, a station, a handling unit or a deputy over any run of
+months sums a few thousand small rows, however many tickets there are.
+
+- ``StationActivity``: sessions held, station entries and citizens received, per station,
+  month and group (deputies / leading cadres / all).
+- ``StationTickets``: tickets per station, receiver group, handling unit, month received
+  and month closed (the month closed is a dimension because "closed" in the figures means
+  closed *before the period ends*).
+- ``DeputyActivity`` / ``DeputyTickets``: the same for each deputy.
+- ``OverdueNow``: open tickets past (or near) their deadline, per station and unit, as of
+  the last refresh.
+
+Each row carries its station's region path (``area_path``) so a region subtree is one
+indexed prefix scan, with no join. ``RollupDirty`` lists the (station, month) groups whose
+source rows changed (PostgreSQL statement triggers on tickets, sessions and attendances
+fill it); ``reports.services.rollups_refresh`` recomputes just those groups.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from deputies.models import Deputy
+from stations.models import Station
+from suggestions.models import HandlingUnit
+
+
+class Group(models.TextChoices):
+    DEPUTIES = "deputies", "人大代表"
+    CADRES = "cadres", "领导干部"
+    ALL = "all", "合计"
+    OTHER = "other", "其他（工作人员登记）"
+
+
+class AreaRow(models.Model):
+    station = models.ForeignKey(
+        Station, verbose_name="联络站（点）", on_delete=models.CASCADE, related_name="+"
+    )
+    area_path = models.CharField("区域路径", max_length=255, db_index=True)
+    month = models.DateField("月份")
+
+    class Meta:
+        abstract = True
+
+
+class ActivityMeasures(models.Model):
+    sessions = models.PositiveIntegerField("接待活动（场）", default=0)
+    entries = models.PositiveIntegerField("进站（人次）", default=0)
+    citizens_received = models.PositiveIntegerField("接待群众（人次）", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TicketMeasures(models.Model):
+    closed_month = models.DateField("办结月份", null=True)
+    collected = models.PositiveIntegerField("收集问题（件）", default=0)
+    on_time = models.PositiveIntegerField("按期办结（件）", default=0)
+    handled = models.PositiveIntegerField("受理（件）", default=0)
+    replied = models.PositiveIntegerField("答复已反馈（件）", default=0)
+    rated = models.PositiveIntegerField("已评价（件）", default=0)
+    satisfied = models.PositiveIntegerField("满意及基本满意（件）", default=0)
+    close_days_sum = models.PositiveIntegerField("办结用时合计（工作日）", default=0)
+    close_days_count = models.PositiveIntegerField("计入用时的办结件", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class StationActivity(AreaRow, ActivityMeasures):
+    group = models.CharField("对象", max_length=10, choices=Group.choices)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "站点活动月报"
+        indexes = [models.Index(fields=["station", "month"])]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "month", "group"], name="station_activity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m} {self.group}"
+
+
+class StationTickets(AreaRow, TicketMeasures):
+    group = models.CharField("收集人", max_length=10, choices=Group.choices)
+    handling_unit = models.ForeignKey(
+        HandlingUnit, verbose_name="承办单位", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "站点意见建议月报"
+        indexes = [
+            models.Index(fields=["station", "month"]),
+            models.Index(fields=["handling_unit", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m} {self.group}"
+
+
+class DeputyActivity(AreaRow, ActivityMeasures):
+    deputy = models.ForeignKey(Deputy, verbose_name="代表", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代表活动月报"
+        indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.deputy_id} {self.month:%Y-%m}"
+
+
+class DeputyTickets(AreaRow, TicketMeasures):
+    deputy = models.ForeignKey(Deputy, verbose_name="代表", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代表意见建议月报"
+        indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.deputy_id} {self.month:%Y-%m}"
+
+
+class OverdueNow(models.Model):
+    """Open tickets waiting for a reply, past their deadline or due within a few working
+    days, per station and handling unit, as of ``as_of``."""
+
+    station = models.ForeignKey(
+        Station, verbose_name="联络站（点）", on_delete=models.CASCADE, related_name="+"
+    )
+    area_path = models.CharField("区域路径", max_length=255, db_index=True)
+    handling_unit = models.ForeignKey(
+        HandlingUnit, verbose_name="承办单位", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    overdue = models.PositiveIntegerField("已逾期（件）", default=0)
+    due_soon = models.PositiveIntegerField("即将到期（件）", default=0)
+    as_of = models.DateField("统计日期")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "逾期件统计"
+        indexes = [models.Index(fields=["handling_unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.as_of}"
+
+
+class RollupDirty(models.Model):
+    """A (station, month) group whose rollup rows must be recomputed."""
+
+    station_id = models.UUIDField()
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待刷新的报表分组"
+        constraints = [models.UniqueConstraint(fields=["station_id", "month"], name="rollup_dirty_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m}"
+
+
+class ReportSnapshot(models.Model):
+    """A report fixed as it stood on a date (e.g. the official half-year figures)."""
+
+    title = models.CharField("标题", max_length=100)
+    scope_label = models.CharField("范围", max_length=200)
+    region = models.ForeignKey(
+        "stations.Region",
+        verbose_name="区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    station = models.ForeignKey(
+        Station, verbose_name="联络站", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handling_unit = models.ForeignKey(
+        HandlingUnit,
+        verbose_name="承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deputy = models.ForeignKey(
+        Deputy, verbose_name="代表", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField("起始月")
+    period_end = models.DateField("截止月")
+    as_of = models.DateTimeField("数据截至")
+    figures = models.JSONField("数据")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="制作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报表快照"
+        ordering = ["-as_of"]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.scope_label}）"

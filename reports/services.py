@@ -1,0 +1,376 @@
+"""Writes of the reports app: refreshing the rollups and fixing snapshots.
+
+The rollups are computed by SQL aggregation (``GROUP BY`` station and month in the
+database; Python only merges a few thousand grouped rows and inserts them). A refresh
+deletes and re-inserts the rows of a set of (station, month) groups in one transaction,
+so a reader sees either the old or the new figures of a group, never half of each.
+
+- ``rollups_refresh()`` recomputes only the groups listed in ``RollupDirty`` (filled by
+  PostgreSQL triggers on tickets, sessions and attendances), claiming them with
+  ``FOR UPDATE SKIP LOCKED`` so two refreshers never work on the same group;
+- ``rollups_refresh(full=True)`` recomputes everything (the nightly job, ``seed_demo``,
+  and SQLite, which has no triggers);
+- ``overdue_refresh()`` recounts the tickets overdue now (after each escalation sweep).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+
+from liaison.jobs import single_flight
+from reports.models import (
+    DeputyActivity,
+    DeputyTickets,
+    Group,
+    OverdueNow,
+    ReportSnapshot,
+    RollupDirty,
+    StationActivity,
+    StationTickets,
+)
+from reports.periods import Period, Scope
+from suggestions.calendar import add_working_days
+from suggestions.models import Ticket
+from visits.models import Attendance, ReceptionSession
+
+TZ = ZoneInfo(settings.TIME_ZONE)
+CLAIM_BATCH = 2000  # dirty groups recomputed per transaction
+INSERT_BATCH = 5000
+DUE_SOON_WORKING_DAYS = 3
+
+_ROLE = {Group.DEPUTIES: Attendance.Role.DEPUTY, Group.CADRES: Attendance.Role.LEADING_CADRE}
+_COUNTED_ROLES = tuple(_ROLE.values())
+S = Ticket.Status
+
+
+def _month(field: str) -> TruncMonth:
+    from django.db.models import DateField
+
+    return TruncMonth(field, output_field=DateField(), tzinfo=TZ)
+
+
+Groups = dict[dt.date, set]  # month -> station ids whose rows are recomputed
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    groups: int  # (station, month) groups recomputed; -1 for a full refresh
+    rows: int  # rollup rows written
+
+
+# --- the aggregation queries -----------------------------------------------------------
+
+
+def _next_month(m: dt.date) -> dt.date:
+    return (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _limit(qs: QuerySet, *, station: str, when: str, groups: Groups | None) -> QuerySet:
+    """Only the rows of ``groups`` ({month: station ids}), as indexable time ranges."""
+    if groups is None:
+        return qs
+    q = Q(pk__in=[])
+    for m, stations in groups.items():
+        q |= Q(
+            **{
+                f"{when}__gte": dt.datetime.combine(m, dt.time.min, tzinfo=TZ),
+                f"{when}__lt": dt.datetime.combine(_next_month(m), dt.time.min, tzinfo=TZ),
+                f"{station}__in": sorted(stations),
+            }
+        )
+    return qs.filter(q)
+
+
+def _activity_rows(groups: Groups | None = None) -> tuple[list[StationActivity], list[DeputyActivity]]:
+    """Sessions, entries and citizens per station/month/group and per deputy/station/month:
+    six GROUP BY queries."""
+    at_station = Q(
+        session__status=ReceptionSession.Status.DONE,
+        session__kind__in=ReceptionSession.AT_STATION_KINDS,
+        present=True,
+    )
+    attendances = _limit(
+        Attendance.objects.filter(at_station, role__in=_COUNTED_ROLES),
+        station="session__station",
+        when="session__starts_at",
+        groups=groups,
+    )
+    sessions = _limit(ReceptionSession.objects.held(), station="station", when="starts_at", groups=groups)
+
+    station_rows: dict[tuple, dict] = defaultdict(
+        lambda: {"sessions": 0, "entries": 0, "citizens_received": 0}
+    )
+    paths: dict = {}
+
+    entry_groups = (
+        attendances.values(
+            st=F("session__station"),
+            path=F("session__station__region__path"),
+            m=_month("session__starts_at"),
+            r=F("role"),
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    role_group = {v: k for k, v in _ROLE.items()}
+    for row in entry_groups:
+        paths[row["st"]] = row["path"]
+        for group in (role_group[row["r"]], Group.ALL):
+            station_rows[(row["st"], row["m"], group)]["entries"] += row["n"]
+
+    for group, role in (*_ROLE.items(), (Group.ALL, None)):
+        qs = sessions
+        if role is not None:
+            qs = qs.filter(Exists(Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True)))
+        for row in (
+            qs.values(st=F("station"), path=F("station__region__path"), m=_month("starts_at"))
+            .annotate(n=Count("pk"), c=Coalesce(Sum("citizens_received"), 0))
+            .order_by()
+        ):
+            paths[row["st"]] = row["path"]
+            cell = station_rows[(row["st"], row["m"], group)]
+            cell["sessions"], cell["citizens_received"] = row["n"], row["c"]
+
+    deputy_rows: dict[tuple, dict] = defaultdict(
+        lambda: {"sessions": 0, "entries": 0, "citizens_received": 0}
+    )
+    for row in (
+        attendances.filter(role=Attendance.Role.DEPUTY)
+        .values(d=F("deputy"), st=F("session__station"), m=_month("session__starts_at"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        deputy_rows[(row["d"], row["st"], row["m"])]["entries"] = row["n"]
+    attended = _limit(
+        Attendance.objects.filter(
+            role=Attendance.Role.DEPUTY, present=True, session__status=ReceptionSession.Status.DONE
+        ),
+        station="session__station",
+        when="session__starts_at",
+        groups=groups,
+    )
+    for row in (
+        attended.values(
+            d=F("deputy"),
+            st=F("session__station"),
+            path=F("session__station__region__path"),
+            m=_month("session__starts_at"),
+        )
+        .annotate(n=Count("session", distinct=True), c=Coalesce(Sum("session__citizens_received"), 0))
+        .order_by()
+    ):
+        paths[row["st"]] = row["path"]
+        cell = deputy_rows[(row["d"], row["st"], row["m"])]
+        cell["sessions"], cell["citizens_received"] = row["n"], row["c"]
+
+    return (
+        [
+            StationActivity(station_id=st, area_path=paths[st], month=m, group=g, **v)
+            for (st, m, g), v in station_rows.items()
+        ],
+        [
+            DeputyActivity(deputy_id=d, station_id=st, area_path=paths[st], month=m, **v)
+            for (d, st, m), v in deputy_rows.items()
+            if st in paths
+        ],
+    )
+
+
+def _ticket_measures() -> dict:
+    closed = Q(closed_at__isnull=False)
+    return {
+        "collected": Count("pk"),
+        "on_time": Count("pk", filter=closed & (Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on")))),
+        "handled": Count("pk", filter=~Q(status__in=(S.REGISTERED, S.WITHDRAWN, S.MERGED))),
+        "replied": Count("pk", filter=Q(status__in=(S.DELIVERED, S.CLOSED))),
+        "rated": Count("pk", filter=~Q(satisfaction="")),
+        "satisfied": Count(
+            "pk", filter=Q(satisfaction__in=(Ticket.Satisfaction.SATISFIED, Ticket.Satisfaction.BASICALLY))
+        ),
+        "close_days_sum": Coalesce(Sum("working_days_to_close"), 0),
+        "close_days_count": Count("working_days_to_close"),
+    }
+
+
+def _ticket_rows(groups: Groups | None = None) -> tuple[list[StationTickets], list[DeputyTickets]]:
+    """Tickets (merged ones excluded, as in the figures) per station, receiver group,
+    handling unit, month received and month closed; and per deputy: two GROUP BY queries."""
+    tickets = _limit(
+        Ticket.objects.exclude(status=S.MERGED), station="station", when="received_at", groups=groups
+    ).annotate(
+        closed_on=TruncDate("closed_at", tzinfo=TZ),
+        receiver_group=Case(
+            When(received_by_deputy__isnull=False, then=Value(Group.DEPUTIES.value)),
+            When(received_by_cadre__isnull=False, then=Value(Group.CADRES.value)),
+            default=Value(Group.OTHER.value),
+        ),
+    )
+    measures = _ticket_measures()
+    station_rows = [
+        StationTickets(
+            station_id=row.pop("st"),
+            area_path=row.pop("path"),
+            group=row.pop("receiver_group"),
+            handling_unit_id=row.pop("unit"),
+            month=row.pop("m"),
+            closed_month=row.pop("cm"),
+            **row,
+        )
+        for row in tickets.values(
+            "receiver_group",
+            st=F("station"),
+            path=F("station__region__path"),
+            unit=F("handling_unit"),
+            m=_month("received_at"),
+            cm=_month("closed_at"),
+        )
+        .annotate(**measures)
+        .order_by()
+    ]
+    deputy_rows = [
+        DeputyTickets(
+            deputy_id=row.pop("d"),
+            station_id=row.pop("st"),
+            area_path=row.pop("path"),
+            month=row.pop("m"),
+            closed_month=row.pop("cm"),
+            **row,
+        )
+        for row in tickets.filter(received_by_deputy__isnull=False)
+        .values(
+            d=F("received_by_deputy"),
+            st=F("station"),
+            path=F("station__region__path"),
+            m=_month("received_at"),
+            cm=_month("closed_at"),
+        )
+        .annotate(**measures)
+        .order_by()
+    ]
+    return station_rows, deputy_rows
+
+
+ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
+
+
+def _recompute(groups: Groups | None = None) -> int:
+    """Replace the rollup rows of the given groups (everything when ``groups`` is None)."""
+    activity, deputy_activity = _activity_rows(groups)
+    tickets, deputy_tickets = _ticket_rows(groups)
+    for model in ROLLUPS:
+        qs = model.objects.all()
+        if groups is not None:
+            q = Q(pk__in=[])
+            for m, stations in groups.items():
+                q |= Q(month=m, station_id__in=sorted(stations))
+            qs = qs.filter(q)
+        qs._raw_delete(qs.db)  # no cascades, no signals: rollups are plain numbers
+    written = 0
+    for model, rows in (
+        (StationActivity, activity),
+        (StationTickets, tickets),
+        (DeputyActivity, deputy_activity),
+        (DeputyTickets, deputy_tickets),
+    ):
+        model.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        written += len(rows)
+    return written
+
+
+def _claim_dirty(limit: int) -> list[tuple]:
+    """Take up to ``limit`` dirty groups, skipping those another refresher holds."""
+    table = RollupDirty._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN "  # noqa: S608 (our own table name)
+            f"(SELECT id FROM {table} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
+            "RETURNING station_id, month",
+            [limit],
+        )
+        return cursor.fetchall()
+
+
+def rollups_refresh(*, full: bool = False) -> RefreshResult:
+    """Recompute the dirty groups (or everything). Safe to run concurrently: a full refresh
+    is single-flight; incremental refreshers claim disjoint groups."""
+    if full or connection.vendor != "postgresql":
+        with single_flight("reports.rollups_full") as got, transaction.atomic():
+            if not got:
+                return RefreshResult(groups=0, rows=0)
+            if connection.vendor == "postgresql":
+                RollupDirty.objects.all()._raw_delete(RollupDirty.objects.db)
+            rows = _recompute()
+            overdue_refresh()
+        return RefreshResult(groups=-1, rows=rows)
+    count = rows = 0
+    while True:
+        with transaction.atomic():
+            claimed = _claim_dirty(CLAIM_BATCH)
+            if not claimed:
+                break
+            groups: Groups = defaultdict(set)
+            for station_id, month in claimed:
+                groups[month].add(station_id)
+            rows += _recompute(groups)
+            count += len(claimed)
+    return RefreshResult(groups=count, rows=rows)
+
+
+@transaction.atomic
+def overdue_refresh(*, today: dt.date | None = None) -> int:
+    """Recount the running tickets overdue or due within a few working days (one GROUP BY)."""
+    today = today or timezone.localdate()
+    soon = add_working_days(today, DUE_SOON_WORKING_DAYS)
+    rows = [
+        OverdueNow(
+            station_id=r["st"],
+            area_path=r["path"],
+            handling_unit_id=r["unit"],
+            as_of=today,
+            overdue=r["o"],
+            due_soon=r["s"],
+        )
+        for r in Ticket.objects.running()
+        .filter(due_on__lte=soon)
+        .values(st=F("station"), path=F("station__region__path"), unit=F("handling_unit"))
+        .annotate(o=Count("pk", filter=Q(due_on__lt=today)), s=Count("pk", filter=Q(due_on__gte=today)))
+        .order_by()
+    ]
+    OverdueNow.objects.all()._raw_delete(OverdueNow.objects.db)
+    OverdueNow.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+    return len(rows)
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_snapshot_create(*, scope: Scope, period: Period, title: str, actor=None) -> ReportSnapshot:
+    """Fix a report as it stands now (the official half-year figures, say): its figures
+    and its breakdown one level down are stored and never recomputed."""
+    from reports.selectors import figures, figures_by
+
+    total = figures(scope=scope, period=period)
+    breakdown = figures_by(scope=scope, period=period, by="child") if scope.region is not None else {}
+    return ReportSnapshot.objects.create(
+        title=title,
+        scope_label=scope.label,
+        region=scope.region,
+        station=scope.station,
+        handling_unit=scope.handling_unit,
+        deputy=scope.deputy,
+        period_start=period.start,
+        period_end=period.end,
+        as_of=timezone.now(),
+        figures={"total": total.as_dict(), "by": {str(k): v.as_dict() for k, v in breakdown.items()}},
+        created_by=actor,
+    )
