@@ -4,8 +4,8 @@ A ticket whose deadline has passed while it still waits for a reply (accepted or
 goes up one supervision level: 0 → 1 county standing committee (县级人大常委会督办) →
 2 city standing committee (市级人大常委会督办). Escalating records an ``escalate`` event on
 the ticket's timeline, sets the new level and a new deadline, and notifies the handling
-unit's staff and the new level's staff (one digest per person and sweep, not one message
-per ticket).
+unit's staff and the new level's staff: one digest per person and batch (a daily sweep is
+one batch), written in the batch's own transaction, not one message per ticket.
 
 **Set-based.** On PostgreSQL one batch is ONE statement: a CTE locks a batch of due
 tickets (``FOR UPDATE SKIP LOCKED``), inserts their events and updates the tickets,
@@ -55,7 +55,7 @@ LOCK_NAME = "suggestions.escalation_sweep"
 class SweepResult:
     escalated: int = 0
     batches: int = 0
-    notified: int = 0  # people who got a digest
+    notified: int = 0  # digests written (one per person and batch)
     skipped: bool = False  # another sweep held the lock
     by_level: Counter = field(default_factory=Counter)
 
@@ -177,12 +177,19 @@ def _batch_portable(today: dt.date, plan: dict[int, dt.date], limit: int) -> lis
     ]
 
 
-def escalate_batch(*, today: dt.date, plan: dict[int, dt.date], limit: int = BATCH_SIZE) -> list[Escalated]:
-    """Escalate up to ``limit`` due tickets in one transaction; return them."""
+def escalate_batch(
+    *, today: dt.date, plan: dict[int, dt.date], limit: int = BATCH_SIZE, notify: bool = True
+) -> tuple[list[Escalated], int]:
+    """Escalate up to ``limit`` due tickets and notify who must know, in ONE transaction
+    (a crash loses neither an escalation's notice nor sends a notice of none). Returns the
+    escalated tickets and the number of people notified."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            return _batch_postgresql(today, plan, limit)
-        return _batch_portable(today, plan, limit)
+            escalated = _batch_postgresql(today, plan, limit)
+        else:
+            escalated = _batch_portable(today, plan, limit)
+        notified = notify_escalations(escalated) if notify and escalated else 0
+    return escalated, notified
 
 
 def escalation_sweep(
@@ -198,17 +205,14 @@ def escalation_sweep(
             result.skipped = True
             return result
         plan = _plan(today)
-        escalated: list[Escalated] = []
         while True:
-            batch = escalate_batch(today=today, plan=plan, limit=batch_size)
+            batch, notified = escalate_batch(today=today, plan=plan, limit=batch_size, notify=notify)
             if not batch:
                 break
             result.batches += 1
-            escalated += batch
-        result.escalated = len(escalated)
-        result.by_level = Counter(e.level for e in escalated)
-        if notify and escalated:
-            result.notified = notify_escalations(escalated)
+            result.escalated += len(batch)
+            result.by_level.update(e.level for e in batch)
+            result.notified += notified
     from reports.services import overdue_refresh  # the dashboards' "overdue now" figure
 
     overdue_refresh(today=today)
