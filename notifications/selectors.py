@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import Http404
+
 from notifications.models import Notification
 
 PAGE_SIZE = 30
@@ -24,3 +26,12 @@ def inbox_page(
 def unread_count(*, user, cap: int = BADGE_CAP) -> int:
     """Unread notifications, counted up to ``cap + 1`` (one indexed query, bounded)."""
     return Notification.objects.for_user(user).unread().order_by()[: cap + 1].count()
+
+
+def notification_of_user_or_404(*, user, notification_id: int) -> Notification:
+    """One of the user's own notifications; another user's answers the same 404 as a
+    missing one (existence does not leak)."""
+    notification = Notification.objects.for_user(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise Http404("没有这条通知。")
+    return notification

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
-from notifications.models import Notification
 
 
 @login_required
@@ -32,9 +30,7 @@ def notification_list(request):
 def notification_read(request, pk: int):
     """Mark one notification read and go where it points (or back to the inbox).
     Another user's notification is not found, like a missing one."""
-    notification = Notification.objects.for_user(request.user).filter(pk=pk).first()
-    if notification is None:
-        raise Http404("没有这条通知。")
+    notification = selectors.notification_of_user_or_404(user=request.user, notification_id=pk)
     services.notification_mark_read(user=request.user, notification_id=notification.pk)
     target = notification.url if request.POST.get("go") and notification.url else ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -79,6 +79,9 @@ def worker_factory(transactional_db, tmp_path):
     started is stopped at the end. Needs PostgreSQL and a reachable REDIS_URL."""
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         pytest.skip("needs PostgreSQL and Redis")
+    from liaison.celery import app
+
+    app.control.purge()  # kicks left in the queue by earlier tests
     workers: list[Worker] = []
 
     def start() -> Worker:
