@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 JOBS: dict[str, str] = {
     "outbox": "liaison.outbox.drain",
+    "outbox_prune": "liaison.outbox.prune",
     # The escalation sweep and the report rollups are registered here too:
     # "escalation": "suggestions.services.escalation_sweep",
     # "rollups": "reports.services.rollups_refresh",

@@ -163,3 +163,12 @@ def retry(queryset) -> int:
     if count:
         transaction.on_commit(kick)
     return count
+
+
+def prune(*, keep_days: int | None = None) -> int:
+    """Delete messages done more than ``OUTBOX_KEEP_DAYS`` ago (one DELETE); given-up
+    messages stay until someone retries or deletes them in the admin."""
+    keep_days = settings.OUTBOX_KEEP_DAYS if keep_days is None else keep_days
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted, _ = OutboxMessage.objects.filter(done_at__lt=cutoff).delete()
+    return deleted

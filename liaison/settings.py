@@ -189,6 +189,7 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 # send each job twice (the jobs are single-flight anyway, so an overlap does no harm).
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "liaison.drain_outbox", "schedule": 5.0},
+    "prune-outbox": {"task": "liaison.run_job", "args": ["outbox_prune"], "schedule": 3600.0},
     # Periodic jobs run through liaison.run_job (single-flight; see liaison/jobs.py JOBS):
     # "escalation-sweep": {"task": "liaison.run_job", "args": ["escalation"], "schedule": 60.0},
     # "rollups-refresh": {"task": "liaison.run_job", "args": ["rollups"], "schedule": 300.0},
@@ -199,6 +200,7 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)  # messages per dra
 OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=60.0)  # then yield to the next drain
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)  # then given up (see the admin)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=5)  # doubled on each failure
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)  # done messages are deleted after this
 # Where a notification goes besides the in-app inbox: "email", "sms".
 NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["inbox", "email"])
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")

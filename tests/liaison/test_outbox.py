@@ -172,3 +172,14 @@ def test_two_drainers_at_once_never_run_a_message_twice():
     assert sum(counts) == 40 and all(counts), counts  # both worked, no message counted twice
     assert titles() == sorted(f"m{i}" for i in range(40))  # each ran exactly once
     assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_prune_deletes_only_messages_done_long_ago(user, settings):
+    settings.OUTBOX_KEEP_DAYS = 7
+    old, recent, pending = (
+        outbox.enqueue("tests.record", user.pk, key=k) for k in ("old", "recent", "pending")
+    )
+    OutboxMessage.objects.filter(pk=old.pk).update(done_at=timezone.now() - timedelta(days=8))
+    OutboxMessage.objects.filter(pk=recent.pk).update(done_at=timezone.now() - timedelta(days=6))
+    assert outbox.prune() == 1
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}

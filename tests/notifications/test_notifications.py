@@ -211,3 +211,22 @@ def test_notify_by_sql_inserts_a_million_as_one_statement(settings):
     body = mail.outbox[0].body
     assert mail.outbox[0].subject == "【人大代表联络站】您有 30 条新通知"
     assert "另有 10 条" in body and "意见建议已升级 1" in body
+
+
+def test_in_the_embedded_default_a_reception_notifies_and_mails_in_process(
+    day, user_with_role, region_tree, settings, django_capture_on_commit_callbacks
+):
+    """No worker: the kick after commit drains in-process, and the handler's own outbox
+    messages (the e-mail) are drained in turn."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.NOTIFICATION_CHANNELS = ["inbox", "email"]
+    head = user_with_role(
+        Role.STATION_HEAD, region=region_tree.townships[0], user=UserFactory(email="chair@example.cn")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = day.client.post("/receptions/new/", reception_post(day))
+    assert response.status_code == 302
+    assert not OutboxMessage.objects.pending().exists()
+    assert Notification.objects.get(kind="tickets_registered").recipient == head
+    assert [m.to for m in mail.outbox] == [["chair@example.cn"]]
+    assert "待决定处理方式" in mail.outbox[0].subject
