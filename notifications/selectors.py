@@ -11,10 +11,11 @@ BADGE_CAP = 99  # the badge says "99+" beyond this; counting stops there
 
 
 def inbox_page(
-    *, user, before: int | None = None, size: int = PAGE_SIZE
+    *, user, before: int | None = None, size: int | None = None
 ) -> tuple[list[Notification], int | None]:
     """One page of the user's notifications, newest first, keyset-paged on the id (ids
     grow with time): the page and the cursor of the next (older) page, or None. One query."""
+    size = size or PAGE_SIZE
     qs = Notification.objects.for_user(user).order_by("-id")
     if before is not None:
         qs = qs.filter(pk__lt=before)

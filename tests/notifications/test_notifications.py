@@ -94,14 +94,20 @@ def test_the_inbox_shows_only_my_notifications_newest_first_and_pages(client, mo
     for i in range(5):
         services.notify(user_ids=[me.pk], kind="k", title=f"我的通知{i}")
     client.force_login(me)
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert "我的通知4" in html and "我的通知0" in html and "别人的通知" not in html
+    assert html.index("我的通知4") < html.index("我的通知0") and "更早的通知" not in html
     monkeypatch.setattr("notifications.selectors.PAGE_SIZE", 3)
     from notifications import selectors
 
     rows, older = selectors.inbox_page(user=me, size=3)
     assert [n.title for n in rows] == ["我的通知4", "我的通知3", "我的通知2"]
     html = client.get(reverse("notifications:list")).content.decode()
-    assert "我的通知4" in html and "我的通知0" in html and "别人的通知" not in html
-    assert html.index("我的通知4") < html.index("我的通知0")
+    assert "我的通知2" in html and "我的通知1" not in html and f"?before={older}" in html
+    html = client.get(reverse("notifications:list"), {"before": older}).content.decode()
+    assert (
+        "我的通知1" in html and "我的通知0" in html and "我的通知2" not in html and "更早的通知" not in html
+    )
     rows2, older2 = selectors.inbox_page(user=me, before=older, size=3)
     assert [n.title for n in rows2] == ["我的通知1", "我的通知0"] and older2 is None
 
