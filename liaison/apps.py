@@ -2,7 +2,14 @@ from django.apps import AppConfig
 
 
 class LiaisonConfig(AppConfig):
-    """The project package as an app: it owns cross-app commands (seed_demo) only."""
+    """The project package as an app: cross-app commands (seed_demo, run_jobs) and the
+    outbox (``liaison.outbox``), whose handlers each app declares in ``handlers.py``."""
 
     name = "liaison"
     verbose_name = "Liaison"
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        # Register every app's outbox handlers before anything enqueues or drains.
+        autodiscover_modules("handlers")

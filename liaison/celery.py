@@ -1,5 +1,8 @@
 """The Celery app. Redis is the broker in production; with no broker configured
-(the embedded demo default) tasks run in-process (see CELERY_TASK_ALWAYS_EAGER in settings)."""
+(the embedded demo default) tasks run in-process (see CELERY_TASK_ALWAYS_EAGER in settings).
+
+Reliability settings live in ``liaison/settings.py`` (``CELERY_*``); the retry policy every
+task shares is ``RETRYING`` below."""
 
 import os
 
@@ -10,3 +13,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerOperationalError
+
+    return (OperationalError, InterfaceError, BrokerOperationalError, ConnectionError, TimeoutError)
+
+
+# Retried on errors that pass (a database failover, a dropped connection), with
+# exponential backoff and jitter. The backoff is capped at a minute: a countdown is an
+# ETA task, which Redis re-delivers after the visibility timeout, so it must stay short.
+RETRYING = {
+    "autoretry_for": _transient_errors(),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}

@@ -1,26 +1,62 @@
-"""Periodic jobs: single-flight locks (temporary minimal version; replaced at merge)."""
+"""Periodic jobs: one table of them, one way to run them single-flight.
+
+Beat runs them through the ``liaison.run_job`` task (see ``CELERY_BEAT_SCHEDULE``);
+``manage.py run_jobs`` runs them in-process (the embedded demo has no worker). Add a job
+by adding a line to ``JOBS``: name → dotted path of a callable taking no argument.
+"""
 
 from __future__ import annotations
 
-import zlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+JOBS: dict[str, str] = {
+    "outbox": "liaison.outbox.drain",
+    "outbox_prune": "liaison.outbox.prune",
+    "escalation": "suggestions.escalation.escalation_sweep",
+    "rollups": "reports.services.rollups_refresh",
+    "rollups_full": "reports.services.rollups_refresh_full",
+}
 
 
 @contextmanager
 def single_flight(name: str) -> Iterator[bool]:
-    if connection.vendor != "postgresql":
+    """Yield True if this process holds the lock named ``name``, False if another does.
+
+    PostgreSQL: a session-level ``pg_try_advisory_lock(hashtext(name))`` on a connection
+    of its own, so the job's own transactions (and Django closing or reusing the default
+    connection) cannot release it early; released in ``finally`` and, if the process dies,
+    when its connection closes. SQLite (the single-process demo): always True."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
         yield True
         return
-    key = zlib.crc32(name.encode())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        got = cursor.fetchone()[0]
+    conn = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
-        yield got
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name])
+            acquired = bool(cursor.fetchone()[0])
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with conn.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
     finally:
-        if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        conn.close()
+
+
+def run_job(name: str) -> tuple[bool, Any]:
+    """Run job ``name`` unless it is already running somewhere: ``(ran, result)``."""
+    func = import_string(JOBS[name])
+    with single_flight(f"liaison.job:{name}") as acquired:
+        if not acquired:
+            logger.info("job %s is already running elsewhere; skipped", name)
+            return False, None
+        return True, func()

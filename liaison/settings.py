@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,12 +39,13 @@ INSTALLED_APPS = [
     "axes",
     "liaison",
     # Liaison's own apps; dependencies point one way:
-    # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- reports
+    # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- notifications <- reports
     "stations",
     "deputies",
     "visits",
     "suggestions",
     "accounts",
+    "notifications",
     "reports",
 ]
 
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -134,6 +137,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liaison@localhost")
+# The site's address, for links in e-mails sent by the worker (no request there).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Internationalisation ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -166,7 +171,46 @@ CELERY_TIMEZONE = TIME_ZONE
 # Sending must never hang a web request when Redis is unreachable.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    # Publishing retries once, at once: kombu otherwise sleeps 2 s before retrying, and a
+    # web request kicking the outbox must not wait (the outbox row is the durable part).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    # With acks_late, Redis hands an unacknowledged task to another worker after this many
+    # seconds: above the hard time limit, so a running task is never delivered twice. An
+    # ETA/countdown task waits unacknowledged too, which is why we use none longer than
+    # a minute (retries back off at most 60 s; periodic work comes from beat).
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60,
+}
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# The periodic schedule. Run exactly ONE beat: each beat sends every entry, so two beats
+# send each job twice (the jobs are single-flight anyway, so an overlap does no harm).
+CELERY_BEAT_SCHEDULE = {
+    "drain-outbox": {"task": "liaison.drain_outbox", "schedule": 5.0},
+    "prune-outbox": {"task": "liaison.run_job", "args": ["outbox_prune"], "schedule": 3600.0},
+    # Periodic jobs run through liaison.run_job (single-flight; see liaison/jobs.py JOBS).
+    # The sweep is cheap when nothing is due (one indexed query), so it runs often: a
+    # ticket is escalated within minutes of its deadline passing at midnight.
+    "escalation-sweep": {"task": "liaison.run_job", "args": ["escalation"], "schedule": 600.0},
+    # only the (station, month) groups whose source rows changed
+    "rollups-refresh": {"task": "liaison.run_job", "args": ["rollups"], "schedule": 60.0},
+    # everything, nightly: catches what no trigger sees (a station moved to another region)
+    "rollups-full": {"task": "liaison.run_job", "args": ["rollups_full"], "schedule": crontab(hour=2, minute=30)},
+}
+
+# --- Outbox and notifications ------------------------------------------------------
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)  # messages per drain transaction
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=60.0)  # then yield to the next drain
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)  # then given up (see the admin)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=5)  # doubled on each failure
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)  # done messages are deleted after this
+# Where a notification goes besides the in-app inbox: "email", "sms".
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["inbox", "email"])
+SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
 
 # --- Django REST framework ----------------------------------------------------------
 REST_FRAMEWORK = {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("receptions/", include("visits.urls")),
     path("tickets/", include("suggestions.urls")),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("liaison.api_urls")),
     path("admin/", admin.site.urls),

@@ -374,3 +374,8 @@ def report_snapshot_create(*, scope: Scope, period: Period, title: str, actor=No
         figures={"total": total.as_dict(), "by": {str(k): v.as_dict() for k, v in breakdown.items()}},
         created_by=actor,
     )
+
+
+def rollups_refresh_full() -> RefreshResult:
+    """The nightly job: recompute every group."""
+    return rollups_refresh(full=True)

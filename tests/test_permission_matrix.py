@@ -52,6 +52,12 @@ class Route:
       "restricted"    no record: ``allowed`` roles get 200, the others 403
       "list"          lists ``model``: visible records shown, the others absent
       "detail"        one ``model`` record: visible → 200, others and missing → 404
+      "own_list"      lists the signed-in user's own ``model`` records (notifications):
+                      theirs shown, another user's absent
+      "own_action"    an action on one of the user's own records: theirs → not 403/404,
+                      another user's → 404 (and left unchanged)
+      "own_all"       an action on all of the user's own records (POST): another user's
+                      are left unchanged
       "record_action" a form or action on one record (create/update/export/transition):
                       for ``allowed`` roles visible → not 403/404, hidden → 404; for the
                       other roles visible → 403, hidden → 404. ``method`` "post" sends an
@@ -102,6 +108,10 @@ ROUTES: dict[str, Route] = {
     "suggestions:withdraw": Route("record_action", "ticket", ("officer", "head", "admin"), "post"),
     "suggestions:merge": Route("record_action", "ticket", ("officer", "head", "admin"), "post"),
     "accounts:audit": Route("restricted", allowed=("county", "city", "admin")),
+    # the inbox: every role, each user their own notifications only
+    "notifications:list": Route("own_list", "notification"),
+    "notifications:read": Route("own_action", "notification", method="post"),
+    "notifications:read_all": Route("own_all", "notification", method="post"),
     # REST API (/api/v1/): the same scoping, answered in JSON
     "api:api-root": Route("page"),
     "api:station-list": Route("list", "station"),
@@ -240,14 +250,49 @@ def test_matrix(client, world, role, route_name):
         for key in hidden:
             record = world["records"][key][route.model]
             assert send(reverse(route_name, args=[record.pk])).status_code == 404
+    elif route.kind.startswith("own_"):
+        _check_own_route(client, world, role, route_name, route)
     else:  # pragma: no cover - a new kind must be handled here
         raise AssertionError(route.kind)
+
+
+def _own_records(world, role):
+    """A notification of the role's user and one of another world user's (unread)."""
+    from notifications.models import Notification
+
+    user = world["users"][role]
+    other = world["users"]["officer" if role != "officer" else "head"]
+    mine = Notification.objects.create(recipient=user, kind="test", title=f"给{role}的通知")
+    theirs = Notification.objects.create(recipient=other, kind="test", title="给别人的通知")
+    return mine, theirs
+
+
+def _check_own_route(client, world, role, route_name, route):
+    mine, theirs = _own_records(world, role)
+    if route.kind == "own_list":
+        html = client.get(reverse(route_name)).content.decode()
+        assert mine.title in html and theirs.title not in html
+        return
+    if route.kind == "own_action":
+        assert client.post(reverse(route_name, args=[mine.pk])).status_code not in (403, 404)
+        assert client.post(reverse(route_name, args=[theirs.pk])).status_code == 404
+        assert client.post(reverse(route_name, args=[10**9])).status_code == 404
+    else:  # own_all
+        assert client.post(reverse(route_name)).status_code == 302
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.read_at is not None and theirs.read_at is None
 
 
 @pytest.mark.parametrize("route_name", list(ROUTES))
 def test_anonymous_is_sent_to_sign_in(client, world, route_name):
     route = ROUTES[route_name]
-    args = [world["records"]["A"][route.model].pk] if route.kind in ("detail", "record_action") else []
+    if route.kind in ("detail", "record_action"):
+        args = [world["records"]["A"][route.model].pk]
+    elif route.kind == "own_action":
+        args = [_own_records(world, "officer")[0].pk]
+    else:
+        args = []
     response = client.get(reverse(route_name, args=args))
     if route_name.startswith("api:"):
         assert response.status_code == 401  # the API asks for credentials instead

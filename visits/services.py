@@ -22,6 +22,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
+from liaison import outbox
 from stations.models import Region, Station
 from suggestions.models import Category
 from suggestions.services import ticket_register
@@ -228,6 +229,10 @@ def _fill(*, session: ReceptionSession, data: ReceptionInput, draft: bool, actor
             received_at=session.starts_at,
             actor=actor,
         )
+    if data.rows:
+        # Tell the station's keepers there are opinions to decide on (the notifications
+        # app handles it); an outbox row, so saving never waits on the broker.
+        outbox.enqueue("visits.tickets_registered", str(session.pk), actor_id=getattr(actor, "pk", None))
 
 
 def _session_fields(data: ReceptionInput, *, draft: bool) -> dict[str, Any]:
@@ -484,16 +489,16 @@ def _record_full_views(*, user, tickets) -> None:
     )
 
 
+@transaction.atomic
 def ledger_export_start(
     *, user, station: Station, book: str, fmt: str, date_from: dt.date, date_to: dt.date
 ) -> ExportJob:
-    """Queue a background export; the task starts once this transaction commits."""
-    from visits.tasks import ledger_export_run_task
-
+    """Queue a background export through the outbox: the job and its message commit
+    together, and the worker starts it after commit (never a broker call in the request)."""
     job = ExportJob.objects.create(
         created_by=user, station=station, book=book, format=fmt, date_from=date_from, date_to=date_to
     )
-    transaction.on_commit(lambda: ledger_export_run_task.delay(str(job.pk)))
+    outbox.enqueue("visits.ledger_export", str(job.pk))
     return job
 
 

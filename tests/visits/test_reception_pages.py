@@ -212,8 +212,8 @@ def test_the_list_and_detail_pages_show_the_day(day, django_assert_max_num_queri
     day.client.post(URL, reception_post(day))
     for _ in range(5):
         ReceptionSessionFactory(station=day.station)
-    # session, user, roles, count, page, three filter choice lists, my stations
-    with django_assert_max_num_queries(9):
+    # session, user, roles, count, page, three filter choice lists, my stations, unread notifications
+    with django_assert_max_num_queries(10):
         response = day.client.get(reverse("visits:list"))
     assert response.status_code == 200 and "登记接待活动" in response.content.decode()
     session = ReceptionSession.objects.get(theme_kind="mandatory")

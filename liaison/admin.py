@@ -1,0 +1,55 @@
+"""Admin for the outbox: what is pending, what was given up, and a retry action."""
+
+from django.contrib import admin, messages
+
+from liaison import outbox
+from liaison.models import OutboxMessage
+
+
+class OutboxStatusFilter(admin.SimpleListFilter):
+    title = "状态"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "待处理"), ("failed", "已放弃"), ("done", "已完成")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.pending()
+        if self.value() == "failed":
+            return queryset.failed()
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "task_name",
+        "status",
+        "attempts",
+        "created_at",
+        "available_at",
+        "done_at",
+        "failed_at",
+    )
+    list_filter = (OutboxStatusFilter, "task_name")
+    search_fields = ("task_name", "last_error")
+    ordering = ("-id",)
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry_now"]
+    show_full_result_count = False  # no COUNT(*) over a large table
+
+    @admin.display(description="状态")
+    def status(self, obj: OutboxMessage) -> str:
+        return {"done": "已完成", "failed": "已放弃", "retrying": "重试中", "pending": "待处理"}[obj.status]
+
+    @admin.action(description="立即重试所选消息")
+    def retry_now(self, request, queryset):
+        count = outbox.retry(queryset)
+        self.message_user(request, f"已重新排队 {count} 条消息。", messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,40 @@
+"""Run the periodic jobs in-process: ``manage.py run_jobs outbox|all [--loop SECONDS]``.
+
+For the embedded demo, which has no worker and no beat (and for an operator who wants a
+job now). Each job is single-flight (``liaison.jobs.run_job``), so running this beside a
+worker does no harm."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liaison.jobs import JOBS, run_job
+
+
+class Command(BaseCommand):
+    help = "运行周期任务（发件箱、逾期升级、报表汇总）：一次，或每隔若干秒循环。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("jobs", nargs="+", help=f"任务名：{', '.join(JOBS)}，或 all")
+        parser.add_argument(
+            "--loop", type=float, metavar="SECONDS", help="每隔 SECONDS 秒再运行一次，直到 Ctrl-C"
+        )
+
+    def handle(self, *args, jobs, loop, **options):
+        names = list(JOBS) if "all" in jobs else jobs
+        unknown = [n for n in names if n not in JOBS]
+        if unknown:
+            raise CommandError(f"没有这个任务：{', '.join(unknown)}（可选：{', '.join(JOBS)}，all）")
+        try:
+            while True:
+                for name in names:
+                    ran, result = run_job(name)
+                    if ran:
+                        self.stdout.write(f"{name}: {result}")
+                    else:
+                        self.stdout.write(f"{name}: 已在别处运行，跳过")
+                if not loop:
+                    return
+                time.sleep(loop)
+        except KeyboardInterrupt:
+            self.stdout.write("已停止。")

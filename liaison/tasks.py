@@ -1,0 +1,19 @@
+"""The project's own Celery tasks: draining the outbox and running the periodic jobs.
+Thin: they call ``liaison.outbox`` and ``liaison.jobs``."""
+
+from celery import shared_task
+
+from liaison import jobs, outbox
+from liaison.celery import RETRYING
+
+
+@shared_task(name="liaison.drain_outbox", ignore_result=True, **RETRYING)
+def drain_outbox() -> int:
+    """Not single-flight: concurrent drainers share the work (SKIP LOCKED)."""
+    return outbox.drain()
+
+
+@shared_task(name="liaison.run_job", ignore_result=True, **RETRYING)
+def run_job(name: str) -> bool:
+    ran, _ = jobs.run_job(name)
+    return ran

@@ -1,0 +1,49 @@
+"""Notifications (通知): the in-app inbox. Delivery by e-mail or SMS goes through the
+outbox (``notifications.services.notify_many``)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+
+class Notification(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="接收人",
+    )
+    # what it is about, for filtering and for the e-mail subject: "ticket_escalated", "tickets_registered" …
+    kind = models.CharField("类型", max_length=50)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=500, blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        indexes = [
+            # the unread badge and the inbox page, both per recipient
+            models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
