@@ -199,8 +199,15 @@ CELERY_BEAT_SCHEDULE = {
     # only the (station, month) groups whose source rows changed
     "rollups-refresh": {"task": "liaison.run_job", "args": ["rollups"], "schedule": 60.0},
     # everything, nightly: catches what no trigger sees (a station moved to another region)
-    "rollups-full": {"task": "liaison.run_job", "args": ["rollups_full"], "schedule": crontab(hour=2, minute=30)},
+    "rollups-full": {
+        "task": "liaison.run_job",
+        "args": ["rollups_full"],
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+
+# Tickets escalated per transaction by the sweep (suggestions/escalation.py).
+ESCALATION_BATCH_SIZE = env.int("ESCALATION_BATCH_SIZE", default=50_000)
 
 # --- Outbox and notifications ------------------------------------------------------
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)  # messages per drain transaction

@@ -10,7 +10,7 @@ one batch), written in the batch's own transaction, not one message per ticket.
 **Set-based.** On PostgreSQL one batch is ONE statement: a CTE locks a batch of due
 tickets (``FOR UPDATE SKIP LOCKED``), inserts their events and updates the tickets,
 returning what the notifications need. A sweep of a million tickets is twenty statements
-of 50,000 rows, not a million round trips.
+of 50,000 rows (``ESCALATION_BATCH_SIZE``), not a million round trips.
 
 **Idempotent and concurrency-safe**, by three locks that each suffice alone:
 - the sweep is single-flight (``pg_try_advisory_lock``): a second sweep returns at once;
@@ -33,6 +33,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 # working days a ticket gets at each new level
 ESCALATION_WORKING_DAYS = {1: 10, 2: 10}
-BATCH_SIZE = 50_000
 LOCK_NAME = "suggestions.escalation_sweep"
 
 
@@ -178,7 +178,7 @@ def _batch_portable(today: dt.date, plan: dict[int, dt.date], limit: int) -> lis
 
 
 def escalate_batch(
-    *, today: dt.date, plan: dict[int, dt.date], limit: int = BATCH_SIZE, notify: bool = True
+    *, today: dt.date, plan: dict[int, dt.date], limit: int, notify: bool = True
 ) -> tuple[list[Escalated], int]:
     """Escalate up to ``limit`` due tickets and notify who must know, in ONE transaction
     (a crash loses neither an escalation's notice nor sends a notice of none). Returns the
@@ -193,12 +193,13 @@ def escalate_batch(
 
 
 def escalation_sweep(
-    *, today: dt.date | None = None, batch_size: int = BATCH_SIZE, notify: bool = True, lock: bool = True
+    *, today: dt.date | None = None, batch_size: int | None = None, notify: bool = True, lock: bool = True
 ) -> SweepResult:
     """Escalate every ticket overdue without a reply, one level, in batches; then notify
     and recount the overdue figures. ``lock=False`` skips the single-flight lock (tests
     use it to prove the row locks alone keep two sweeps apart)."""
     today = today or timezone.localdate()
+    batch_size = batch_size or settings.ESCALATION_BATCH_SIZE
     result = SweepResult()
     with single_flight(LOCK_NAME) if lock else _always() as got:
         if not got:

@@ -20,7 +20,16 @@ from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from liaison.demo import names as N
 from liaison.demo.generate import build_city
 from stations.models import Region, Station, StationFunding, StationStaff
-from suggestions.models import Category, HandlingUnit, Ticket
+from reports.models import (
+    DeputyActivity,
+    DeputyTickets,
+    OverdueNow,
+    ReportSnapshot,
+    RollupDirty,
+    StationActivity,
+    StationTickets,
+)
+from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
 from visits.models import Attendance, ReceptionSession
 
 DEFAULT_SEED = 20230630
@@ -31,6 +40,18 @@ DEMO_USERNAMES = ("admin", "city", "county", "chair", "officer", "deputy", "unit
 
 # Deleted children first (set-based, in dependency order).
 DOMAIN_MODELS: list[type[models.Model]] = [
+    # the reports' rollups and snapshots, then the tickets' handling records
+    ReportSnapshot,
+    StationActivity,
+    StationTickets,
+    DeputyActivity,
+    DeputyTickets,
+    OverdueNow,
+    RollupDirty,
+    Delivery,
+    Reply,
+    Attachment,
+    TimelineEvent,
     Ticket,
     Attendance,
     ReceptionSession,
@@ -113,8 +134,14 @@ def delete_demo_data() -> None:
     PersonalDataAccess.objects.filter(user__username__in=DEMO_USERNAMES).delete()
     User.objects.filter(username__in=DEMO_USERNAMES).delete()
     DeputyGroup.objects.update(leader=None)  # break the deputy <-> group cycle
-    for model in DOMAIN_MODELS:
-        _delete_all(model)
+    append_only = (
+        pgtrigger.ignore("suggestions.TimelineEvent:timeline_event_append_only")
+        if connection.vendor == "postgresql"
+        else contextlib.nullcontext()
+    )
+    with append_only:  # the demo's own handling records go with its tickets
+        for model in DOMAIN_MODELS:
+            _delete_all(model)
 
 
 def ensure_categories() -> dict[str, Category]:

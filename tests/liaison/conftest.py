@@ -41,13 +41,13 @@ class Worker:
         self.log = log
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> Worker:
+    def start(self, timeout: float = 30, **env: str) -> Worker:
         self.log.write_text("")
         handle = self.log.open("a")
         self.proc = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "tests.liaison.worker"],
             cwd=ROOT,
-            env=subprocess_env(),
+            env=subprocess_env(**env),
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
@@ -84,8 +84,8 @@ def worker_factory(transactional_db, tmp_path):
     app.control.purge()  # kicks left in the queue by earlier tests
     workers: list[Worker] = []
 
-    def start() -> Worker:
-        worker = Worker(tmp_path / f"worker-{len(workers)}.log").start()
+    def start(**env: str) -> Worker:
+        worker = Worker(tmp_path / f"worker-{len(workers)}.log").start(**env)
         workers.append(worker)
         return worker
 

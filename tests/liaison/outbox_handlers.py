@@ -8,6 +8,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from celery import shared_task
+
 from liaison import outbox
 from notifications.models import Notification
 
@@ -40,3 +42,11 @@ def fail_until(user_id: int, key: str, succeed_on: int) -> None:
         Notification.objects.create(recipient_id=user_id, kind="test", title=f"{key}-undone")
         raise RuntimeError(f"处理失败（第 {attempts + 1} 次）")
     Notification.objects.create(recipient_id=user_id, kind="test", title=key)
+
+
+@shared_task(name="tests.escalation_sweep_without_lock")
+def escalation_sweep_without_lock(batch_size: int) -> int:
+    """The sweep minus its single-flight lock, so two real workers really overlap."""
+    from suggestions.escalation import escalation_sweep
+
+    return escalation_sweep(lock=False, batch_size=batch_size).escalated
