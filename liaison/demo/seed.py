@@ -19,7 +19,6 @@ from accounts.models import PersonalDataAccess, Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from liaison.demo import names as N
 from liaison.demo.generate import build_city
-from stations.models import Region, Station, StationFunding, StationStaff
 from reports.models import (
     DeputyActivity,
     DeputyTickets,
@@ -29,6 +28,7 @@ from reports.models import (
     StationActivity,
     StationTickets,
 )
+from stations.models import Region, Station, StationFunding, StationStaff
 from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
 from visits.models import Attendance, ReceptionSession
 
