@@ -57,9 +57,9 @@ INSERT INTO suggestions_ticket (
     tier, due_on, category_id, handling_unit_id, station_id, escalation_level, reopen_count,
     satisfaction)
 SELECT gen_random_uuid(), now(), now(), 1, '群众' || i, '', '', '', true, '压测用逾期件 ' || i, '',
-       %(received)s, 'assigned', 'county_dept', %(due)s - (i %% 20), c.id,
+       %s, 'assigned', 'county_dept', %s::date - (i %% 20), c.id,
        u.ids[1 + (i %% array_length(u.ids, 1))], s.ids[1 + (i %% array_length(s.ids, 1))], 0, 0, ''
-FROM generate_series(1, %(n)s) AS i,
+FROM generate_series(1, %s) AS i,
      (SELECT min(id) AS id FROM suggestions_category) c,
      (SELECT array_agg(id ORDER BY id) AS ids FROM suggestions_handlingunit) u,
      (SELECT array_agg(id ORDER BY id) AS ids FROM stations_station) s

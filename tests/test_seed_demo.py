@@ -24,7 +24,7 @@ from liaison.demo.seed import (
 )
 from stations.models import Region, RegionLevel, Station, StationFunding, StationStaff
 from suggestions.models import Category, HandlingUnit, Ticket
-from suggestions.selectors import work_figures
+from suggestions.selectors import WorkFigures, work_figures
 from visits.models import Attendance, ReceptionSession
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -161,6 +161,37 @@ def test_published_figures_exactly(city):
     assert round(cadres.closure_rate * 100, 1) == 80.7
     h2 = work_figures(group="deputies", start=dt.date(2023, 7, 1), end=dt.date(2023, 12, 31), region=city)
     assert h2.entries > 3000 and h2.issues_collected > 2000
+
+
+def test_the_report_rollups_reproduce_the_published_figures(city, django_assert_num_queries):
+    """seed_demo fills the rollups; the report for Lüliang reads both rows from them."""
+    from reports.periods import Period, Scope
+    from reports.selectors import figures
+
+    with django_assert_num_queries(3):
+        h1 = figures(scope=Scope(region=city), period=Period.half(2023, 1))
+    year = figures(scope=Scope(region=city), period=Period.year(2023))
+    assert h1.deputies == WorkFigures(7164, 14349, 4344, 3589)
+    assert year.cadres == WorkFigures(1719, 4640, 1733, 1399)
+    # and every county's share, against the live counting rules
+    for county in Region.objects.get_children(city):
+        live = work_figures(group="deputies", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), region=county)
+        assert figures(scope=Scope(region=county), period=Period.half(2023, 1)).deputies == live
+    assert 0 < year.on_time_rate <= 1 and 0 < year.satisfaction_rate <= 1 and year.avg_close_days > 0
+
+
+def test_seeding_runs_the_worker_jobs(seeded):
+    """The demo shows what the worker does: overdue tickets escalated, their units told."""
+    from notifications.models import Notification
+    from reports.models import RollupDirty
+    from suggestions.models import TimelineEvent
+
+    assert "逾期升级督办" in seeded
+    escalated = Ticket.objects.filter(escalation_level=1)
+    assert escalated.exists()
+    assert TimelineEvent.objects.filter(action="escalate").count() == escalated.count()
+    assert Notification.objects.filter(recipient__username="unit", kind="escalation").exists()
+    assert not RollupDirty.objects.exists()
 
 
 def test_session_and_ticket_invariants(seeded):
