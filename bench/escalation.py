@@ -119,11 +119,7 @@ def main() -> None:
     with audit_paused(True), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             INSERT,
-            {
-                "n": args.tickets,
-                "received": timezone.now() - dt.timedelta(days=90),
-                "due": today - dt.timedelta(days=1),
-            },
+            [timezone.now() - dt.timedelta(days=90), today - dt.timedelta(days=1), args.tickets],
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE suggestions_ticket")
