@@ -80,7 +80,7 @@ def sync_triggers(resource: str) -> list:
             when=pgtrigger.After,
             operation=pgtrigger.Delete,
             func=(
-                "INSERT INTO liaison_tombstone (resource, object_id, sync_txid, deleted_at) "
+                "INSERT INTO liaison_tombstone (resource, object_id, sync_txid, deleted_at) "  # noqa: S608 (resource is checked above)
                 f"VALUES ('{resource}', OLD.id::text, {SYNC_TXID_SQL}, now()); RETURN NULL;"
             ),
         ),

@@ -104,22 +104,76 @@ ROUTES: dict[str, Route] = {
     "accounts:audit": Route("restricted", allowed=("county", "city", "admin")),
     # REST API (/api/v1/): the same scoping, answered in JSON
     "api:api-root": Route("page"),
+    "api:token": Route("page"),  # only ever the user's own token (tests/api/test_tokens.py)
+    "api:schema": Route("page"),
+    "api:docs": Route("page"),
+    "api:region-list": Route("list", "region"),
+    "api:region-detail": Route("detail", "region"),
     "api:station-list": Route("list", "station"),
     "api:station-detail": Route("detail", "station"),
+    "api:deputy-list": Route("list", "deputy"),
+    "api:deputy-detail": Route("detail", "deputy"),
+    "api:reception-list": Route("list", "reception"),
+    "api:reception-detail": Route("detail", "reception"),
+    "api:ticket-list": Route("list", "ticket"),
+    "api:ticket-detail": Route("detail", "ticket"),
+    "api:ticket-transitions": Route("record_action", "ticket", ("officer", "head", "unit", "admin"), "post"),
+    "api:ticket-batch": Route("post_only"),
+    "api:handlingunit-list": Route("list", "unit"),
+    "api:handlingunit-detail": Route("detail", "unit"),
+    # records hanging off the matrix's records: scoped by their parent's rule (tests/api/test_scoping.py)
+    "api:mandate-list": Route("page"),
+    "api:mandate-detail": Route("detail_missing"),
+    "api:deputygroup-list": Route("page"),
+    "api:deputygroup-detail": Route("detail_missing"),
+    "api:attendance-list": Route("page"),
+    "api:attendance-detail": Route("detail_missing"),
+    # reference data every role reads
+    "api:category-list": Route("page"),
+    "api:category-detail": Route("detail_missing"),
+    "api:calendarday-list": Route("page"),
+    "api:calendarday-detail": Route("detail_missing"),
+    # sync feeds: checked with committed data in test_sync_matrix (the feed only shows
+    # committed transactions, and the matrix's world lives in the test's transaction)
+    "api:region-sync": Route("sync", "region"),
+    "api:station-sync": Route("sync", "station"),
+    "api:deputy-sync": Route("sync", "deputy"),
+    "api:reception-sync": Route("sync", "reception"),
+    "api:ticket-sync": Route("sync", "ticket"),
+    "api:handlingunit-sync": Route("sync", "unit"),
+    "api:mandate-sync": Route("page"),
+    "api:deputygroup-sync": Route("page"),
+    "api:attendance-sync": Route("page"),
+    "api:category-sync": Route("page"),
+    "api:calendarday-sync": Route("page"),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
 ALL = ("A", "B", "C")
 VISIBLE: dict[str, dict[str, tuple[str, ...]]] = {
-    "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "head": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "county": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "city": {"station": ("A", "B"), "deputy": ("A", "B"), "reception": ("A", "B"), "ticket": ("A", "B")},
+    "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    "head": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    "county": {
+        "station": ("A",),
+        "deputy": ("A",),
+        "reception": ("A",),
+        "ticket": ("A",),
+        "region": ("A",),
+        "unit": ("A",),
+    },
+    "city": {
+        "station": ("A", "B"),
+        "deputy": ("A", "B"),
+        "reception": ("A", "B"),
+        "ticket": ("A", "B"),
+        "region": ("A", "B"),
+        "unit": ("A", "B"),
+    },
     # a deputy: their home station, themself, receptions and tickets at their station
-    "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    # handling-unit staff: only the tickets assigned to their unit
-    "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",)},
-    "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL},
+    "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    # handling-unit staff: only the tickets assigned to their unit (and the unit itself)
+    "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",), "unit": ("A",)},
+    "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL, "region": ALL, "unit": ALL},
 }
 
 
@@ -171,7 +225,14 @@ def world(db):
             status=Ticket.Status.ASSIGNED,
         )
         w[key] = {"county": county, "township": township, "station": station, "point": point, "unit": unit}
-        w["records"][key] = {"station": station, "deputy": deputy, "reception": reception, "ticket": ticket}
+        w["records"][key] = {
+            "station": station,
+            "deputy": deputy,
+            "reception": reception,
+            "ticket": ticket,
+            "region": township,
+            "unit": unit,
+        }
     a = w["A"]
     users = {
         "officer": (Role.LIAISON_OFFICER, {"station": a["station"]}),
@@ -196,6 +257,8 @@ MARKER = {
     "deputy": lambda r: r.name,
     "reception": lambda r: r.theme,
     "ticket": lambda r: r.content[:10],
+    "region": lambda r: r.name,
+    "unit": lambda r: r.name,
 }
 
 CASES = [(role, name) for name in ROUTES for role in ROLES]
@@ -240,14 +303,45 @@ def test_matrix(client, world, role, route_name):
         for key in hidden:
             record = world["records"][key][route.model]
             assert send(reverse(route_name, args=[record.pk])).status_code == 404
+    elif route.kind == "post_only":
+        # POST-only API actions (their rules: tests/api); any other method is refused
+        assert client.get(reverse(route_name)).status_code == 405
+    elif route.kind == "detail_missing":
+        missing = "00000000-0000-0000-0000-000000000000"
+        assert client.get(reverse(route_name, args=[missing])).status_code == 404
+    elif route.kind == "sync":
+        assert client.get(reverse(route_name)).status_code == 200  # what it shows: test_sync_matrix
     else:  # pragma: no cover - a new kind must be handled here
         raise AssertionError(route.kind)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_sync_matrix(client, world, role):
+    """Each sync feed shows the role's visible records and none of the others (the world
+    is committed here: a feed only shows committed transactions)."""
+    client.force_login(world["users"][role])
+    for route_name, route in ROUTES.items():
+        if route.kind != "sync":
+            continue
+        visible = VISIBLE[role].get(route.model, ())
+        response = client.get(reverse(route_name))
+        assert response.status_code == 200
+        text = response.content.decode()
+        for key in ALL:
+            marker = MARKER[route.model](world["records"][key][route.model])
+            assert (marker in text) == (key in visible), f"{route_name}: {key} for {role}"
 
 
 @pytest.mark.parametrize("route_name", list(ROUTES))
 def test_anonymous_is_sent_to_sign_in(client, world, route_name):
     route = ROUTES[route_name]
-    args = [world["records"]["A"][route.model].pk] if route.kind in ("detail", "record_action") else []
+    if route.kind in ("detail", "record_action"):
+        args = [world["records"]["A"][route.model].pk]
+    elif route.kind == "detail_missing":
+        args = ["00000000-0000-0000-0000-000000000000"]
+    else:
+        args = []
     response = client.get(reverse(route_name, args=args))
     if route_name.startswith("api:"):
         assert response.status_code == 401  # the API asks for credentials instead

@@ -84,7 +84,9 @@ class ReceptionSession(SyncTracked, SyncedModel):
         verbose_name = "接待活动"
         verbose_name_plural = "接待活动"
         indexes = [
-            sync_index("reception"),models.Index(fields=["station", "starts_at"], name="reception_station_start_idx")]
+            sync_index("reception"),
+            models.Index(fields=["station", "starts_at"], name="reception_station_start_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
