@@ -26,11 +26,13 @@ class Tombstone(models.Model):
 
 
 class SyncHorizon(models.Model):
-    """Per feed, the highest ``sync_txid`` of a pruned tombstone: a cursor below it may have
-    missed a deletion, so it answers 410 Gone and the client resyncs from scratch."""
+    """Per feed, the last pruned tombstone in feed order, ``(pruned_txid, pruned_id)``: a
+    cursor before it may have missed a deletion, so it answers 410 Gone and the client
+    resyncs from scratch."""
 
     resource = models.CharField("资源", max_length=40, primary_key=True)
     pruned_txid = models.BigIntegerField("已清理至")
+    pruned_id = models.BigIntegerField("已清理至（记录号）", default=0)
     pruned_at = models.DateTimeField("清理时间", default=timezone.now)
 
     class Meta:

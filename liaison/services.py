@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from liaison.idempotency import idempotency_keys_prune
@@ -20,13 +19,17 @@ def tombstones_prune(*, older_than_days: int | None = None) -> dict[str, int]:
     days = tombstone_days() if older_than_days is None else older_than_days
     cutoff = timezone.now() - timedelta(days=days)
     old = Tombstone.objects.filter(deleted_at__lt=cutoff)
-    highest = dict(old.values("resource").annotate(top=Max("sync_txid")).values_list("resource", "top"))
-    for resource, top in highest.items():
+    last = {}
+    for resource, txid, pk in old.order_by("resource", "sync_txid", "id").values_list(
+        "resource", "sync_txid", "id"
+    ):
+        last[resource] = (txid, pk)
+    for resource, (txid, pk) in last.items():
         horizon, created = SyncHorizon.objects.select_for_update().get_or_create(
-            resource=resource, defaults={"pruned_txid": top}
+            resource=resource, defaults={"pruned_txid": txid, "pruned_id": pk}
         )
-        if not created and top > horizon.pruned_txid:
-            horizon.pruned_txid = top
+        if not created and (txid, pk) > (horizon.pruned_txid, horizon.pruned_id):
+            horizon.pruned_txid, horizon.pruned_id = txid, pk
             horizon.pruned_at = timezone.now()
             horizon.save()
     deleted = old.delete()[0]

@@ -145,9 +145,14 @@ def sync_page(
         c = Cursor.decode(cursor, resource=resource)
         if c.mode != "x":
             raise InvalidCursor("同步游标无效，请不带游标重新同步。")
-        horizon = SyncHorizon.objects.filter(resource=resource).values_list("pruned_txid", flat=True).first()
-        if horizon is not None and horizon >= max(c.txid, c.floor):
-            raise CursorExpired
+        horizon = (
+            SyncHorizon.objects.filter(resource=resource).values_list("pruned_txid", "pruned_id").first()
+        )
+        if horizon is not None and horizon[0] >= c.floor:
+            # a pruned tombstone lies after the cursor: the client may have missed it
+            position = (c.txid, c.kind, int(c.key or 0) if c.kind == TOMBSTONE else 0)
+            if (horizon[0], TOMBSTONE, horizon[1]) > position:
+                raise CursorExpired
     else:
         c = Cursor(resource=resource, mode="x", floor=mark)
 

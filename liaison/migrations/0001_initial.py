@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('resource', models.CharField(max_length=40, primary_key=True, serialize=False, verbose_name='资源')),
                 ('pruned_txid', models.BigIntegerField(verbose_name='已清理至')),
+                ('pruned_id', models.BigIntegerField(default=0, verbose_name='已清理至（记录号）')),
                 ('pruned_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='清理时间')),
             ],
             options={
