@@ -89,13 +89,13 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "stale"
 
     def __init__(self, *, version: int):
-        super().__init__(
-            {
-                "detail": "记录已被他人修改，未覆盖。请取回最新版本后再提交。",
-                "version": version,
-                "etag": etag_for(version),
-            }
-        )
+        super().__init__()
+        # a plain dict: the version stays a number in the JSON body
+        self.detail = {
+            "detail": "记录已被他人修改，未覆盖。请取回最新版本后再提交。",
+            "version": version,
+            "etag": etag_for(version),
+        }
 
 
 def etag_for(version: int) -> str:
