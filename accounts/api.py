@@ -28,7 +28,7 @@ class TokenViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: TokenSerializer})
-    def list(self, request):
+    def show(self, request):
         token = Token.objects.filter(user=request.user).first()
         if token is None:
             return Response({"exists": False})

@@ -25,7 +25,7 @@ router.register("handling-units", HandlingUnitViewSet, basename="handlingunit")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("calendar-days", CalendarDayViewSet, basename="calendarday")
 
-token = TokenViewSet.as_view({"get": "list", "post": "create", "delete": "revoke"})
+token = TokenViewSet.as_view({"get": "show", "post": "create", "delete": "revoke"})
 
 urlpatterns = [
     path("token/", token, name="token"),
