@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from accounts.models import PersonalDataAccess
 from liaison.models import SyncHorizon, Tombstone
 from suggestions.models import Ticket
 from tests.api.conftest import sync_all
@@ -40,6 +41,13 @@ def test_full_then_incremental_sync_with_changes_underneath(api_world):
     assert latest[str(delivered.pk)]["content"] == "改过的内容"
     assert latest[str(pending.pk)]["content"] == "也改过"
     assert latest[str(pending.pk)]["version"] == 2
+    # the station's officer handles these tickets: citizen data in full (and logged);
+    # an admin gets them masked
+    assert latest[str(new.pk)]["citizen_phone"] == "13912345678"
+    assert latest[str(new.pk)]["citizen_data_masked"] is False
+    assert PersonalDataAccess.objects.filter(ticket_id=new.pk, client="api_token").exists()
+    admin_view, _ = sync_all(api_world["admin_api"], "tickets")
+    assert {r["citizen_phone"] for r in admin_view} == {"139****5678"}
 
     # caught up: nothing new, the cursor stays valid
     again, cursor2 = sync_all(client, "tickets", cursor)
