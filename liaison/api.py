@@ -8,12 +8,18 @@ is refused when the class is created (the escape hatch would have to be named
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import exceptions, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from liaison import sync
 from liaison.scoping import scoped
 
 
@@ -59,15 +65,6 @@ def exception_handler(exc, context):
 
 
 # --- sync, versions and ETags ------------------------------------------------------------------
-
-from django.db.models import QuerySet  # noqa: E402
-from drf_spectacular.types import OpenApiTypes  # noqa: E402
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer  # noqa: E402
-from rest_framework import serializers, status  # noqa: E402
-from rest_framework.decorators import action  # noqa: E402
-from rest_framework.response import Response  # noqa: E402
-
-from liaison import sync  # noqa: E402
 
 
 class Gone(exceptions.APIException):
@@ -152,6 +149,24 @@ SyncPageSerializer = inline_serializer(
 )
 
 
+ErrorSerializer = inline_serializer(
+    "Error",
+    {"detail": serializers.CharField(required=False, help_text="说明；输入错误时为 {字段: [消息…]}")},
+)
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ErrorSerializer, description="输入有误：按字段给出消息"),
+    403: OpenApiResponse(ErrorSerializer, description="您的角色不能执行该操作"),
+    404: OpenApiResponse(ErrorSerializer, description="记录不存在，或不在您的范围内"),
+}
+WRITE_RESPONSES = {
+    **ERROR_RESPONSES,
+    409: OpenApiResponse(ErrorSerializer, description="相同 Idempotency-Key 的请求仍在处理"),
+    412: OpenApiResponse(ErrorSerializer, description="If-Match 过期：返回当前 version 与 etag，未覆盖"),
+    422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key 已用于内容不同的请求"),
+    428: OpenApiResponse(ErrorSerializer, description="修改已有记录须带 If-Match"),
+}
+
+
 class SyncMixin:
     """``GET <resource>/sync/?cursor=…``: the resource's changes since the cursor
     (``liaison.sync``), scoped like every other read."""
@@ -162,7 +177,15 @@ class SyncMixin:
     def sync_transform(self, rows: list[dict]) -> list[dict]:
         return rows
 
-    @extend_schema(parameters=SYNC_PARAMETERS, responses={200: SyncPageSerializer}, filters=True)
+    @extend_schema(
+        parameters=SYNC_PARAMETERS,
+        responses={
+            200: SyncPageSerializer,
+            400: ERROR_RESPONSES[400],
+            410: OpenApiResponse(ErrorSerializer, description="游标早于删除记录的保留期：请不带游标完整同步"),
+        },
+        filters=True,
+    )
     @action(detail=False, methods=["get"], pagination_class=None)
     def sync(self, request):
         limit_raw = request.query_params.get("limit", str(sync.DEFAULT_LIMIT))

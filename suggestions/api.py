@@ -28,6 +28,7 @@ from accounts.services import CITIZEN_FIELDS
 from deputies.models import Deputy, LeadingCadre
 from liaison import scoping
 from liaison.api import (
+    WRITE_RESPONSES,
     CreatedCursorPagination,
     PreconditionFailed,
     PreconditionRequired,
@@ -222,7 +223,9 @@ def resolve_ticket_input(user, data: dict) -> dict[str, Any]:
     """Validated input → keyword arguments for the services (references resolved in scope)."""
     errors: dict[str, list[str]] = {}
     station = _in_scope(user, Station.objects.select_related("region"), data["station"], "station", errors)
-    category = Category.objects.filter(pk=data["category"], is_active=True).first()
+    category = (
+        scoping.scoped(user, Category.objects.filter(is_active=True)).filter(pk=data["category"]).first()
+    )
     if category is None:
         errors["category"] = ["没有该意见类别。"]
     kwargs: dict[str, Any] = {
@@ -407,7 +410,8 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return with_etag(Response(data), ticket.version)
 
     @extend_schema(
-        request=TicketInputSerializer, responses={200: TicketOutputSerializer, 201: TicketOutputSerializer}
+        request=TicketInputSerializer,
+        responses={200: TicketOutputSerializer, 201: TicketOutputSerializer, **WRITE_RESPONSES},
     )
     def update(self, request, pk=None):
         """PUT to the ticket's UUID: creates it (no If-Match needed) or corrects its details
@@ -426,7 +430,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             request, ticket, status.HTTP_201_CREATED if outcome == "created" else 200
         )
 
-    @extend_schema(request=TicketInputSerializer, responses={201: TicketOutputSerializer})
+    @extend_schema(request=TicketInputSerializer, responses={201: TicketOutputSerializer, **WRITE_RESPONSES})
     @idempotent
     def create(self, request):
         """POST: register a ticket (send ``Idempotency-Key`` so a retry is not a second ticket)."""
@@ -447,7 +451,9 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = TicketOutputSerializer(ticket).data
         return with_etag(Response(data, status=code), ticket.version)
 
-    @extend_schema(request=TransitionInputSerializer, responses={200: TicketOutputSerializer})
+    @extend_schema(
+        request=TransitionInputSerializer, responses={200: TicketOutputSerializer, **WRITE_RESPONSES}
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def transitions(self, request, pk=None):
@@ -479,7 +485,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise
         return self._ticket_response(request, ticket, status.HTTP_200_OK)
 
-    @extend_schema(request=BatchInputSerializer, responses={200: BatchOutputSerializer})
+    @extend_schema(request=BatchInputSerializer, responses={200: BatchOutputSerializer, **WRITE_RESPONSES})
     @action(detail=False, methods=["post"])
     @idempotent
     def batch(self, request):
