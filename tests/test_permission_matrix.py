@@ -121,7 +121,7 @@ ROUTES: dict[str, Route] = {
     "api:ticket-batch": Route("post_only"),
     "api:handlingunit-list": Route("list", "unit"),
     "api:handlingunit-detail": Route("detail", "unit"),
-    # records hanging off the matrix's records: scoped by their parent's rule (tests/api/test_scoping.py)
+    # records hanging off the matrix's records: scoped by their parent's rule (tests/api/test_reads.py)
     "api:mandate-list": Route("page"),
     "api:mandate-detail": Route("detail_missing"),
     "api:deputygroup-list": Route("page"),

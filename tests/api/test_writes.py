@@ -123,6 +123,18 @@ def test_batch_answers_per_record(api_world):
     assert [r["status"] for r in response.json()["results"]] == ["rolled_back", "invalid"]
     assert not Ticket.objects.filter(pk=good2["id"]).exists()
 
+    # a correct version updates, an identical record without one is unchanged
+    mine = Ticket.objects.get(pk=good["id"])
+    update = {**good, "content": "补充：还有井盖", "version": mine.version}
+    response = client.post(
+        "/api/v1/tickets/batch/", {"records": [update, {**good2, **body(api_world)}]}, format="json"
+    )
+    assert [r["status"] for r in response.json()["results"]] == ["updated", "created"]
+    response = client.post(
+        "/api/v1/tickets/batch/", {"records": [{**good2, **body(api_world)}]}, format="json"
+    )
+    assert [r["status"] for r in response.json()["results"]] == ["unchanged"]
+
     too_many = client.post("/api/v1/tickets/batch/", {"records": [good] * 101}, format="json")
     assert too_many.status_code == 400 and "records" in too_many.json()
 
@@ -141,3 +153,23 @@ def test_transitions_go_through_the_workflow(api_world):
     wrong = client.post(url, {"action": "close"}, format="json")
     assert wrong.status_code == 400
     assert client.post(url, {"action": "fly"}, format="json").status_code == 400
+
+
+def test_the_prune_task_drops_old_tombstones_and_keys(api_world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from liaison.models import SyncHorizon, Tombstone
+    from liaison.tasks import tombstones_prune
+
+    long_ago = timezone.now() - timedelta(days=40)
+    Tombstone.objects.create(resource="tickets", object_id="a", sync_txid=5, deleted_at=long_ago)
+    Tombstone.objects.create(resource="tickets", object_id="b", sync_txid=9, deleted_at=timezone.now())
+    IdempotencyKey.objects.create(
+        user=api_world["officer"], key="old", method="POST", path="/", request_hash="x"
+    )
+    IdempotencyKey.objects.filter(key="old").update(created_at=long_ago)
+    assert tombstones_prune() == {"tombstones": 1, "idempotency_keys": 1}
+    assert list(Tombstone.objects.values_list("object_id", flat=True)) == ["b"]
+    assert SyncHorizon.objects.get(resource="tickets").pruned_txid == 5
