@@ -23,7 +23,7 @@ AUDITED_MODELS: dict[str, type[Model]] = {
     "station": Station,
     "deputy": Deputy,
 }
-SKIPPED_FIELDS = {"updated_at", "version"}
+SKIPPED_FIELDS = {"updated_at", "version", "sync_txid"}
 
 
 def event_model_for(model: type[Model]) -> type[Model]:

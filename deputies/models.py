@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from liaison.audit import audited
-from liaison.db import SyncedModel
+from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
 from liaison.masking import mask_phone
 from stations.models import Region, Station
 
@@ -32,7 +32,7 @@ class DeputyQuerySet(models.QuerySet):
 
 
 @audited()
-class Deputy(SyncedModel):
+class Deputy(SyncTracked, SyncedModel):
     """A person who holds one or more mandates; assigned to the station nearest them
     (就近编组进站). Contact details are stored whole and masked on display where the
     viewer is not entitled (see ``liaison.scoping``)."""
@@ -64,6 +64,8 @@ class Deputy(SyncedModel):
     class Meta:
         verbose_name = "人大代表"
         verbose_name_plural = "人大代表"
+        indexes = [sync_index("deputy")]
+        triggers = sync_triggers("deputies")
 
     def __str__(self) -> str:
         return self.name
@@ -74,7 +76,7 @@ class Deputy(SyncedModel):
 
 
 @audited()
-class Mandate(SyncedModel):
+class Mandate(SyncTracked, SyncedModel):
     """One mandate: a level, a term (届), a constituency, start and end."""
 
     class Status(models.TextChoices):
@@ -108,6 +110,8 @@ class Mandate(SyncedModel):
                 name="mandate_ends_after_start",
             ),
         ]
+        indexes = [sync_index("mandate")]
+        triggers = sync_triggers("mandates")
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}第{self.term}届"
@@ -118,7 +122,7 @@ class Mandate(SyncedModel):
 
 
 @audited()
-class DeputyGroup(SyncedModel):
+class DeputyGroup(SyncTracked, SyncedModel):
     """A deputy group (代表小组) at a station, convened by its leader (组长)."""
 
     station = models.ForeignKey(
@@ -138,6 +142,8 @@ class DeputyGroup(SyncedModel):
         verbose_name = "代表小组"
         verbose_name_plural = "代表小组"
         constraints = [models.UniqueConstraint(fields=["station", "name"], name="deputy_group_unique_name")]
+        indexes = [sync_index("deputygroup")]
+        triggers = sync_triggers("deputy_groups")
 
     def __str__(self) -> str:
         return self.name

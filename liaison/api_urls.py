@@ -1,12 +1,35 @@
-"""/api/v1/: every endpoint inherits liaison.api.ScopedViewSet."""
+"""/api/v1/: every record endpoint inherits liaison.api.ScopedViewSet."""
 
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from stations.api import StationViewSet
+from accounts.api import TokenViewSet
+from deputies.api import DeputyGroupViewSet, DeputyViewSet, MandateViewSet
+from stations.api import RegionViewSet, StationViewSet
+from suggestions.api import CalendarDayViewSet, CategoryViewSet, HandlingUnitViewSet, TicketViewSet
+from visits.api import AttendanceViewSet, ReceptionViewSet
 
 app_name = "api"
 
 router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
 router.register("stations", StationViewSet, basename="station")
+router.register("deputies", DeputyViewSet, basename="deputy")
+router.register("mandates", MandateViewSet, basename="mandate")
+router.register("deputy-groups", DeputyGroupViewSet, basename="deputygroup")
+router.register("receptions", ReceptionViewSet, basename="reception")
+router.register("attendances", AttendanceViewSet, basename="attendance")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("handling-units", HandlingUnitViewSet, basename="handlingunit")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("calendar-days", CalendarDayViewSet, basename="calendarday")
 
-urlpatterns = router.urls
+token = TokenViewSet.as_view({"get": "show", "post": "create", "delete": "revoke"})
+
+urlpatterns = [
+    path("token/", token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]

@@ -23,6 +23,7 @@ JOBS: dict[str, str] = {
     "escalation": "suggestions.escalation.escalation_sweep",
     "rollups": "reports.services.rollups_refresh",
     "rollups_full": "reports.services.rollups_refresh_full",
+    "tombstones_prune": "liaison.services.tombstones_prune",
 }
 
 

@@ -1,5 +1,8 @@
-"""Models of the project package itself: the transactional outbox."""
+"""Models of the project package itself: the transactional outbox, and the REST API's
+infrastructure (tombstones of deleted records, the horizon below which tombstones were
+pruned, stored responses for ``Idempotency-Key``)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,3 +60,68 @@ class OutboxMessage(models.Model):
         if self.failed_at:
             return "failed"
         return "retrying" if self.attempts else "pending"
+
+
+class Tombstone(models.Model):
+    """A deleted record of a synced table, written by that table's AFTER DELETE trigger
+    (``liaison.db.sync_triggers``). Kept ``SYNC_TOMBSTONE_DAYS`` days, then pruned by
+    ``manage.py prune_tombstones``."""
+
+    resource = models.CharField("资源", max_length=40)
+    object_id = models.CharField("记录ID", max_length=64)
+    sync_txid = models.BigIntegerField("同步序号")
+    deleted_at = models.DateTimeField("删除时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "删除记录"
+        verbose_name_plural = "删除记录"
+        indexes = [models.Index(fields=["resource", "sync_txid", "id"], name="tombstone_feed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resource}:{self.object_id}"
+
+
+class SyncHorizon(models.Model):
+    """Per feed, the last pruned tombstone in feed order, ``(pruned_txid, pruned_id)``: a
+    cursor before it may have missed a deletion, so it answers 410 Gone and the client
+    resyncs from scratch."""
+
+    resource = models.CharField("资源", max_length=40, primary_key=True)
+    pruned_txid = models.BigIntegerField("已清理至")
+    pruned_id = models.BigIntegerField("已清理至（记录号）", default=0)
+    pruned_at = models.DateTimeField("清理时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "同步清理线"
+        verbose_name_plural = "同步清理线"
+
+    def __str__(self) -> str:
+        return f"{self.resource} < {self.pruned_txid}"
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a POST carrying ``Idempotency-Key`` (per user), replayed to
+    any repeat. The row is inserted and committed before the request runs, so a
+    concurrent repeat sees it "in progress" (409)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField("幂等键", max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField("请求摘要", max_length=64)
+    status_code = models.PositiveSmallIntegerField("响应状态", null=True, blank=True)
+    response_body = models.JSONField("响应内容", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "幂等键"
+        verbose_name_plural = "幂等键"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def in_progress(self) -> bool:
+        return self.completed_at is None

@@ -455,3 +455,38 @@ def unit_tickets_q(user: User) -> Q:
     if scope.is_admin:
         return Q(handling_unit__isnull=False)
     return Q(handling_unit__in=scope.unit_ids) if scope.unit_ids else NOTHING
+
+
+# --- reference data and personal data as filters (the REST API) ---------------------------------
+
+from suggestions.models import CalendarDay, Category  # noqa: E402
+
+# Categories and the working-day calendar are reference data: everyone with a role reads them.
+_RULES[Category] = lambda s: Q()
+_RULES[CalendarDay] = lambda s: Q()
+
+
+def citizen_data_q(user: User) -> Q | None:
+    """``can_see_citizen_data`` as a filter over tickets, for pages of many tickets
+    (the API's lists and sync feeds); ``None`` when the user sees no ticket's data in full."""
+    scope = scope_for(user)
+    q = _keepers_q(scope, "station__")
+    if scope.unit_ids:
+        q |= Q(consent_to_share=True, handling_unit__in=scope.unit_ids)
+    for path in scope.oversight_region_paths:
+        q |= Q(tier=Ticket.Tier.STANDING_COMMITTEE, station__region__path__startswith=path)
+    return None if q == NOTHING else q
+
+
+def deputy_contact_q(user: User) -> Q | None:
+    """``can_see_deputy_contact`` as a filter over deputies (``Q()`` for admins, ``None``
+    when the user sees no deputy's contact details)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = _keepers_q(scope, "home_station__")
+    for path in scope.oversight_region_paths:
+        q |= Q(home_station__region__path__startswith=path)
+    if scope.deputy_ids:
+        q |= Q(pk__in=scope.deputy_ids)
+    return None if q == NOTHING else q

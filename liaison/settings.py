@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "treebeard",
     "pgtrigger",
     "pghistory",
@@ -199,6 +201,12 @@ CELERY_BEAT_SCHEDULE = {
     # only the (station, month) groups whose source rows changed
     "rollups-refresh": {"task": "liaison.run_job", "args": ["rollups"], "schedule": 60.0},
     # everything, nightly: catches what no trigger sees (a station moved to another region)
+    # sync tombstones and idempotency keys past their keeping time
+    "tombstones-prune": {
+        "task": "liaison.run_job",
+        "args": ["tombstones_prune"],
+        "schedule": crontab(hour=3, minute=0),
+    },
     "rollups-full": {
         "task": "liaison.run_job",
         "args": ["rollups_full"],
@@ -230,7 +238,28 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per token (= per user): a client retrying in a loop is slowed down, not the others.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_RATE", default="1200/minute")},
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Liaison API",
+    "DESCRIPTION": "人大代表联络站系统 REST API：增量同步、幂等写入、乐观并发（见 docs/api.md）。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # the docs page's JavaScript and CSS are served from our own static files (no CDN)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Sync: tombstones of deleted records are kept this many days (manage.py prune_tombstones);
+# a client whose cursor is older gets 410 Gone and resyncs from scratch.
+SYNC_TOMBSTONE_DAYS = env.int("SYNC_TOMBSTONE_DAYS", default=30)
+# Stored responses to POSTs with an Idempotency-Key (at least 24 hours).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=48)
 
 # --- pghistory (audit trail) --------------------------------------------------------
 # Triggers are installed on PostgreSQL only; the SQLite demo keeps no audit trail.

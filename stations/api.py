@@ -1,12 +1,22 @@
 """Stations over the API: read in scope; edit through stations.services."""
 
+import django_filters
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
-from liaison.api import CreatedCursorPagination, ScopedViewSet
+from liaison.api import (
+    CreatedCursorPagination,
+    PreconditionFailed,
+    ScopedViewSet,
+    SyncMixin,
+    require_current_version,
+    with_etag,
+)
 from liaison.scoping import can_edit_station
-from stations.models import Station
+from stations.models import Region, Station
 from stations.services import station_update
 
 
@@ -54,17 +64,68 @@ for _flag in (*Station.SIX_HAVES, *Station.FIVE_IN_PLACE):
     StationUpdateSerializer._declared_fields[_flag] = serializers.BooleanField(required=False)
 
 
-class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class StationFilter(django_filters.FilterSet):
+    parent = django_filters.UUIDFilter()
+    region = django_filters.NumberFilter()
+
+    class Meta:
+        model = Station
+        fields = ["kind", "status", "parent", "region"]
+
+
+class StationViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Stations and points (联络站、联络点); a point's ``parent`` is its station."""
+
     base_queryset = Station.objects.select_related("region")
     serializer_class = StationOutputSerializer
     pagination_class = CreatedCursorPagination
-    filterset_fields = ["kind", "status", "parent"]
+    filterset_class = StationFilter
+    sync_resource = "stations"
+    sync_fields = tuple(
+        f for f in StationOutputSerializer.Meta.fields if f not in ("region_code", "region_name")
+    )
 
+    def retrieve(self, request, *args, **kwargs):
+        station = self.get_object()
+        return with_etag(Response(StationOutputSerializer(station).data), station.version)
+
+    @extend_schema(request=StationUpdateSerializer, responses={200: StationOutputSerializer})
     def partial_update(self, request, pk=None):
+        """Edit through ``station_update``; ``If-Match`` (the ETag) is required (428 without,
+        412 when stale)."""
         station = self.get_object()
         if not can_edit_station(request.user, station):
             raise PermissionDenied("您的角色不能修改联络站信息。")
         data = StationUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        station = station_update(station=station, **data.validated_data)
-        return Response(StationOutputSerializer(station).data)
+        expected = require_current_version(request, station)
+        try:
+            station = station_update(station=station, expected_version=expected, **data.validated_data)
+        except DjangoValidationError as exc:
+            if getattr(exc, "code", None) == "stale":
+                current = Station.objects.values_list("version", flat=True).get(pk=station.pk)
+                raise PreconditionFailed(version=current) from exc
+            raise
+        return with_etag(Response(StationOutputSerializer(station).data), station.version)
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level", "path", "depth"]
+
+
+class RegionCursorPagination(CreatedCursorPagination):
+    ordering = ("path",)
+
+
+class RegionViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The region tree (行政区域): ``path`` is the materialized path, a child's path starts
+    with its parent's."""
+
+    base_queryset = Region.objects.all()
+    serializer_class = RegionSerializer
+    pagination_class = RegionCursorPagination
+    filterset_fields = ["level", "code"]
+    sync_resource = "regions"
+    sync_fields = tuple(RegionSerializer.Meta.fields)

@@ -9,7 +9,7 @@ from django.db.models import Q
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from liaison.audit import audited
-from liaison.db import SyncedModel
+from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
 
 
 class RegionLevel(models.IntegerChoices):
@@ -30,7 +30,7 @@ class RegionManager(MP_NodeManager.from_queryset(RegionQuerySet)):
         return RegionQuerySet(self.model, using=self._db).order_by("path")
 
 
-class Region(MP_Node):
+class Region(SyncTracked, MP_Node):
     """An administrative division (行政区划), kept as a materialized-path tree
     (django-treebeard), so a whole subtree is one indexed ``LIKE 'path%'`` query
     (on PostgreSQL the unique ``path`` gets a ``varchar_pattern_ops`` index too)."""
@@ -51,6 +51,8 @@ class Region(MP_Node):
     class Meta:
         verbose_name = "行政区域"
         verbose_name_plural = "行政区域"
+        indexes = [sync_index("region")]
+        triggers = sync_triggers("regions")
 
     def __str__(self) -> str:
         return self.name
@@ -65,7 +67,7 @@ class StationQuerySet(models.QuerySet):
 
 
 @audited()
-class Station(SyncedModel):
+class Station(SyncTracked, SyncedModel):
     """A liaison station (联络站), point (联络点), deputies' home (代表之家) or liaison room
     (代表联络室). Points hang under a station; stations may nest too (the grid model:
     central station → area station → village station)."""
@@ -139,6 +141,8 @@ class Station(SyncedModel):
             ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="station_not_own_parent"),
         ]
+        indexes = [sync_index("station")]
+        triggers = sync_triggers("stations")
 
     def __str__(self) -> str:
         return self.name

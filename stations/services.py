@@ -48,8 +48,14 @@ def station_create(
 
 
 @transaction.atomic
-def station_update(*, station: Station, **fields: Any) -> Station:
+def station_update(*, station: Station, expected_version: int | None = None, **fields: Any) -> Station:
+    """With ``expected_version`` the row is locked and a station changed meanwhile is
+    refused (code "stale") instead of overwritten."""
     _check_fields(fields)
+    if expected_version is not None:
+        current = Station.objects.select_for_update().values_list("version", flat=True).get(pk=station.pk)
+        if current != expected_version:
+            raise ValidationError("该联络站已被他人修改，请刷新后再提交。", code="stale")
     if "kind" in fields and fields["kind"] == Station.Kind.POINT and station.pk and station.children.exists():
         raise ValidationError({"kind": "该站下设有站点，不能改为联络点。"})
     for name, value in fields.items():

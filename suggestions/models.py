@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from deputies.models import Deputy, LeadingCadre
 from liaison.audit import audited
-from liaison.db import SyncedModel
+from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
 from liaison.masking import mask_address, mask_id_number, mask_name, mask_phone
 from stations.models import Region, Station
 from visits.models import ReceptionSession
 
 
-class Category(models.Model):
+class Category(SyncTracked, models.Model):
     """Opinion category (roads, water, education…); editable by admins."""
 
     code = models.SlugField("代码", max_length=30, unique=True)
@@ -26,13 +26,15 @@ class Category(models.Model):
         verbose_name = "意见类别"
         verbose_name_plural = "意见类别"
         ordering = ["sort_order", "code"]
+        indexes = [sync_index("category")]
+        triggers = sync_triggers("categories")
 
     def __str__(self) -> str:
         return self.name
 
 
 @audited()
-class HandlingUnit(SyncedModel):
+class HandlingUnit(SyncTracked, SyncedModel):
     """A body that handles referred opinions: a township government, a county
     department, a utility…, with the region it serves."""
 
@@ -54,6 +56,8 @@ class HandlingUnit(SyncedModel):
         verbose_name = "承办单位"
         verbose_name_plural = "承办单位"
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="handling_unit_unique_name")]
+        indexes = [sync_index("handlingunit")]
+        triggers = sync_triggers("handling_units")
 
     def __str__(self) -> str:
         return self.name
@@ -90,7 +94,7 @@ class TicketQuerySet(models.QuerySet):
 
 
 @audited()
-class Ticket(SyncedModel):
+class Ticket(SyncTracked, SyncedModel):
     """One citizen opinion, handled as a ticket until it is closed with a reply.
 
     First version: enough to carry the demo data and the closure-rate figures. The
@@ -215,6 +219,7 @@ class Ticket(SyncedModel):
         verbose_name = "群众意见建议"
         verbose_name_plural = "群众意见建议"
         indexes = [
+            sync_index("ticket"),
             models.Index(fields=["station", "received_at"], name="ticket_station_received_idx"),
             models.Index(fields=["status", "due_on"], name="ticket_status_due_idx"),
         ]
@@ -229,6 +234,7 @@ class Ticket(SyncedModel):
                 name="ticket_closed_iff_closed_at",
             ),
         ]
+        triggers = sync_triggers("tickets")
 
     def __str__(self) -> str:
         return f"{self.category} · {self.content[:20]}"
@@ -440,7 +446,7 @@ class Delivery(models.Model):
         return f"{self.get_channel_display()} {self.delivered_at:%Y-%m-%d}"
 
 
-class CalendarDay(models.Model):
+class CalendarDay(SyncTracked, models.Model):
     """One day of China's official calendar: a working day or not (法定节假日、调休上班).
 
     Seeded for 2023–2026 from the chinese-calendar package (migration 0005); each year,
@@ -457,6 +463,8 @@ class CalendarDay(models.Model):
         verbose_name = "工作日历"
         verbose_name_plural = "工作日历"
         ordering = ["date"]
+        indexes = [sync_index("calendarday")]
+        triggers = sync_triggers("calendar_days")
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {'工作日' if self.is_working_day else '休息日'}"

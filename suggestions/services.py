@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,13 +52,16 @@ def ticket_register(
     on_the_spot_action: str = "",
     received_at: datetime | None = None,
     actor: User | None = None,
+    ticket_id: UUID | None = None,
 ) -> Ticket:
-    """Register (登记) one citizen opinion as a ticket."""
+    """Register (登记) one citizen opinion as a ticket. ``ticket_id``: the client's own UUID
+    (a syncing client creates by PUT to it, so a retried create cannot make two)."""
     if station.is_closed:
         raise ValidationError({"station": "该联络站已撤销，不能登记新的意见建议。"})
     if reception is not None and reception.station_id != station.pk:
         raise ValidationError({"reception": "接待活动不属于该联络站。"})
     ticket = Ticket(
+        **({"id": ticket_id} if ticket_id else {}),
         station=station,
         category=category,
         content=content,
@@ -86,6 +90,52 @@ def ticket_register(
         data={"station": station.name},
     )
     return ticket
+
+
+# What registration recorded and may still be corrected while the ticket is open (not the
+# workflow's fields: those change only through ticket_transition).
+EDITABLE_DETAILS = (
+    "category",
+    "content",
+    "citizen_name",
+    "citizen_phone",
+    "citizen_address",
+    "citizen_id_number",
+    "consent_to_share",
+    "village",
+    "on_the_spot_action",
+    "received_at",
+)
+
+
+def ticket_detail_changes(*, ticket: Ticket, fields: dict) -> list[str]:
+    """The names of ``fields`` whose values differ from ``ticket``'s."""
+    return [name for name, value in fields.items() if getattr(ticket, name) != value]
+
+
+@transaction.atomic
+def ticket_update_details(
+    *, ticket: Ticket, actor: User | None, expected_version: int | None = None, **fields
+) -> tuple[Ticket, bool]:
+    """Correct what registration recorded (under a row lock). Returns the ticket and
+    whether anything changed: the same values again change nothing (the version stays).
+    With ``expected_version``, a ticket changed meanwhile is refused (code "stale")."""
+    unknown = set(fields) - set(EDITABLE_DETAILS)
+    if unknown:
+        raise ValidationError({name: "该字段不能在此修改。" for name in sorted(unknown)})
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
+    changed = ticket_detail_changes(ticket=locked, fields=fields)
+    if not changed:
+        return locked, False
+    if locked.status in Ticket.FINAL_STATUSES:
+        raise ValidationError(f"本件已{locked.get_status_display()}，不能再修改登记内容。", code="final")
+    for name in changed:
+        setattr(locked, name, fields[name])
+    locked.full_clean()
+    locked.save()
+    return locked, True
 
 
 # --- the workflow ---------------------------------------------------------------------------

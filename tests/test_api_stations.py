@@ -40,7 +40,9 @@ def test_list_is_scoped_and_paged_without_count(world, django_assert_max_num_que
 
 def test_patch_goes_through_the_service_and_is_audited_with_the_api_client(world):
     user, client = api_for(Role.LIAISON_OFFICER, station=world["mine"])
-    response = client.patch(f"/api/v1/stations/{world['mine'].pk}/", {"address": "新址", "has_venue": True})
+    response = client.patch(
+        f"/api/v1/stations/{world['mine'].pk}/", {"address": "新址", "has_venue": True}, HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["version"] == 2
     event = (
@@ -59,7 +61,7 @@ def test_out_of_scope_is_404_and_a_read_only_role_is_403(world):
     deputy = DeputyFactory(home_station=world["mine"])
     _, as_deputy = api_for(Role.DEPUTY, deputy=deputy)
     assert as_deputy.get(f"/api/v1/stations/{world['mine'].pk}/").status_code == 200
-    response = as_deputy.patch(f"/api/v1/stations/{world['mine'].pk}/", {"address": "x"})
+    response = as_deputy.patch(f"/api/v1/stations/{world['mine'].pk}/", {"address": "x"}, HTTP_IF_MATCH='"1"')
     assert response.status_code == 403
     assert "detail" in response.json()
 
@@ -74,3 +76,13 @@ def test_bad_input_is_a_json_400_and_nothing_is_saved(world):
 
 def test_anonymous_gets_401():
     assert APIClient().get("/api/v1/stations/").status_code == 401
+
+
+def test_patch_needs_if_match_and_a_stale_one_is_412(world):
+    _, client = api_for(Role.LIAISON_OFFICER, station=world["mine"])
+    url = f"/api/v1/stations/{world['mine'].pk}/"
+    assert client.patch(url, {"address": "新址"}).status_code == 428
+    assert client.patch(url, {"address": "新址"}, HTTP_IF_MATCH='"1"').status_code == 200
+    stale = client.patch(url, {"address": "又一个"}, HTTP_IF_MATCH='"1"')
+    assert stale.status_code == 412 and stale.json()["version"] == 2
+    assert client.get(url)["ETag"] == '"2"'

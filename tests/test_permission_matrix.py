@@ -114,22 +114,76 @@ ROUTES: dict[str, Route] = {
     "notifications:read_all": Route("own_all", "notification", method="post"),
     # REST API (/api/v1/): the same scoping, answered in JSON
     "api:api-root": Route("page"),
+    "api:token": Route("page"),  # only ever the user's own token (tests/api/test_tokens.py)
+    "api:schema": Route("page"),
+    "api:docs": Route("page"),
+    "api:region-list": Route("list", "region"),
+    "api:region-detail": Route("detail", "region"),
     "api:station-list": Route("list", "station"),
     "api:station-detail": Route("detail", "station"),
+    "api:deputy-list": Route("list", "deputy"),
+    "api:deputy-detail": Route("detail", "deputy"),
+    "api:reception-list": Route("list", "reception"),
+    "api:reception-detail": Route("detail", "reception"),
+    "api:ticket-list": Route("list", "ticket"),
+    "api:ticket-detail": Route("detail", "ticket"),
+    "api:ticket-transitions": Route("record_action", "ticket", ("officer", "head", "unit", "admin"), "post"),
+    "api:ticket-batch": Route("post_only"),
+    "api:handlingunit-list": Route("list", "unit"),
+    "api:handlingunit-detail": Route("detail", "unit"),
+    # records hanging off the matrix's records: scoped by their parent's rule (tests/api/test_reads.py)
+    "api:mandate-list": Route("page"),
+    "api:mandate-detail": Route("detail_missing"),
+    "api:deputygroup-list": Route("page"),
+    "api:deputygroup-detail": Route("detail_missing"),
+    "api:attendance-list": Route("page"),
+    "api:attendance-detail": Route("detail_missing"),
+    # reference data every role reads
+    "api:category-list": Route("page"),
+    "api:category-detail": Route("detail_missing"),
+    "api:calendarday-list": Route("page"),
+    "api:calendarday-detail": Route("detail_missing"),
+    # sync feeds: checked with committed data in test_sync_matrix (the feed only shows
+    # committed transactions, and the matrix's world lives in the test's transaction)
+    "api:region-sync": Route("sync", "region"),
+    "api:station-sync": Route("sync", "station"),
+    "api:deputy-sync": Route("sync", "deputy"),
+    "api:reception-sync": Route("sync", "reception"),
+    "api:ticket-sync": Route("sync", "ticket"),
+    "api:handlingunit-sync": Route("sync", "unit"),
+    "api:mandate-sync": Route("page"),
+    "api:deputygroup-sync": Route("page"),
+    "api:attendance-sync": Route("page"),
+    "api:category-sync": Route("page"),
+    "api:calendarday-sync": Route("page"),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
 ALL = ("A", "B", "C")
 VISIBLE: dict[str, dict[str, tuple[str, ...]]] = {
-    "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "head": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "county": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "city": {"station": ("A", "B"), "deputy": ("A", "B"), "reception": ("A", "B"), "ticket": ("A", "B")},
+    "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    "head": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    "county": {
+        "station": ("A",),
+        "deputy": ("A",),
+        "reception": ("A",),
+        "ticket": ("A",),
+        "region": ("A",),
+        "unit": ("A",),
+    },
+    "city": {
+        "station": ("A", "B"),
+        "deputy": ("A", "B"),
+        "reception": ("A", "B"),
+        "ticket": ("A", "B"),
+        "region": ("A", "B"),
+        "unit": ("A", "B"),
+    },
     # a deputy: their home station, themself, receptions and tickets at their station
-    "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    # handling-unit staff: only the tickets assigned to their unit
-    "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",)},
-    "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL},
+    "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    # handling-unit staff: only the tickets assigned to their unit (and the unit itself)
+    "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",), "unit": ("A",)},
+    "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL, "region": ALL, "unit": ALL},
 }
 
 
@@ -181,7 +235,14 @@ def world(db):
             status=Ticket.Status.ASSIGNED,
         )
         w[key] = {"county": county, "township": township, "station": station, "point": point, "unit": unit}
-        w["records"][key] = {"station": station, "deputy": deputy, "reception": reception, "ticket": ticket}
+        w["records"][key] = {
+            "station": station,
+            "deputy": deputy,
+            "reception": reception,
+            "ticket": ticket,
+            "region": township,
+            "unit": unit,
+        }
     a = w["A"]
     users = {
         "officer": (Role.LIAISON_OFFICER, {"station": a["station"]}),
@@ -206,6 +267,8 @@ MARKER = {
     "deputy": lambda r: r.name,
     "reception": lambda r: r.theme,
     "ticket": lambda r: r.content[:10],
+    "region": lambda r: r.name,
+    "unit": lambda r: r.name,
 }
 
 CASES = [(role, name) for name in ROUTES for role in ROLES]
@@ -252,6 +315,14 @@ def test_matrix(client, world, role, route_name):
             assert send(reverse(route_name, args=[record.pk])).status_code == 404
     elif route.kind.startswith("own_"):
         _check_own_route(client, world, role, route_name, route)
+    elif route.kind == "post_only":
+        # POST-only API actions (their rules: tests/api); any other method is refused
+        assert client.get(reverse(route_name)).status_code == 405
+    elif route.kind == "detail_missing":
+        missing = "00000000-0000-0000-0000-000000000000"
+        assert client.get(reverse(route_name, args=[missing])).status_code == 404
+    elif route.kind == "sync":
+        assert client.get(reverse(route_name)).status_code == 200  # what it shows: test_sync_matrix
     else:  # pragma: no cover - a new kind must be handled here
         raise AssertionError(route.kind)
 
@@ -284,6 +355,24 @@ def _check_own_route(client, world, role, route_name, route):
     assert mine.read_at is not None and theirs.read_at is None
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_sync_matrix(client, world, role):
+    """Each sync feed shows the role's visible records and none of the others (the world
+    is committed here: a feed only shows committed transactions)."""
+    client.force_login(world["users"][role])
+    for route_name, route in ROUTES.items():
+        if route.kind != "sync":
+            continue
+        visible = VISIBLE[role].get(route.model, ())
+        response = client.get(reverse(route_name))
+        assert response.status_code == 200
+        text = response.content.decode()
+        for key in ALL:
+            marker = MARKER[route.model](world["records"][key][route.model])
+            assert (marker in text) == (key in visible), f"{route_name}: {key} for {role}"
+
+
 @pytest.mark.parametrize("route_name", list(ROUTES))
 def test_anonymous_is_sent_to_sign_in(client, world, route_name):
     route = ROUTES[route_name]
@@ -291,6 +380,8 @@ def test_anonymous_is_sent_to_sign_in(client, world, route_name):
         args = [world["records"]["A"][route.model].pk]
     elif route.kind == "own_action":
         args = [_own_records(world, "officer")[0].pk]
+    elif route.kind == "detail_missing":
+        args = ["00000000-0000-0000-0000-000000000000"]
     else:
         args = []
     response = client.get(reverse(route_name, args=args))

@@ -175,7 +175,9 @@ def test_the_report_rollups_reproduce_the_published_figures(city, django_assert_
     assert year.cadres == WorkFigures(1719, 4640, 1733, 1399)
     # and every county's share, against the live counting rules
     for county in Region.objects.get_children(city):
-        live = work_figures(group="deputies", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), region=county)
+        live = work_figures(
+            group="deputies", start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30), region=county
+        )
         assert figures(scope=Scope(region=county), period=Period.half(2023, 1)).deputies == live
     assert 0 < year.on_time_rate <= 1 and 0 < year.satisfaction_rate <= 1 and year.avg_close_days > 0
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from deputies.models import Deputy, LeadingCadre
 from liaison.audit import audited
-from liaison.db import SyncedModel
+from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
 from stations.models import Region, Station
 
 
@@ -26,7 +26,7 @@ class ReceptionSessionQuerySet(models.QuerySet):
 
 
 @audited()
-class ReceptionSession(SyncedModel):
+class ReceptionSession(SyncTracked, SyncedModel):
     class Kind(models.TextChoices):
         STATION_RECEPTION = "station_reception", "进站接待"
         DOOR_TO_DOOR = "door_to_door", "走访"
@@ -83,20 +83,24 @@ class ReceptionSession(SyncedModel):
     class Meta:
         verbose_name = "接待活动"
         verbose_name_plural = "接待活动"
-        indexes = [models.Index(fields=["station", "starts_at"], name="reception_station_start_idx")]
+        indexes = [
+            sync_index("reception"),
+            models.Index(fields=["station", "starts_at"], name="reception_station_start_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
                 name="reception_ends_after_start",
             ),
         ]
+        triggers = sync_triggers("receptions")
 
     def __str__(self) -> str:
         return f"{self.station} {self.get_kind_display()} {self.starts_at:%Y-%m-%d}"
 
 
 @audited()
-class Attendance(SyncedModel):
+class Attendance(SyncTracked, SyncedModel):
     """One person at one reception session: a deputy, a leading cadre, or an invited
     official or legal expert (by name)."""
 
@@ -154,6 +158,8 @@ class Attendance(SyncedModel):
                 fields=["session", "cadre"], condition=Q(cadre__isnull=False), name="attendance_unique_cadre"
             ),
         ]
+        indexes = [sync_index("attendance")]
+        triggers = sync_triggers("attendances")
 
     def __str__(self) -> str:
         return str(self.deputy or self.cadre or self.guest_name)

@@ -1,0 +1,102 @@
+"""Reception sessions (with their attendance) and attendances over the API (read and sync;
+receptions are recorded on the page, through ``visits.services.reception_record``)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from rest_framework import mixins, serializers
+from rest_framework.response import Response
+
+from liaison.api import CreatedCursorPagination, ScopedViewSet, SyncMixin, with_etag
+from visits.models import Attendance, ReceptionSession
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attendance
+        fields = [
+            "id",
+            "session",
+            "role",
+            "deputy",
+            "cadre",
+            "guest_name",
+            "guest_title",
+            "present",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+
+
+RECEPTION_FIELDS = (
+    "id",
+    "station",
+    "kind",
+    "theme",
+    "theme_kind",
+    "starts_at",
+    "ends_at",
+    "citizens_received",
+    "notes",
+    "status",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+class ReceptionSerializer(serializers.ModelSerializer):
+    attendance = AttendanceSerializer(source="attendances", many=True, read_only=True)
+
+    class Meta:
+        model = ReceptionSession
+        fields = [*RECEPTION_FIELDS, "attendance"]
+
+
+class ReceptionFilter(django_filters.FilterSet):
+    station = django_filters.UUIDFilter()
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = ReceptionSession
+        fields = ["station", "kind", "status"]
+
+
+class ReceptionViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Reception sessions (接待活动): reception days, door-to-door and online receptions."""
+
+    base_queryset = ReceptionSession.objects.prefetch_related(
+        Prefetch("attendances", queryset=Attendance.objects.order_by("created_at", "pk"))
+    )
+    serializer_class = ReceptionSerializer
+    pagination_class = CreatedCursorPagination
+    filterset_class = ReceptionFilter
+    sync_resource = "receptions"
+    sync_fields = RECEPTION_FIELDS
+
+    def retrieve(self, request, *args, **kwargs):
+        session = self.get_object()
+        return with_etag(Response(ReceptionSerializer(session).data), session.version)
+
+
+class AttendanceFilter(django_filters.FilterSet):
+    session = django_filters.UUIDFilter()
+    deputy = django_filters.UUIDFilter()
+
+    class Meta:
+        model = Attendance
+        fields = ["session", "deputy", "role", "present"]
+
+
+class AttendanceViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Attendance (出席) at receptions; also nested in each reception."""
+
+    base_queryset = Attendance.objects.all()
+    serializer_class = AttendanceSerializer
+    pagination_class = CreatedCursorPagination
+    filterset_class = AttendanceFilter
+    sync_resource = "attendances"
+    sync_fields = tuple(AttendanceSerializer.Meta.fields)
