@@ -68,9 +68,8 @@ FROM generate_series(1, %s) AS i,
 
 def naive_escalate(tickets: list, today: dt.date) -> None:
     """The obvious first version: a Python loop, one save and a few INSERTs per ticket."""
-    from notifications.models import Notification
-
     from accounts.models import Role, RoleAssignment
+    from notifications.models import Notification
     from suggestions.calendar import add_working_days
     from suggestions.escalation import ESCALATION_WORKING_DAYS, _comment
     from suggestions.models import TimelineEvent
