@@ -276,8 +276,9 @@ class TimelineEvent(models.Model):
     refuses updates and deletes). Named so as not to clash with the audit trail's
     ``TicketEvent`` (django-pghistory)."""
 
+    # no index of its own: (ticket, at) below serves every lookup by ticket
     ticket = models.ForeignKey(
-        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="timeline"
+        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="timeline", db_index=False
     )
     action = models.CharField("操作", max_length=30)
     from_status = models.CharField("原状态", max_length=12, choices=Ticket.Status.choices, blank=True)
