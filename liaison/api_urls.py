@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import TokenViewSet
 from deputies.api import DeputyGroupViewSet, DeputyViewSet, MandateViewSet
+from reports.api import ReportView
 from stations.api import RegionViewSet, StationViewSet
 from suggestions.api import CalendarDayViewSet, CategoryViewSet, HandlingUnitViewSet, TicketViewSet
 from visits.api import AttendanceViewSet, ReceptionViewSet
@@ -29,6 +30,7 @@ token = TokenViewSet.as_view({"get": "show", "post": "create", "delete": "revoke
 
 urlpatterns = [
     path("token/", token, name="token"),
+    path("reports/", ReportView.as_view(), name="reports"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

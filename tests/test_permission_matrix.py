@@ -62,6 +62,10 @@ class Route:
                       for ``allowed`` roles visible → not 403/404, hidden → 404; for the
                       other roles visible → 403, hidden → 404. ``method`` "post" sends an
                       empty POST (a form then answers 200 with its errors or redirects).
+      "report"        the report API: a region or station the role sees → 200, any
+                      other → 404
+      "post_only", "detail_missing", "sync": API actions, unknown ids and sync feeds
+                      (what a sync feed shows: ``test_sync_matrix``)
     """
 
     kind: str
@@ -114,7 +118,10 @@ ROUTES: dict[str, Route] = {
     "notifications:read_all": Route("own_all", "notification", method="post"),
     # REST API (/api/v1/): the same scoping, answered in JSON
     "api:api-root": Route("page"),
-    "api:token": Route("page"),  # only ever the user's own token (tests/api/test_tokens.py)
+    "api:token": Route("page"),
+    "api:reports": Route(
+        "report"
+    ),  # what it counts: tests/reports/test_api.py  # only ever the user's own token (tests/api/test_tokens.py)
     "api:schema": Route("page"),
     "api:docs": Route("page"),
     "api:region-list": Route("list", "region"),
@@ -323,6 +330,18 @@ def test_matrix(client, world, role, route_name):
         assert client.get(reverse(route_name, args=[missing])).status_code == 404
     elif route.kind == "sync":
         assert client.get(reverse(route_name)).status_code == 200  # what it shows: test_sync_matrix
+    elif route.kind == "report":
+        # a report of a region or station the role sees: 200; of any other: the same 404
+        for model, param in (("region", "region"), ("station", "station")):
+            for key in ALL:
+                record = world["records"][key][model]
+                status = client.get(reverse(route_name), {param: record.pk, "period": "year"}).status_code
+                assert status == (200 if key in VISIBLE[role].get(model, ()) else 404), (
+                    role,
+                    model,
+                    key,
+                    status,
+                )
     else:  # pragma: no cover - a new kind must be handled here
         raise AssertionError(route.kind)
 
