@@ -374,7 +374,7 @@ def _check_own_route(client, world, role, route_name, route):
     assert mine.read_at is not None and theirs.read_at is None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_sync_matrix(client, world, role):
     """Each sync feed shows the role's visible records and none of the others (the world

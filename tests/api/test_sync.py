@@ -15,7 +15,7 @@ from suggestions.models import Ticket
 from tests.api.conftest import sync_all
 from tests.factories import TicketFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_full_then_incremental_sync_with_changes_underneath(api_world):
