@@ -247,3 +247,37 @@ def test_period_parsing():
         with pytest.raises(ValueError):
             Period.parse(bad, today=today)
     assert Period.half(2023, 1).label == "2023年上半年"
+
+
+def test_a_snapshot_keeps_its_figures_when_the_data_changes(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from reports.models import ReportSnapshot
+
+    out = StringIO()
+    call_command(
+        "report_snapshot",
+        "--region",
+        world.tree.city.name,
+        "--period",
+        "half",
+        "--on",
+        "2023-01-01",
+        "--title",
+        "2023年上半年正式数据",
+        stdout=out,
+    )
+    snap = ReportSnapshot.objects.get()
+    before = figures(scope=Scope(region=world.tree.city), period=Period.half(2023, 1))
+    assert snap.figures["total"]["collected"] == before.collected and "已存档" in out.getvalue()
+    TicketFactory(station=world.stations[0], received_at=at(3, 3))
+    rollups_refresh()
+    assert (
+        figures(scope=Scope(region=world.tree.city), period=Period.half(2023, 1)).collected
+        == before.collected + 1
+    )
+    snap.refresh_from_db()
+    assert snap.figures["total"]["collected"] == before.collected
+    assert set(snap.figures["by"]) <= {c.path for c in world.tree.counties}
