@@ -216,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Tickets escalated per transaction by the sweep (suggestions/escalation.py).
 ESCALATION_BATCH_SIZE = env.int("ESCALATION_BATCH_SIZE", default=50_000)
+# Database connections one sweep drains its batches over (about the database's cores).
+ESCALATION_CONNECTIONS = env.int("ESCALATION_CONNECTIONS", default=2)
 
 # --- Outbox and notifications ------------------------------------------------------
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)  # messages per drain transaction

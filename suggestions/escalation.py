@@ -31,12 +31,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pgtrigger
 from django.conf import settings
 from django.db import connection, transaction
+from django.db import connections as db_connections
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -212,32 +214,75 @@ def escalate_batch(
 
 
 def escalation_sweep(
-    *, today: dt.date | None = None, batch_size: int | None = None, notify: bool = True, lock: bool = True
+    *,
+    today: dt.date | None = None,
+    batch_size: int | None = None,
+    notify: bool = True,
+    lock: bool = True,
+    connections_: int | None = None,
 ) -> SweepResult:
     """Escalate every ticket overdue without a reply, one level, in batches; then notify
-    and recount the overdue figures. ``lock=False`` skips the single-flight lock (tests
-    use it to prove the row locks alone keep two sweeps apart)."""
+    and recount the overdue figures.
+
+    On PostgreSQL the batches are drained over ``ESCALATION_CONNECTIONS`` database
+    connections at once (the calling thread plus helper threads): the row locks that keep
+    two sweeps apart let one sweep use every core. ``lock=False`` skips the single-flight
+    lock (tests use it to prove the row locks alone keep two sweeps apart)."""
     today = today or timezone.localdate()
     batch_size = batch_size or settings.ESCALATION_BATCH_SIZE
+    parallel = connections_ or settings.ESCALATION_CONNECTIONS
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        parallel = 1  # SQLite has one writer; inside a transaction others would not see our rows
     result = SweepResult()
     with single_flight(LOCK_NAME) if lock else _always() as got:
         if not got:
             result.skipped = True
             return result
         plan = _plan(today)
-        while True:
-            batch, notified = escalate_batch(today=today, plan=plan, limit=batch_size, notify=notify)
-            if not batch:
-                break
-            result.batches += 1
-            result.escalated += len(batch)
-            result.by_level.update(e.level for e in batch)
-            result.notified += notified
+        counted = threading.Lock()
+
+        def drain() -> None:
+            while True:
+                batch, notified = escalate_batch(today=today, plan=plan, limit=batch_size, notify=notify)
+                if not batch:
+                    return
+                with counted:
+                    result.batches += 1
+                    result.escalated += len(batch)
+                    result.by_level.update(e.level for e in batch)
+                    result.notified += notified
+
+        _run_in_parallel(drain, parallel)
     from reports.services import overdue_refresh  # the dashboards' "overdue now" figure
 
     overdue_refresh(today=today)
     log.info("escalation sweep: %s tickets escalated in %s batches", result.escalated, result.batches)
     return result
+
+
+def _run_in_parallel(work, n: int) -> None:
+    """Run ``work`` in this thread and in ``n - 1`` helper threads (each with its own
+    database connection, closed when it ends); re-raise the first error."""
+    errors: list[BaseException] = []
+
+    def helper() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            errors.append(exc)
+        finally:
+            db_connections.close_all()
+
+    threads = [threading.Thread(target=helper, name=f"escalation-{i}") for i in range(1, n)]
+    for t in threads:
+        t.start()
+    try:
+        work()
+    finally:
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
 
 
 class _always:
