@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "suggestions",
     "accounts",
     "reports",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,12 @@ REST_FRAMEWORK = {
 # --- pghistory (audit trail) --------------------------------------------------------
 # Triggers are installed on PostgreSQL only; the SQLite demo keeps no audit trail.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)  # at least six months (CSL art. 21)
+
+# --- dashboards ------------------------------------------------------------------------
+# How many times a year each deputy is expected to enter a station to receive citizens
+# (进站接待); a deputy's dashboard shows their entries against it. Many places ask for at
+# least two a year; set the local rule here.
+DEPUTY_ENTRIES_EXPECTED_PER_YEAR = env.int("DEPUTY_ENTRIES_EXPECTED_PER_YEAR", default=2)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("deputies/", include("deputies.urls")),
     path("receptions/", include("visits.urls")),
     path("tickets/", include("suggestions.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("liaison.api_urls")),

@@ -102,6 +102,19 @@ ROUTES: dict[str, Route] = {
     "suggestions:withdraw": Route("record_action", "ticket", ("officer", "head", "admin"), "post"),
     "suggestions:merge": Route("record_action", "ticket", ("officer", "head", "admin"), "post"),
     "accounts:audit": Route("restricted", allowed=("county", "city", "admin")),
+    # dashboards: a region's for the region roles over it; a station's for its keepers and
+    # the staff over it; a deputy's for whoever sees the deputy; each with its Excel export
+    "dashboards:index": Route("page"),
+    "dashboards:region": Route("record_action", "region", allowed=("head", "county", "city", "admin")),
+    "dashboards:region_export": Route("record_action", "region", allowed=("head", "county", "city", "admin")),
+    "dashboards:station": Route(
+        "record_action", "station", allowed=("officer", "head", "county", "city", "admin")
+    ),
+    "dashboards:station_export": Route(
+        "record_action", "station", allowed=("officer", "head", "county", "city", "admin")
+    ),
+    "dashboards:deputy": Route("detail", "deputy"),
+    "dashboards:deputy_export": Route("record_action", "deputy"),
     # REST API (/api/v1/): the same scoping, answered in JSON
     "api:api-root": Route("page"),
     "api:station-list": Route("list", "station"),
@@ -109,17 +122,25 @@ ROUTES: dict[str, Route] = {
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
+# "region" is each world's township (the regions of the stations an officer or deputy
+# works at are visible to them: a region dashboard then answers 403, not 404).
 ALL = ("A", "B", "C")
 VISIBLE: dict[str, dict[str, tuple[str, ...]]] = {
-    "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "head": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "county": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
-    "city": {"station": ("A", "B"), "deputy": ("A", "B"), "reception": ("A", "B"), "ticket": ("A", "B")},
+    "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    "head": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    "county": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
+    "city": {
+        "station": ("A", "B"),
+        "deputy": ("A", "B"),
+        "reception": ("A", "B"),
+        "ticket": ("A", "B"),
+        "region": ("A", "B"),
+    },
     # a deputy: their home station, themself, receptions and tickets at their station
-    "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",)},
+    "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
     # handling-unit staff: only the tickets assigned to their unit
-    "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",)},
-    "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL},
+    "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",), "region": ()},
+    "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL, "region": ALL},
 }
 
 
@@ -171,7 +192,13 @@ def world(db):
             status=Ticket.Status.ASSIGNED,
         )
         w[key] = {"county": county, "township": township, "station": station, "point": point, "unit": unit}
-        w["records"][key] = {"station": station, "deputy": deputy, "reception": reception, "ticket": ticket}
+        w["records"][key] = {
+            "station": station,
+            "deputy": deputy,
+            "reception": reception,
+            "ticket": ticket,
+            "region": township,
+        }
     a = w["A"]
     users = {
         "officer": (Role.LIAISON_OFFICER, {"station": a["station"]}),
