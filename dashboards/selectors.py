@@ -5,8 +5,12 @@ Every figure comes from the report rollups (``reports.selectors.figures`` /
 so, recent receptions, a deputy's tickets) are bounded and indexed. A dashboard is a
 fixed number of queries whatever the scope and the data size (the tests pin it).
 
-Access is decided by the views through ``liaison.scoping``; the lists here are narrowed
-by ``scoped()`` as well, so a list never shows a record its reader may not see.
+Access is decided by the views through ``liaison.scoping``: whoever may open a region's
+or a station's dashboard sees every record under it (``can_view_region_dashboard``,
+``can_view_station_dashboard``), so those lists are not narrowed again (a second copy of
+the region filter also misleads the planner's row estimates). A deputy's dashboard may
+be opened by staff who do not see all of that deputy's records, so its lists go through
+``scoped()``.
 """
 
 from __future__ import annotations
@@ -203,7 +207,7 @@ def idle_deputies_qs(*, user, scope: Scope, period: Period) -> QuerySet:
     entered = DeputyActivity.objects.filter(
         deputy=OuterRef("pk"), month__gte=period.start, month__lte=period.end, entries__gt=0
     )
-    qs = scoped(user, _deputies_in(scope)).filter(~Exists(entered))
+    qs = _deputies_in(scope).filter(~Exists(entered))
     return qs.order_by("home_station__region__path", "name", "pk")
 
 
@@ -237,6 +241,12 @@ def idle_deputies(*, user, scope: Scope, period: Period, cursor: str | None = No
 # --- tickets overdue or nearly, receptions -------------------------------------------------------
 
 
+def _narrowed(user, scope: Scope, qs: QuerySet) -> QuerySet:
+    """A deputy's records through ``scoped()``; a region's or station's as they are (the
+    view checked the reader may see everything under it)."""
+    return scoped(user, qs) if scope.deputy is not None else qs
+
+
 def _tickets_in(scope: Scope) -> QuerySet:
     if scope.deputy is not None:
         return Ticket.objects.filter(received_by_deputy=scope.deputy)
@@ -249,7 +259,7 @@ def overdue_tickets_qs(*, user, scope: Scope, today: dt.date) -> QuerySet:
     """Running tickets past their deadline or due within ``DUE_SOON_WORKING_DAYS``,
     most overdue first."""
     soon = add_working_days(today, DUE_SOON_WORKING_DAYS)
-    qs = scoped(user, _tickets_in(scope)).running().filter(due_on__lte=soon)
+    qs = _narrowed(user, scope, _tickets_in(scope)).running().filter(due_on__lte=soon)
     return qs.select_related("station", "handling_unit", "category").order_by("due_on", "pk")
 
 
@@ -273,7 +283,7 @@ def _receptions_in(scope: Scope) -> QuerySet:
 def receptions_qs(*, user, scope: Scope, period: Period) -> QuerySet:
     """Sessions held in the period, latest first."""
     lower, upper = period_bounds(period.first_day, period.last_day)
-    qs = scoped(user, _receptions_in(scope)).held().between(lower, upper)
+    qs = _narrowed(user, scope, _receptions_in(scope)).held().between(lower, upper)
     return qs.select_related("station").order_by("-starts_at", "pk")
 
 
