@@ -167,7 +167,8 @@ def _render_area(request, *, region=None, station=None):
         page_url = reverse("dashboards:station", args=[station.pk])
     query = urlencode(period.as_query())
     for row in dashboard.ranking:
-        row.url = _drill_url(request, row, query)
+        if station is None or row.pk != station.pk:  # a station's own row leads nowhere new
+            row.url = _drill_url(request, row, query)
     crumbs = [
         (r, _with_query(reverse("dashboards:region", args=[r.pk]), query))
         if can_view_region_dashboard(request.user, r)

@@ -54,7 +54,7 @@
       series: [
         { name: "收集问题（件）", type: "bar", data: t.collected, barMaxWidth: 22 },
         { name: "已办结（件）", type: "bar", data: t.closed, barMaxWidth: 22 },
-        { name: "办结率（%）", type: "line", yAxisIndex: 1, data: t.rate, connectNulls: true,
+        { name: "办结率（%）", type: "line", yAxisIndex: 1, data: t.rate, connectNulls: false,
           symbolSize: 6, lineStyle: { width: 2 } }
       ]
     });
