@@ -143,7 +143,7 @@ def _trend_data(trend) -> dict:
     }
 
 
-def _drill_url(request, row, period_query: str) -> str | None:
+def _drill_url(row, period_query: str) -> str | None:
     """Where a ranking row leads, if the reader may go there (no query: the rows are
     inside the dashboard's scope, which the reader may see)."""
     if row.kind == "region":
@@ -168,7 +168,7 @@ def _render_area(request, *, region=None, station=None):
     query = urlencode(period.as_query())
     for row in dashboard.ranking:
         if station is None or row.pk != station.pk:  # a station's own row leads nowhere new
-            row.url = _drill_url(request, row, query)
+            row.url = _drill_url(row, query)
     crumbs = [
         (r, _with_query(reverse("dashboards:region", args=[r.pk]), query))
         if can_view_region_dashboard(request.user, r)
