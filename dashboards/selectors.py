@@ -40,6 +40,9 @@ from suggestions.selectors import period_bounds, with_deadlines
 from visits.models import Attendance, ReceptionSession
 
 IDLE_PAGE = 20  # deputies with no station entry, per page
+# Counted up to this many ("1,000+"): each is an index probe into the deputy-activity
+# rollup, so an exact count for a whole city would cost as much as the rest of the page.
+IDLE_COUNT_CAP = 1000
 OVERDUE_LIMIT = 20
 RECEPTIONS_LIMIT = 10
 DEPUTY_TICKETS_LIMIT = 50
@@ -84,6 +87,7 @@ class IdlePage:
     rows: list[dict]
     next_cursor: str | None
     cursor: str | None = None
+    capped: bool = False  # more than ``total`` (the count stopped at IDLE_COUNT_CAP)
 
 
 @dataclass
@@ -220,9 +224,10 @@ IDLE_RELATED = {
 
 
 def idle_deputies(*, user, scope: Scope, period: Period, cursor: str | None = None) -> IdlePage:
-    """A count and one page after ``cursor``: two queries."""
+    """A count (up to ``IDLE_COUNT_CAP``) and one page after ``cursor``: two queries."""
     qs = idle_deputies_qs(user=user, scope=scope, period=period)
-    total = qs.count()
+    total = qs.order_by()[: IDLE_COUNT_CAP + 1].count()
+    capped = total > IDLE_COUNT_CAP
     page = qs
     after = decode_cursor(cursor)
     if after is not None:
@@ -235,7 +240,13 @@ def idle_deputies(*, user, scope: Scope, period: Period, cursor: str | None = No
     rows = list(page.values(*IDLE_FIELDS, **IDLE_RELATED)[: IDLE_PAGE + 1])
     more = len(rows) > IDLE_PAGE
     rows = rows[:IDLE_PAGE]
-    return IdlePage(total, rows, _encode_cursor(rows[-1]) if more else None, cursor if after else None)
+    return IdlePage(
+        min(total, IDLE_COUNT_CAP),
+        rows,
+        _encode_cursor(rows[-1]) if more else None,
+        cursor if after else None,
+        capped,
+    )
 
 
 # --- tickets overdue or nearly, receptions -------------------------------------------------------

@@ -186,6 +186,19 @@ def test_deputies_with_no_station_entry_page_by_keyset(client, world):
     assert client.get(url, {**H1, "after": "not-a-cursor"}).status_code == 200  # first page again
 
 
+def test_a_long_list_is_counted_up_to_a_cap(client, world, monkeypatch):
+    from dashboards import selectors
+
+    monkeypatch.setattr(selectors, "IDLE_COUNT_CAP", 5)  # the city has 8 deputies with no entry
+    client.force_login(world.users["city"])
+    html = client.get(reverse("dashboards:region", args=[world.tree.city.pk]), H1).content.decode()
+    assert re.search(r'data-figure="idle_total">5\+<', html)
+    assert "完整名单请导出" in html
+    assert len(re.findall(r'<a href="/dashboards/deputies/[^"]+">', html)) == 8  # the page is not capped
+    html = client.get(reverse("dashboards:region", args=[world.tree.townships[0].pk]), H1).content.decode()
+    assert re.search(r'data-figure="idle_total">2<', html)  # under the cap: exact
+
+
 def test_overdue_tickets_are_listed_most_overdue_first(client, world):
     html = _get(
         client, world.users["county"], reverse("dashboards:region", args=[world.tree.counties[0].pk]), H1
