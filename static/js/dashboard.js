@@ -75,8 +75,9 @@
     var option = {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
         valueFormatter: function (v) { return v == null ? "—" : v + unit; } },
-      grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", max: unit === "%" ? 100 : null, axisLabel: { formatter: "{value}" + unit } },
+      grid: { left: 8, right: 56, top: block.target != null ? 24 : 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", max: unit === "%" ? 100 : null,
+        axisLabel: { formatter: "{value}" + unit, hideOverlap: true } },
       yAxis: { type: "category", data: labels, axisLabel: { width: 120, overflow: "truncate" },
         triggerEvent: true },
       series: [{
