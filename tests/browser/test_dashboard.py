@@ -52,11 +52,15 @@ RED = (183, 28, 28)  # "closed" bars
 
 @pytest.fixture
 def demo(django_db_setup):
+    """seed_demo, its rollups, and the chair's township with its report: read here,
+    before Playwright starts, so no database work runs under its event loop (a connection
+    opened there outlives the test and blocks dropping the test database)."""
     with audit_paused(True):
         delete_demo_data()
     seed_demo(scale=1, progress=False)
     rollups_refresh(full=True)
-    yield
+    township = User.objects.get(username="chair").roles.get().region
+    yield township, figures(scope=Scope(region=township), period=Period.half(2023, 1))
     # the transactional test case empties every table afterwards
 
 
@@ -90,9 +94,7 @@ def _assert_drawn(page, selector: str, colour: tuple[int, int, int]) -> None:
 
 def test_a_township_chair_reviews_the_dashboard(demo, live_server, desk_page):
     page = desk_page
-    chair = User.objects.get(username="chair")
-    township = chair.roles.get().region
-    report = figures(scope=Scope(region=township), period=Period.half(2023, 1))
+    township, report = demo
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "chair")
