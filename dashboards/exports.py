@@ -57,6 +57,8 @@ def write_workbook(*, sheets: list[Sheet], scope_label: str, period_label: str) 
             ws.append(row)
             for i, cell in enumerate(ws[ws.max_row]):
                 cell.border = border
+                if cell.data_type == "f":  # text typed by users ("=…") stays text, never a formula
+                    cell.data_type = "s"
                 if i in sheet.percent_columns:
                     cell.number_format = PERCENT
         for index, width in enumerate(sheet.widths or [14] * len(sheet.columns), start=1):

@@ -77,7 +77,7 @@ def _picker(period: Period, today: dt.date) -> dict:
         "kind": period.kind,
         "kinds": list(KINDS.items()),
         "year": s.year,
-        "years": list(range(today.year, 2019, -1)),
+        "years": sorted({*range(today.year, 2019, -1), s.year}, reverse=True),
         "month": s.month,
         "months": list(range(1, 13)),
         "quarter": (s.month - 1) // 3 + 1,

@@ -89,6 +89,19 @@ def test_a_deputys_tables(client, world):
     assert [r[7] for r in tickets[3:]] == ["已办结"] * 3
 
 
+def test_text_that_looks_like_a_formula_stays_text(client, world):
+    from suggestions.models import Ticket
+
+    Ticket.objects.filter(received_by_deputy=world.deputies[0]).update(
+        content='=HYPERLINK("http://x","点我")'
+    )
+    client.force_login(world.users["deputy"])
+    url = reverse("dashboards:deputy_export", args=[world.deputies[0].pk])
+    ws = _workbook(client.get(url, {**H1, "table": "tickets"})).active
+    cell = ws.cell(row=4, column=5)
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+
+
 def test_an_unknown_table_or_period_is_refused_plainly(client, world):
     client.force_login(world.users["city"])
     url = reverse("dashboards:region_export", args=[world.tree.city.pk])
