@@ -104,10 +104,11 @@ def test_a_township_chair_reviews_the_dashboard(demo, live_server, desk_page):
 
     # from the navigation to the dashboard, then the period picker: 2023, first half
     page.get_by_role("link", name="数据看板").first.click()
-    page.wait_for_selector("[data-period-form]")
-    assert page.locator("select[name=quarter]").is_hidden()  # only the year shows for "年"
+    page.wait_for_load_state("load")  # the scripts have run
+    page.locator("select[name=quarter]").wait_for(state="hidden")  # only the year shows for "年"
     page.select_option("select[name=period]", "half")
-    assert page.locator("select[name=half]").is_visible() and page.locator("select[name=month]").is_hidden()
+    page.locator("select[name=half]").wait_for(state="visible")
+    assert page.locator("select[name=month]").is_hidden()
     page.select_option("select[name=year]", "2023")
     page.select_option("select[name=half]", "1")
     page.get_by_role("button", name="查询").click()
