@@ -20,6 +20,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     ("人大代表", "deputies:list", "deputies"),
     ("接待活动", "visits:list", "visits"),
     ("意见建议", "suggestions:list", "suggestions"),
+    ("数据看板", "dashboards:index", "dashboards"),
 ]
 AUDIT_ITEM = ("审计日志", "accounts:audit", "accounts:audit")
 ADMIN_ITEM = ("管理后台", "admin:index", "admin")

@@ -490,3 +490,43 @@ def deputy_contact_q(user: User) -> Q | None:
     if scope.deputy_ids:
         q |= Q(pk__in=scope.deputy_ids)
     return None if q == NOTHING else q
+
+
+# --- dashboards (数据看板) -------------------------------------------------------------------
+# A region's dashboard is for those whose region role covers it (station heads, county and
+# city staff) and admins; a station's for those who keep or oversee it (as its ledgers); a
+# deputy's for whoever may see that deputy (``scoped(user, Deputy)``: the deputy, the staff
+# of their home station, the staff over its region).
+
+
+def can_view_region_dashboard(user: User, region: Region) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or any(region.path.startswith(p) for p in scope.region_paths)
+
+
+def can_view_station_dashboard(user: User, station: Station) -> bool:
+    """Needs ``station.region`` loaded."""
+    scope = scope_for(user)
+    return scope.is_admin or _covers_station(scope, station, include_deputy_station=False)
+
+
+def own_dashboards(user: User) -> list[tuple[str, object]]:
+    """The dashboards a user starts from, widest first: ("region", Region) for each region
+    role, ("station", Station) for each station an officer keeps, ("deputy", Deputy) for
+    a deputy; admins start from the top of the region tree (one query for them)."""
+    cached = getattr(user, "_liaison_dashboards", None)
+    if cached is not None:
+        return cached
+    scope = scope_for(user)
+    out: list[tuple[str, object]] = []
+    if scope.is_admin:
+        out += [("region", r) for r in Region.objects.get_root_nodes()]
+    regions = sorted(
+        (a.region for a in scope.assignments if a.role in REGION_ROLES), key=lambda r: (r.depth, r.path)
+    )
+    out += [("region", r) for r in regions if ("region", r) not in out]
+    out += [("station", a.station) for a in scope.assignments if a.role == Role.LIAISON_OFFICER]
+    out += [("deputy", a.deputy) for a in scope.assignments if a.role == Role.DEPUTY]
+    if getattr(user, "is_authenticated", False):
+        user._liaison_dashboards = out
+    return out

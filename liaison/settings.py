@@ -41,7 +41,8 @@ INSTALLED_APPS = [
     "axes",
     "liaison",
     # Liaison's own apps; dependencies point one way:
-    # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- notifications <- reports
+    # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- notifications
+    # <- reports (closure-rate rollups) <- dashboards
     "stations",
     "deputies",
     "visits",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "reports",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +268,12 @@ IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=48)
 # --- pghistory (audit trail) --------------------------------------------------------
 # Triggers are installed on PostgreSQL only; the SQLite demo keeps no audit trail.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)  # at least six months (CSL art. 21)
+
+# --- dashboards ------------------------------------------------------------------------
+# How many times a year each deputy is expected to enter a station to receive citizens
+# (进站接待); a deputy's dashboard shows their entries against it. Many places ask for at
+# least two a year; set the local rule here.
+DEPUTY_ENTRIES_EXPECTED_PER_YEAR = env.int("DEPUTY_ENTRIES_EXPECTED_PER_YEAR", default=2)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("deputies/", include("deputies.urls")),
     path("receptions/", include("visits.urls")),
     path("tickets/", include("suggestions.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

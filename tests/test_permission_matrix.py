@@ -116,12 +116,23 @@ ROUTES: dict[str, Route] = {
     "notifications:list": Route("own_list", "notification"),
     "notifications:read": Route("own_action", "notification", method="post"),
     "notifications:read_all": Route("own_all", "notification", method="post"),
+    # dashboards: a region's for the region roles over it; a station's for its keepers and
+    # the staff over it; a deputy's for whoever sees the deputy; each with its Excel export
+    "dashboards:index": Route("page"),
+    "dashboards:region": Route("record_action", "region", allowed=("head", "county", "city", "admin")),
+    "dashboards:region_export": Route("record_action", "region", allowed=("head", "county", "city", "admin")),
+    "dashboards:station": Route(
+        "record_action", "station", allowed=("officer", "head", "county", "city", "admin")
+    ),
+    "dashboards:station_export": Route(
+        "record_action", "station", allowed=("officer", "head", "county", "city", "admin")
+    ),
+    "dashboards:deputy": Route("detail", "deputy"),
+    "dashboards:deputy_export": Route("record_action", "deputy"),
     # REST API (/api/v1/): the same scoping, answered in JSON
     "api:api-root": Route("page"),
-    "api:token": Route("page"),
-    "api:reports": Route(
-        "report"
-    ),  # what it counts: tests/reports/test_api.py  # only ever the user's own token (tests/api/test_tokens.py)
+    "api:token": Route("page"),  # only ever the user's own token (tests/api/test_tokens.py)
+    "api:reports": Route("report"),  # what it counts: tests/reports/test_api.py
     "api:schema": Route("page"),
     "api:docs": Route("page"),
     "api:region-list": Route("list", "region"),
@@ -166,6 +177,8 @@ ROUTES: dict[str, Route] = {
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
+# "region" is each world's township (the regions of the stations an officer or deputy
+# works at are visible to them: a region dashboard then answers 403, not 404).
 ALL = ("A", "B", "C")
 VISIBLE: dict[str, dict[str, tuple[str, ...]]] = {
     "officer": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},

@@ -1,0 +1,262 @@
+"""Every table of a dashboard as an Excel sheet: a title row naming the scope, the period
+and the table, a line with the export time, then Chinese column headers (as the ledgers
+in ``visits/ledgers.py`` are laid out). Rates are real numbers formatted as percentages,
+so they can be sorted and summed in Excel."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from reports.selectors import Figures
+
+PERCENT = "0.0%"
+
+
+@dataclass
+class Sheet:
+    name: str  # the sheet tab (≤ 31 characters)
+    title: str  # what the table is, e.g. "各县（市、区）办结率排名"
+    columns: list[str]
+    rows: Iterable[list]
+    widths: list[int] = field(default_factory=list)
+    percent_columns: tuple[int, ...] = ()  # 0-based columns holding rates
+
+
+def write_workbook(*, sheets: list[Sheet], scope_label: str, period_label: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head_fill = PatternFill("solid", fgColor="F0F1F3")
+    exported = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name[:31])
+        last = get_column_letter(max(len(sheet.columns), 1))
+        ws.append([f"{scope_label} {period_label} {sheet.title}"])
+        ws.merge_cells(f"A1:{last}1")
+        ws["A1"].font = Font(size=14, bold=True)
+        ws["A1"].alignment = Alignment(horizontal="center")
+        ws.append([f"范围：{scope_label}    期间：{period_label}    导出时间：{exported}"])
+        ws.merge_cells(f"A2:{last}2")
+        ws["A2"].font = Font(size=10, color="5F6670")
+        ws.append(sheet.columns)
+        for cell in ws[3]:
+            cell.font = Font(bold=True)
+            cell.fill = head_fill
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = border
+        for row in sheet.rows:
+            ws.append(row)
+            for i, cell in enumerate(ws[ws.max_row]):
+                cell.border = border
+                if cell.data_type == "f":  # text typed by users ("=…") stays text, never a formula
+                    cell.data_type = "s"
+                if i in sheet.percent_columns:
+                    cell.number_format = PERCENT
+        for index, width in enumerate(sheet.widths or [14] * len(sheet.columns), start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+        ws.freeze_panes = "A4"
+        ws.print_title_rows = "3:3"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- the tables -------------------------------------------------------------------------------
+
+
+def _rate(value: float | None):
+    return value if value is not None else "—"
+
+
+def figures_sheet(f: Figures) -> Sheet:
+    rows = [
+        ["活跃站点（个）", f.stations_active],
+        ["接待活动（场）", f.sessions],
+        ["进站（人次）", f.entries],
+        ["其中：人大代表进站（人次）", f.deputy_entries],
+        ["其中：领导干部进站（人次）", f.cadre_entries],
+        ["接待群众（人次）", f.citizens_received],
+        ["收集问题（件）", f.collected],
+        ["已办结（件）", f.closed],
+        ["办结率", _rate(f.closure_rate)],
+        ["按期办结率", _rate(f.on_time_rate)],
+        ["答复率", _rate(f.reply_rate)],
+        ["满意率", _rate(f.satisfaction_rate)],
+        ["平均办结用时（工作日）", round(f.avg_close_days, 1) if f.avg_close_days is not None else "—"],
+        ["当前逾期（件）", f.overdue],
+        ["即将到期（件）", f.due_soon],
+    ]
+    sheet = Sheet("主要指标", "主要指标", ["指标", "数值"], rows, [30, 16])
+    return sheet
+
+
+def groups_sheet(f: Figures) -> Sheet:
+    """The figures table of the published reports: deputies and leading cadres."""
+    rows = []
+    for label, w in (("五级人大代表", f.deputies), ("市县领导干部", f.cadres)):
+        rate = w.issues_closed / w.issues_collected if w.issues_collected else None
+        rows.append([label, w.entries, w.citizens_received, w.issues_collected, w.issues_closed, _rate(rate)])
+    columns = ["对象", "进站（人次）", "接待群众（人次）", "收集问题（件）", "办结（件）", "办结率"]
+    return Sheet("分类统计", "代表和领导干部进站接待情况", columns, rows, [16, 14, 16, 14, 12, 10], (5,))
+
+
+def trend_sheet(trend: list, period_label: str) -> Sheet:
+    rows = [
+        [
+            f"{m.year}年{m.month}月",
+            f.sessions,
+            f.entries,
+            f.citizens_received,
+            f.collected,
+            f.closed,
+            _rate(f.closure_rate),
+        ]
+        for m, f in trend
+    ]
+    columns = [
+        "月份",
+        "接待活动（场）",
+        "进站（人次）",
+        "接待群众（人次）",
+        "收集问题（件）",
+        "已办结（件）",
+        "办结率",
+    ]
+    return Sheet("月度趋势", f"月度趋势（{period_label}）", columns, rows, [12, 14, 12, 16, 14, 12, 10], (6,))
+
+
+RANKING_COLUMNS = [
+    "办结率排名",
+    "活跃度排名",
+    "名称",
+    "类型",
+    "活跃站点（个）",
+    "接待活动（场）",
+    "进站（人次）",
+    "接待群众（人次）",
+    "收集问题（件）",
+    "已办结（件）",
+    "办结率",
+    "按期办结率",
+    "答复率",
+    "满意率",
+    "当前逾期（件）",
+]
+
+
+def ranking_sheet(rows: list, level_label: str) -> Sheet:
+    data = [
+        [
+            r.closure_rank,
+            r.activity_rank,
+            r.label,
+            r.note or level_label,
+            r.figures.stations_active,
+            r.figures.sessions,
+            r.figures.entries,
+            r.figures.citizens_received,
+            r.figures.collected,
+            r.figures.closed,
+            _rate(r.figures.closure_rate),
+            _rate(r.figures.on_time_rate),
+            _rate(r.figures.reply_rate),
+            _rate(r.figures.satisfaction_rate),
+            r.figures.overdue,
+        ]
+        for r in rows
+    ]
+    widths = [10, 10, 28, 12, 12, 12, 12, 14, 12, 12, 10, 10, 10, 10, 12]
+    return Sheet("排名", f"各{level_label}排名", RANKING_COLUMNS, data, widths, (10, 11, 12, 13))
+
+
+def idle_sheet(values: Iterable[dict]) -> Sheet:
+    rows = (
+        [i, v["name"], v["occupation"], v["station_name"], v["region_name"]]
+        for i, v in enumerate(values, start=1)
+    )
+    columns = ["序号", "姓名", "职业/单位职务", "所在联络站（点）", "所在区域"]
+    return Sheet("未进站代表", "本期未进站代表名单", columns, rows, [6, 12, 30, 30, 16])
+
+
+def _ticket_row(i: int, t) -> list:
+    return [
+        i,
+        t.station.name,
+        t.category.name if t.category_id else "",
+        t.content[:60],
+        t.handling_unit.name if t.handling_unit_id else "",
+        t.get_status_display(),
+        t.due_on.isoformat() if t.due_on else "",
+        t.deadline.label if getattr(t, "deadline", None) else "",
+    ]
+
+
+TICKET_COLUMNS = ["序号", "联络站（点）", "类别", "内容摘要", "承办单位", "状态", "办理期限", "期限情况"]
+TICKET_WIDTHS = [6, 26, 12, 48, 24, 10, 12, 16]
+
+
+def overdue_sheet(tickets: list) -> Sheet:
+    rows = [_ticket_row(i, t) for i, t in enumerate(tickets, start=1)]
+    return Sheet("逾期及即将到期", "逾期及即将到期的意见建议", TICKET_COLUMNS, rows, TICKET_WIDTHS)
+
+
+def receptions_sheet(sessions: Iterable) -> Sheet:
+    rows = (
+        [
+            i,
+            timezone.localtime(s.starts_at).strftime("%Y-%m-%d %H:%M"),
+            s.station.name,
+            s.get_kind_display(),
+            s.theme,
+            s.citizens_received,
+        ]
+        for i, s in enumerate(sessions, start=1)
+    )
+    columns = ["序号", "时间", "联络站（点）", "活动类型", "主题", "接待群众（人次）"]
+    return Sheet("接待活动", "本期接待活动", columns, rows, [6, 18, 28, 12, 40, 16])
+
+
+def deputy_tickets_sheet(tickets: list) -> Sheet:
+    rows = [
+        [
+            i,
+            timezone.localtime(t.received_at).strftime("%Y-%m-%d"),
+            t.station.name,
+            t.category.name if t.category_id else "",
+            t.content[:60],
+            t.get_tier_display() if t.tier else "",
+            t.handling_unit.name if t.handling_unit_id else "",
+            t.get_status_display(),
+            timezone.localtime(t.closed_at).strftime("%Y-%m-%d") if t.closed_at else "",
+        ]
+        for i, t in enumerate(tickets, start=1)
+    ]
+    columns = [
+        "序号",
+        "收集日期",
+        "联络站（点）",
+        "类别",
+        "内容摘要",
+        "处理层级",
+        "承办单位",
+        "状态",
+        "办结日期",
+    ]
+    return Sheet(
+        "收集的意见建议", "本人收集的意见建议及办理情况", columns, rows, [6, 12, 26, 12, 48, 18, 24, 10, 12]
+    )
