@@ -109,6 +109,9 @@ class DeputyActivity(AreaRow, ActivityMeasures):
     class Meta:
         verbose_name = verbose_name_plural = "代表活动月报"
         indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
+        constraints = [
+            models.UniqueConstraint(fields=["deputy", "station", "month"], name="deputy_activity_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.deputy_id} {self.month:%Y-%m}"

@@ -90,9 +90,35 @@ def _limit(qs: QuerySet, *, station: str, when: str, groups: Groups | None) -> Q
     return qs.filter(q)
 
 
-def _activity_rows(groups: Groups | None = None) -> tuple[list[StationActivity], list[DeputyActivity]]:
+def _insert(model, qs: QuerySet, columns: dict[str, str | None], *, upsert: tuple[str, ...] = ()) -> int:
+    """``INSERT INTO <model> (columns) SELECT <aliases> FROM (<qs>)``: the grouped rows go
+    from the aggregate query straight into the rollup table, never through Python.
+    ``columns`` maps a column to the alias of ``qs`` that fills it (``None``: 0). With
+    ``upsert`` (the unique columns), a row already there gets the given columns updated."""
+    quote = connection.ops.quote_name
+    sql, params = qs.query.sql_with_params()
+    names = ", ".join(quote(c) for c in columns)
+    values = ", ".join("0" if alias is None else f"agg.{quote(alias)}" for alias in columns.values())
+    # (WHERE true: SQLite needs it to tell ON CONFLICT from a join constraint)
+    statement = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {values} FROM ({sql}) agg WHERE true"  # noqa: S608
+    )
+    if upsert:
+        updated = [c for c, alias in columns.items() if alias is not None and c not in upsert]
+        statement += f" ON CONFLICT ({', '.join(quote(c) for c in upsert)}) DO UPDATE SET " + ", ".join(
+            f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updated
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return max(cursor.rowcount, 0)
+
+
+AREA = {"station_id": "st", "area_path": "path", "month": "m"}
+
+
+def _activity_rows(groups: Groups | None = None) -> int:
     """Sessions, entries and citizens per station/month/group and per deputy/station/month:
-    six GROUP BY queries."""
+    six INSERT … SELECT … GROUP BY statements."""
     at_station = Q(
         session__status=ReceptionSession.Status.DONE,
         session__kind__in=ReceptionSession.AT_STATION_KINDS,
@@ -105,51 +131,36 @@ def _activity_rows(groups: Groups | None = None) -> tuple[list[StationActivity],
         groups=groups,
     )
     sessions = _limit(ReceptionSession.objects.held(), station="station", when="starts_at", groups=groups)
-
-    station_rows: dict[tuple, dict] = defaultdict(
-        lambda: {"sessions": 0, "entries": 0, "citizens_received": 0}
+    where = {
+        "st": F("session__station"),
+        "path": F("session__station__region__path"),
+        "m": _month("session__starts_at"),
+    }
+    role_group = Case(
+        When(role=Attendance.Role.DEPUTY, then=Value(Group.DEPUTIES.value)), default=Value(Group.CADRES.value)
     )
-    paths: dict = {}
+    written = 0
+    entries = {**AREA, "group": "g", "entries": "n", "sessions": None, "citizens_received": None}
+    for group in (role_group, Value(Group.ALL.value)):
+        qs = attendances.values(**where, g=group).annotate(n=Count("pk")).order_by()
+        written += _insert(StationActivity, qs, entries)
 
-    entry_groups = (
-        attendances.values(
-            st=F("session__station"),
-            path=F("session__station__region__path"),
-            m=_month("session__starts_at"),
-            r=F("role"),
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    role_group = {v: k for k, v in _ROLE.items()}
-    for row in entry_groups:
-        paths[row["st"]] = row["path"]
-        for group in (role_group[row["r"]], Group.ALL):
-            station_rows[(row["st"], row["m"], group)]["entries"] += row["n"]
-
+    held = {**AREA, "group": "g", "entries": None, "sessions": "n", "citizens_received": "c"}
     for group, role in (*_ROLE.items(), (Group.ALL, None)):
         qs = sessions
         if role is not None:
             qs = qs.filter(Exists(Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True)))
-        for row in (
-            qs.values(st=F("station"), path=F("station__region__path"), m=_month("starts_at"))
+        qs = (
+            qs.values(
+                st=F("station"), path=F("station__region__path"), m=_month("starts_at"), g=Value(group.value)
+            )
             .annotate(n=Count("pk"), c=Coalesce(Sum("citizens_received"), 0))
             .order_by()
-        ):
-            paths[row["st"]] = row["path"]
-            cell = station_rows[(row["st"], row["m"], group)]
-            cell["sessions"], cell["citizens_received"] = row["n"], row["c"]
+        )
+        written += _insert(StationActivity, qs, held, upsert=("station_id", "month", "group"))
 
-    deputy_rows: dict[tuple, dict] = defaultdict(
-        lambda: {"sessions": 0, "entries": 0, "citizens_received": 0}
-    )
-    for row in (
-        attendances.filter(role=Attendance.Role.DEPUTY)
-        .values(d=F("deputy"), st=F("session__station"), m=_month("session__starts_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        deputy_rows[(row["d"], row["st"], row["m"])]["entries"] = row["n"]
+    # a deputy attends a session once: their present attendances at held sessions are their
+    # sessions, the at-station ones their entries, and the sessions' citizens add up
     attended = _limit(
         Attendance.objects.filter(
             role=Attendance.Role.DEPUTY, present=True, session__status=ReceptionSession.Status.DONE
@@ -158,31 +169,21 @@ def _activity_rows(groups: Groups | None = None) -> tuple[list[StationActivity],
         when="session__starts_at",
         groups=groups,
     )
-    for row in (
-        attended.values(
-            d=F("deputy"),
-            st=F("session__station"),
-            path=F("session__station__region__path"),
-            m=_month("session__starts_at"),
+    qs = (
+        attended.values(d=F("deputy"), **where)
+        .annotate(
+            e=Count("pk", filter=Q(session__kind__in=ReceptionSession.AT_STATION_KINDS)),
+            n=Count("pk"),
+            c=Coalesce(Sum("session__citizens_received"), 0),
         )
-        .annotate(n=Count("session", distinct=True), c=Coalesce(Sum("session__citizens_received"), 0))
         .order_by()
-    ):
-        paths[row["st"]] = row["path"]
-        cell = deputy_rows[(row["d"], row["st"], row["m"])]
-        cell["sessions"], cell["citizens_received"] = row["n"], row["c"]
-
-    return (
-        [
-            StationActivity(station_id=st, area_path=paths[st], month=m, group=g, **v)
-            for (st, m, g), v in station_rows.items()
-        ],
-        [
-            DeputyActivity(deputy_id=d, station_id=st, area_path=paths[st], month=m, **v)
-            for (d, st, m), v in deputy_rows.items()
-            if st in paths
-        ],
     )
+    written += _insert(
+        DeputyActivity,
+        qs,
+        {"deputy_id": "d", **AREA, "entries": "e", "sessions": "n", "citizens_received": "c"},
+    )
+    return written
 
 
 def _ticket_measures() -> dict:
@@ -201,9 +202,9 @@ def _ticket_measures() -> dict:
     }
 
 
-def _ticket_rows(groups: Groups | None = None) -> tuple[list[StationTickets], list[DeputyTickets]]:
+def _ticket_rows(groups: Groups | None = None) -> int:
     """Tickets (merged ones excluded, as in the figures) per station, receiver group,
-    handling unit, month received and month closed; and per deputy: two GROUP BY queries."""
+    handling unit, month received and month closed; and per deputy: two INSERT … SELECT."""
     tickets = _limit(
         Ticket.objects.exclude(status=S.MERGED), station="station", when="received_at", groups=groups
     ).annotate(
@@ -215,48 +216,26 @@ def _ticket_rows(groups: Groups | None = None) -> tuple[list[StationTickets], li
         ),
     )
     measures = _ticket_measures()
-    station_rows = [
-        StationTickets(
-            station_id=row.pop("st"),
-            area_path=row.pop("path"),
-            group=row.pop("receiver_group"),
-            handling_unit_id=row.pop("unit"),
-            month=row.pop("m"),
-            closed_month=row.pop("cm"),
-            **row,
-        )
-        for row in tickets.values(
-            "receiver_group",
-            st=F("station"),
-            path=F("station__region__path"),
-            unit=F("handling_unit"),
-            m=_month("received_at"),
-            cm=_month("closed_at"),
-        )
+    where = {
+        "st": F("station"),
+        "path": F("station__region__path"),
+        "m": _month("received_at"),
+        "cm": _month("closed_at"),
+    }
+    columns = {**AREA, "closed_month": "cm", **{name: name for name in measures}}
+    station_rows = (
+        tickets.values("receiver_group", unit=F("handling_unit"), **where).annotate(**measures).order_by()
+    )
+    written = _insert(
+        StationTickets, station_rows, {**columns, "group": "receiver_group", "handling_unit_id": "unit"}
+    )
+    deputy_rows = (
+        tickets.filter(received_by_deputy__isnull=False)
+        .values(d=F("received_by_deputy"), **where)
         .annotate(**measures)
         .order_by()
-    ]
-    deputy_rows = [
-        DeputyTickets(
-            deputy_id=row.pop("d"),
-            station_id=row.pop("st"),
-            area_path=row.pop("path"),
-            month=row.pop("m"),
-            closed_month=row.pop("cm"),
-            **row,
-        )
-        for row in tickets.filter(received_by_deputy__isnull=False)
-        .values(
-            d=F("received_by_deputy"),
-            st=F("station"),
-            path=F("station__region__path"),
-            m=_month("received_at"),
-            cm=_month("closed_at"),
-        )
-        .annotate(**measures)
-        .order_by()
-    ]
-    return station_rows, deputy_rows
+    )
+    return written + _insert(DeputyTickets, deputy_rows, {**columns, "deputy_id": "d"})
 
 
 ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
@@ -264,8 +243,6 @@ ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
 
 def _recompute(groups: Groups | None = None) -> int:
     """Replace the rollup rows of the given groups (everything when ``groups`` is None)."""
-    activity, deputy_activity = _activity_rows(groups)
-    tickets, deputy_tickets = _ticket_rows(groups)
     for model in ROLLUPS:
         qs = model.objects.all()
         if groups is not None:
@@ -274,16 +251,7 @@ def _recompute(groups: Groups | None = None) -> int:
                 q |= Q(month=m, station_id__in=sorted(stations))
             qs = qs.filter(q)
         qs._raw_delete(qs.db)  # no cascades, no signals: rollups are plain numbers
-    written = 0
-    for model, rows in (
-        (StationActivity, activity),
-        (StationTickets, tickets),
-        (DeputyActivity, deputy_activity),
-        (DeputyTickets, deputy_tickets),
-    ):
-        model.objects.bulk_create(rows, batch_size=INSERT_BATCH)
-        written += len(rows)
-    return written
+    return _activity_rows(groups) + _ticket_rows(groups)
 
 
 def _claim_dirty(limit: int) -> list[tuple]:
