@@ -90,24 +90,33 @@ def _limit(qs: QuerySet, *, station: str, when: str, groups: Groups | None) -> Q
     return qs.filter(q)
 
 
-def _insert(model, qs: QuerySet, columns: dict[str, str | None], *, upsert: tuple[str, ...] = ()) -> int:
-    """``INSERT INTO <model> (columns) SELECT <aliases> FROM (<qs>)``: the grouped rows go
-    from the aggregate query straight into the rollup table, never through Python.
-    ``columns`` maps a column to the alias of ``qs`` that fills it (``None``: 0). With
-    ``upsert`` (the unique columns), a row already there gets the given columns updated."""
+def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: tuple[str, ...] = ()) -> int:
+    """``INSERT INTO <model> SELECT … FROM (<aggregate query>)``: the grouped rows go from
+    the aggregate queries straight into the rollup table, never through Python.
+
+    Each part is an aggregate queryset and a map of column → its alias (``None``: 0).
+    Several parts are stacked with UNION ALL and summed per ``key`` (the columns that are
+    not measures), so each row is written once. Rows go in ordered by region path: a
+    city's rows then sit together on disk and a city's report reads a few pages."""
     quote = connection.ops.quote_name
-    sql, params = qs.query.sql_with_params()
-    names = ", ".join(quote(c) for c in columns)
-    values = ", ".join("0" if alias is None else f"agg.{quote(alias)}" for alias in columns.values())
-    # (WHERE true: SQLite needs it to tell ON CONFLICT from a join constraint)
-    statement = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {values} FROM ({sql}) agg WHERE true"  # noqa: S608
-    )
-    if upsert:
-        updated = [c for c, alias in columns.items() if alias is not None and c not in upsert]
-        statement += f" ON CONFLICT ({', '.join(quote(c) for c in upsert)}) DO UPDATE SET " + ", ".join(
-            f"{quote(c)} = EXCLUDED.{quote(c)}" for c in updated
+    columns = list(parts[0][1])
+    selects, params = [], []
+    for qs, mapping in parts:
+        sql, part_params = qs.query.sql_with_params()
+        values = ", ".join(
+            ("0" if mapping[c] is None else f"agg.{quote(mapping[c])}") + f" AS {quote(c)}" for c in columns
         )
+        selects.append(f"SELECT {values} FROM ({sql}) agg")  # noqa: S608 (our own SQL)
+        params += part_params
+    source = " UNION ALL ".join(selects)
+    if key:
+        summed = ", ".join(quote(c) if c in key else f"SUM({quote(c)}) AS {quote(c)}" for c in columns)
+        source = f"SELECT {summed} FROM ({source}) parts GROUP BY {', '.join(quote(c) for c in key)}"  # noqa: S608
+    names = ", ".join(quote(c) for c in columns)
+    statement = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608
+        f"SELECT {names} FROM ({source}) rollup ORDER BY {quote('area_path')}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return max(cursor.rowcount, 0)
@@ -118,7 +127,7 @@ AREA = {"station_id": "st", "area_path": "path", "month": "m"}
 
 def _activity_rows(groups: Groups | None = None) -> int:
     """Sessions, entries and citizens per station/month/group and per deputy/station/month:
-    six INSERT … SELECT … GROUP BY statements."""
+    two INSERT … SELECT … GROUP BY statements."""
     at_station = Q(
         session__status=ReceptionSession.Status.DONE,
         session__kind__in=ReceptionSession.AT_STATION_KINDS,
@@ -139,12 +148,11 @@ def _activity_rows(groups: Groups | None = None) -> int:
     role_group = Case(
         When(role=Attendance.Role.DEPUTY, then=Value(Group.DEPUTIES.value)), default=Value(Group.CADRES.value)
     )
-    written = 0
     entries = {**AREA, "group": "g", "entries": "n", "sessions": None, "citizens_received": None}
-    for group in (role_group, Value(Group.ALL.value)):
-        qs = attendances.values(**where, g=group).annotate(n=Count("pk")).order_by()
-        written += _insert(StationActivity, qs, entries)
-
+    parts = [
+        (attendances.values(**where, g=group).annotate(n=Count("pk")).order_by(), entries)
+        for group in (role_group, Value(Group.ALL.value))
+    ]
     held = {**AREA, "group": "g", "entries": None, "sessions": "n", "citizens_received": "c"}
     for group, role in (*_ROLE.items(), (Group.ALL, None)):
         qs = sessions
@@ -157,7 +165,8 @@ def _activity_rows(groups: Groups | None = None) -> int:
             .annotate(n=Count("pk"), c=Coalesce(Sum("citizens_received"), 0))
             .order_by()
         )
-        written += _insert(StationActivity, qs, held, upsert=("station_id", "month", "group"))
+        parts.append((qs, held))
+    written = _insert(StationActivity, parts, key=("station_id", "area_path", "month", "group"))
 
     # a deputy attends a session once: their present attendances at held sessions are their
     # sessions, the at-station ones their entries, and the sessions' citizens add up
@@ -178,11 +187,8 @@ def _activity_rows(groups: Groups | None = None) -> int:
         )
         .order_by()
     )
-    written += _insert(
-        DeputyActivity,
-        qs,
-        {"deputy_id": "d", **AREA, "entries": "e", "sessions": "n", "citizens_received": "c"},
-    )
+    deputy = {"deputy_id": "d", **AREA, "entries": "e", "sessions": "n", "citizens_received": "c"}
+    written += _insert(DeputyActivity, [(qs, deputy)])
     return written
 
 
@@ -227,7 +233,7 @@ def _ticket_rows(groups: Groups | None = None) -> int:
         tickets.values("receiver_group", unit=F("handling_unit"), **where).annotate(**measures).order_by()
     )
     written = _insert(
-        StationTickets, station_rows, {**columns, "group": "receiver_group", "handling_unit_id": "unit"}
+        StationTickets, [(station_rows, {**columns, "group": "receiver_group", "handling_unit_id": "unit"})]
     )
     deputy_rows = (
         tickets.filter(received_by_deputy__isnull=False)
@@ -235,7 +241,7 @@ def _ticket_rows(groups: Groups | None = None) -> int:
         .annotate(**measures)
         .order_by()
     )
-    return written + _insert(DeputyTickets, deputy_rows, {**columns, "deputy_id": "d"})
+    return written + _insert(DeputyTickets, [(deputy_rows, {**columns, "deputy_id": "d"})])
 
 
 ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
