@@ -260,6 +260,16 @@ def _recompute(groups: Groups | None = None) -> int:
     return _activity_rows(groups) + _ticket_rows(groups)
 
 
+def _vacuum() -> None:
+    """After a full rewrite, clear the old row versions and refresh the statistics (as
+    autovacuum would, later): until then every report read wades through dead rows."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (*ROLLUPS, OverdueNow))
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+
+
 def _claim_dirty(limit: int) -> list[tuple]:
     """Take up to ``limit`` dirty groups, skipping those another refresher holds."""
     table = RollupDirty._meta.db_table
@@ -284,6 +294,7 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
                 RollupDirty.objects.all()._raw_delete(RollupDirty.objects.db)
             rows = _recompute()
             overdue_refresh()
+        _vacuum()
         return RefreshResult(groups=-1, rows=rows)
     count = rows = 0
     while True:
