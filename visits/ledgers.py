@@ -141,6 +141,8 @@ def write_xlsx(ledger: Ledger) -> bytes:
         for cell in ws[ws.max_row]:
             cell.alignment = wrap
             cell.border = border
+            if cell.data_type == "f":  # text typed by users ("=…") stays text, never a formula
+                cell.data_type = "s"
     for index, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A4"

@@ -220,3 +220,21 @@ def test_a_failed_export_is_reported_on_the_job(day, monkeypatch):
     services.ledger_export_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "failed" and "磁盘已满" in job.error
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_excel(logged):
+    TicketFactory(
+        station=logged.station,
+        reception=ReceptionSession.objects.filter(station=logged.station, kind="door_to_door").first(),
+        citizen_name="公式户",
+        content='=HYPERLINK("http://example.com","点我")',
+    )
+    response = _ledger(logged.client, logged.station, format="xlsx", book="door_to_door")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [
+        c
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=HYPER")
+    ]
+    assert cells and all(c.data_type == "s" for c in cells)
