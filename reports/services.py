@@ -1,7 +1,9 @@
 """Writes of the reports app: refreshing the rollups and fixing snapshots.
 
-The rollups are computed by SQL aggregation (``GROUP BY`` station and month in the
-database; Python only merges a few thousand grouped rows and inserts them). A refresh
+The rollups are computed by SQL aggregation: ``INSERT … SELECT … GROUP BY`` station and
+month, straight from the source tables into the rollup tables (no row passes through
+Python), with the counting rules of ``work_figures`` as QuerySet methods
+(``Attendance.objects.station_entries()``, ``Ticket.objects.counted()``). A refresh
 deletes and re-inserts the rows of a set of (station, month) groups in one transaction,
 so a reader sees either the old or the new figures of a group, never half of each.
 
@@ -22,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -37,7 +39,7 @@ from reports.models import (
     StationActivity,
     StationTickets,
 )
-from reports.periods import Period, Scope
+from reports.periods import Period, Scope, add_months
 from suggestions.calendar import add_working_days
 from suggestions.models import Ticket
 from visits.models import Attendance, ReceptionSession
@@ -49,12 +51,9 @@ DUE_SOON_WORKING_DAYS = 3
 
 _ROLE = {Group.DEPUTIES: Attendance.Role.DEPUTY, Group.CADRES: Attendance.Role.LEADING_CADRE}
 _COUNTED_ROLES = tuple(_ROLE.values())
-S = Ticket.Status
 
 
 def _month(field: str) -> TruncMonth:
-    from django.db.models import DateField
-
     return TruncMonth(field, output_field=DateField(), tzinfo=TZ)
 
 
@@ -70,10 +69,6 @@ class RefreshResult:
 # --- the aggregation queries -----------------------------------------------------------
 
 
-def _next_month(m: dt.date) -> dt.date:
-    return (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def _limit(qs: QuerySet, *, station: str, when: str, groups: Groups | None) -> QuerySet:
     """Only the rows of ``groups`` ({month: station ids}), as indexable time ranges."""
     if groups is None:
@@ -83,7 +78,7 @@ def _limit(qs: QuerySet, *, station: str, when: str, groups: Groups | None) -> Q
         q |= Q(
             **{
                 f"{when}__gte": dt.datetime.combine(m, dt.time.min, tzinfo=TZ),
-                f"{when}__lt": dt.datetime.combine(_next_month(m), dt.time.min, tzinfo=TZ),
+                f"{when}__lt": dt.datetime.combine(add_months(m, 1), dt.time.min, tzinfo=TZ),
                 f"{station}__in": sorted(stations),
             }
         )
@@ -128,13 +123,8 @@ AREA = {"station_id": "st", "area_path": "path", "month": "m"}
 def _activity_rows(groups: Groups | None = None) -> int:
     """Sessions, entries and citizens per station/month/group and per deputy/station/month:
     two INSERT … SELECT … GROUP BY statements."""
-    at_station = Q(
-        session__status=ReceptionSession.Status.DONE,
-        session__kind__in=ReceptionSession.AT_STATION_KINDS,
-        present=True,
-    )
     attendances = _limit(
-        Attendance.objects.filter(at_station, role__in=_COUNTED_ROLES),
+        Attendance.objects.station_entries().filter(role__in=_COUNTED_ROLES),
         station="session__station",
         when="session__starts_at",
         groups=groups,
@@ -197,8 +187,8 @@ def _ticket_measures() -> dict:
     return {
         "collected": Count("pk"),
         "on_time": Count("pk", filter=closed & (Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on")))),
-        "handled": Count("pk", filter=~Q(status__in=(S.REGISTERED, S.WITHDRAWN, S.MERGED))),
-        "replied": Count("pk", filter=Q(status__in=(S.DELIVERED, S.CLOSED))),
+        "handled": Count("pk", filter=~Q(status__in=Ticket.UNHANDLED_STATUSES)),
+        "replied": Count("pk", filter=Q(status__in=Ticket.REPLY_DELIVERED_STATUSES)),
         "rated": Count("pk", filter=~Q(satisfaction="")),
         "satisfied": Count(
             "pk", filter=Q(satisfaction__in=(Ticket.Satisfaction.SATISFIED, Ticket.Satisfaction.BASICALLY))
@@ -211,9 +201,7 @@ def _ticket_measures() -> dict:
 def _ticket_rows(groups: Groups | None = None) -> int:
     """Tickets (merged ones excluded, as in the figures) per station, receiver group,
     handling unit, month received and month closed; and per deputy: two INSERT … SELECT."""
-    tickets = _limit(
-        Ticket.objects.exclude(status=S.MERGED), station="station", when="received_at", groups=groups
-    ).annotate(
+    tickets = _limit(Ticket.objects.counted(), station="station", when="received_at", groups=groups).annotate(
         closed_on=TruncDate("closed_at", tzinfo=TZ),
         receiver_group=Case(
             When(received_by_deputy__isnull=False, then=Value(Group.DEPUTIES.value)),

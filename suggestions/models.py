@@ -78,6 +78,10 @@ class TicketQuerySet(models.QuerySet):
     def open(self) -> "TicketQuerySet":
         return self.exclude(status__in=Ticket.FINAL_STATUSES)
 
+    def counted(self) -> "TicketQuerySet":
+        """The tickets the figures count (收集问题): merged duplicates left out."""
+        return self.exclude(status=Ticket.Status.MERGED)
+
     def running(self) -> "TicketQuerySet":
         """Tickets whose deadline is running: accepted or assigned, not yet replied."""
         return self.filter(status__in=Ticket.RUNNING_STATUSES)
@@ -125,6 +129,10 @@ class Ticket(SyncTracked, SyncedModel):
     FINAL_STATUSES = (Status.CLOSED, Status.WITHDRAWN, Status.MERGED)
     # the deadline runs while the ticket waits for handling and a reply
     RUNNING_STATUSES = (Status.ACCEPTED, Status.ASSIGNED)
+    # 答复率: accepted for handling (not withdrawn or merged) …
+    UNHANDLED_STATUSES = (Status.REGISTERED, Status.WITHDRAWN, Status.MERGED)
+    # … and of those, the reply delivered to the citizen (ticket_close refuses otherwise)
+    REPLY_DELIVERED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
     station = models.ForeignKey(
         Station, verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="tickets"

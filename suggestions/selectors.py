@@ -80,15 +80,8 @@ def work_figures(
     lower, upper = period_bounds(start, end)
 
     entries = (
-        _scope(Attendance.objects, via="session__station", region=region, station=station)
-        .filter(
-            role=role,
-            present=True,
-            session__status=ReceptionSession.Status.DONE,
-            session__kind__in=ReceptionSession.AT_STATION_KINDS,
-            session__starts_at__gte=lower,
-            session__starts_at__lt=upper,
-        )
+        _scope(Attendance.objects.station_entries(), via="session__station", region=region, station=station)
+        .filter(role=role, session__starts_at__gte=lower, session__starts_at__lt=upper)
         .count()
     )
 
@@ -103,10 +96,9 @@ def work_figures(
     )
 
     tickets = (
-        _scope(Ticket.objects, via="station", region=region, station=station)
+        _scope(Ticket.objects.counted(), via="station", region=region, station=station)
         .received_between(lower, upper)
         .filter(**{f"{_RECEIVER[group]}__isnull": False})
-        .exclude(status=Ticket.Status.MERGED)
         .aggregate(
             collected=Count("pk"),
             closed=Count("pk", filter=Q(closed_at__lt=upper)),
@@ -379,11 +371,10 @@ def reply_figures(*, user) -> ReplyFigures:
     """Over the tickets the user may see (one query)."""
     row = (
         scoped(user, Ticket.objects.all())
-        .exclude(status__in=(Ticket.Status.REGISTERED, Ticket.Status.WITHDRAWN, Ticket.Status.MERGED))
+        .exclude(status__in=Ticket.UNHANDLED_STATUSES)
         .aggregate(
             handled=Count("pk"),
-            # a closed ticket had its reply delivered (ticket_close refuses otherwise)
-            delivered=Count("pk", filter=Q(status__in=(Ticket.Status.DELIVERED, Ticket.Status.CLOSED))),
+            delivered=Count("pk", filter=Q(status__in=Ticket.REPLY_DELIVERED_STATUSES)),
         )
     )
     return ReplyFigures(handled=row["handled"], delivered=row["delivered"])

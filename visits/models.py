@@ -99,6 +99,17 @@ class ReceptionSession(SyncTracked, SyncedModel):
         return f"{self.station} {self.get_kind_display()} {self.starts_at:%Y-%m-%d}"
 
 
+class AttendanceQuerySet(models.QuerySet):
+    def station_entries(self) -> "AttendanceQuerySet":
+        """进站人次 (the counting rule): present at a completed session held at a station
+        (reception day or themed activity); door-to-door and online sessions are not."""
+        return self.filter(
+            present=True,
+            session__status=ReceptionSession.Status.DONE,
+            session__kind__in=ReceptionSession.AT_STATION_KINDS,
+        )
+
+
 @audited()
 class Attendance(SyncTracked, SyncedModel):
     """One person at one reception session: a deputy, a leading cadre, or an invited
@@ -133,6 +144,8 @@ class Attendance(SyncTracked, SyncedModel):
     guest_name = models.CharField("姓名", max_length=50, blank=True)
     guest_title = models.CharField("单位职务", max_length=100, blank=True)
     present = models.BooleanField("出席", default=True)
+
+    objects = AttendanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "参加人员"
