@@ -32,11 +32,10 @@ from liaison.scoping import scoped
 from reports.models import DeputyActivity
 from reports.periods import Period, Scope, add_months
 from reports.selectors import Figures, figures, figures_by
-from reports.services import DUE_SOON_WORKING_DAYS
+from reports.services import due_soon_until
 from stations.models import Region, RegionLevel, Station
-from suggestions.calendar import add_working_days
 from suggestions.models import Ticket
-from suggestions.selectors import period_bounds, with_deadlines
+from suggestions.selectors import period_bounds, with_deadlines, within
 from visits.models import Attendance, ReceptionSession
 
 IDLE_PAGE = 20  # deputies with no station entry, per page
@@ -48,18 +47,6 @@ RECEPTIONS_LIMIT = 10
 DEPUTY_TICKETS_LIMIT = 50
 DEPUTY_RECEPTIONS_LIMIT = 20
 TREND_MIN_MONTHS = 12  # a shorter period's trend shows the twelve months up to its end
-
-LEVEL_BELOW = {
-    RegionLevel.CITY: "县（市、区）",
-    RegionLevel.COUNTY: "乡镇（街道）",
-}
-
-
-def expected_entries_per_year() -> int:
-    """How many times a year each deputy is expected to enter a station (进站接待);
-    the ``DEPUTY_ENTRIES_EXPECTED_PER_YEAR`` setting."""
-    return int(getattr(settings, "DEPUTY_ENTRIES_EXPECTED_PER_YEAR", 2))
-
 
 # --- the parts ----------------------------------------------------------------------------
 
@@ -105,8 +92,6 @@ class Dashboard:
     overdue: list[Ticket]
     receptions: list[ReceptionSession]
     breadcrumbs: list[Region] = field(default_factory=list)  # the regions above, widest first
-    region: Region | None = None
-    station: Station | None = None
 
     @property
     def ranking_by_activity(self) -> list[RankRow]:
@@ -155,12 +140,12 @@ def region_ranking(*, region: Region, period: Period, overall: Figures) -> tuple
         return "联络站（点）", station_ranking(
             stations=Station.objects.in_region(region), scope=scope, period=period, overall=overall
         )
-    children = list(Region.objects.filter(path__startswith=region.path, depth=region.depth + 1))
+    children = list(Region.objects.subtree(region).filter(depth=region.depth + 1))
     by_child = figures_by(scope=scope, period=period, by="child")
     rows = [RankRow(c.name, "region", c.pk, by_child.pop(c.path, Figures())) for c in children]
     if by_child.get(region.path):  # stations placed on the region itself, not in a child
         rows.append(RankRow(f"{region.name}（直属）", "", None, by_child[region.path]))
-    return LEVEL_BELOW.get(region.level, "下级区域"), _rank(rows, overall)
+    return RegionLevel(region.level + 1).label, _rank(rows, overall)
 
 
 def station_ranking(*, stations: QuerySet, scope: Scope, period: Period, overall: Figures) -> list[RankRow]:
@@ -199,13 +184,10 @@ def decode_cursor(text: str | None) -> tuple[str, str, UUID] | None:
 
 
 def _deputies_in(scope: Scope) -> QuerySet:
-    if scope.station is not None:
-        station = scope.station
-        return Deputy.objects.filter(Q(home_station=station) | Q(home_station__parent=station))
-    return Deputy.objects.filter(home_station__region__path__startswith=scope.region.path)
+    return within(Deputy.objects.all(), via="home_station", region=scope.region, station=scope.station)
 
 
-def idle_deputies_qs(*, user, scope: Scope, period: Period) -> QuerySet:
+def idle_deputies_qs(*, scope: Scope, period: Period) -> QuerySet:
     """Deputies based in the scope with no station entry (at any station) in the period,
     ordered by region, name, id (the keyset)."""
     entered = DeputyActivity.objects.filter(
@@ -223,9 +205,9 @@ IDLE_RELATED = {
 }
 
 
-def idle_deputies(*, user, scope: Scope, period: Period, cursor: str | None = None) -> IdlePage:
+def idle_deputies(*, scope: Scope, period: Period, cursor: str | None = None) -> IdlePage:
     """A count (up to ``IDLE_COUNT_CAP``) and one page after ``cursor``: two queries."""
-    qs = idle_deputies_qs(user=user, scope=scope, period=period)
+    qs = idle_deputies_qs(scope=scope, period=period)
     total = qs.order_by()[: IDLE_COUNT_CAP + 1].count()
     capped = total > IDLE_COUNT_CAP
     page = qs
@@ -261,16 +243,13 @@ def _narrowed(user, scope: Scope, qs: QuerySet) -> QuerySet:
 def _tickets_in(scope: Scope) -> QuerySet:
     if scope.deputy is not None:
         return Ticket.objects.filter(received_by_deputy=scope.deputy)
-    if scope.station is not None:
-        return Ticket.objects.filter(Q(station=scope.station) | Q(station__parent=scope.station))
-    return Ticket.objects.in_region(scope.region)
+    return within(Ticket.objects.all(), via="station", region=scope.region, station=scope.station)
 
 
 def overdue_tickets_qs(*, user, scope: Scope, today: dt.date) -> QuerySet:
-    """Running tickets past their deadline or due within ``DUE_SOON_WORKING_DAYS``,
+    """Running tickets past their deadline or due soon (``reports.services.due_soon_until``),
     most overdue first."""
-    soon = add_working_days(today, DUE_SOON_WORKING_DAYS)
-    qs = _narrowed(user, scope, _tickets_in(scope)).running().filter(due_on__lte=soon)
+    qs = _narrowed(user, scope, _tickets_in(scope)).running().filter(due_on__lte=due_soon_until(today))
     return qs.select_related("station", "handling_unit", "category").order_by("due_on", "pk")
 
 
@@ -286,9 +265,7 @@ def _receptions_in(scope: Scope) -> QuerySet:
         return ReceptionSession.objects.filter(
             Exists(Attendance.objects.filter(session=OuterRef("pk"), deputy=scope.deputy, present=True))
         )
-    if scope.station is not None:
-        return ReceptionSession.objects.filter(Q(station=scope.station) | Q(station__parent=scope.station))
-    return ReceptionSession.objects.in_region(scope.region)
+    return within(ReceptionSession.objects.all(), via="station", region=scope.region, station=scope.station)
 
 
 def receptions_qs(*, user, scope: Scope, period: Period) -> QuerySet:
@@ -303,12 +280,6 @@ def recent_receptions(*, user, scope: Scope, period: Period, limit: int = RECEPT
 
 
 # --- whole dashboards -------------------------------------------------------------------------------
-
-
-def _ancestors(path: str) -> list[Region]:
-    """The regions above ``path`` (one query; none for a root)."""
-    prefixes = [path[:i] for i in range(Region.steplen, len(path), Region.steplen)]
-    return list(Region.objects.filter(path__in=prefixes).order_by("path")) if prefixes else []
 
 
 def region_dashboard(
@@ -329,11 +300,10 @@ def region_dashboard(
         trend=monthly_trend(scope=scope, period=trend_p),
         ranking_label=ranking_label,
         ranking=ranking,
-        idle=idle_deputies(user=user, scope=scope, period=period, cursor=cursor),
+        idle=idle_deputies(scope=scope, period=period, cursor=cursor),
         overdue=overdue_tickets(user=user, scope=scope, today=today),
         receptions=recent_receptions(user=user, scope=scope, period=period),
-        breadcrumbs=_ancestors(region.path),
-        region=region,
+        breadcrumbs=list(Region.objects.get_ancestors(region)),
     )
 
 
@@ -346,7 +316,7 @@ def station_dashboard(
     total = figures(scope=scope, period=period)
     trend_p = trend_period(period)
     stations = Station.objects.filter(Q(pk=station.pk) | Q(parent=station))
-    crumbs = [*_ancestors(station.region.path), station.region]
+    crumbs = [*Region.objects.get_ancestors(station.region), station.region]
     return Dashboard(
         kind="station",
         title=station.name,
@@ -357,11 +327,10 @@ def station_dashboard(
         trend=monthly_trend(scope=scope, period=trend_p),
         ranking_label="联络站（点）",
         ranking=station_ranking(stations=stations, scope=scope, period=period, overall=total),
-        idle=idle_deputies(user=user, scope=scope, period=period, cursor=cursor),
+        idle=idle_deputies(scope=scope, period=period, cursor=cursor),
         overdue=overdue_tickets(user=user, scope=scope, today=today),
         receptions=recent_receptions(user=user, scope=scope, period=period),
         breadcrumbs=crumbs,
-        station=station,
     )
 
 
@@ -435,7 +404,7 @@ def deputy_dashboard(
         trend=monthly_trend(scope=scope, period=trend_p),
         year=year,
         year_entries=year_entries,
-        expected_entries=expected_entries_per_year(),
+        expected_entries=settings.DEPUTY_ENTRIES_EXPECTED_PER_YEAR,
         receptions=list(receptions[:DEPUTY_RECEPTIONS_LIMIT]),
         receptions_total=receptions.count(),
         tickets=ticket_rows,

@@ -328,7 +328,7 @@ def _export_area(request, *, region=None, station=None):
         elif table == "ranking":
             sheets.append(exports.ranking_sheet(d.ranking, d.ranking_label))
         elif table == "idle":
-            qs = selectors.idle_deputies_qs(user=user, scope=scope, period=period)
+            qs = selectors.idle_deputies_qs(scope=scope, period=period)
             values = qs.values(*selectors.IDLE_FIELDS, **selectors.IDLE_RELATED).iterator(chunk_size=2000)
             sheets.append(exports.idle_sheet(values))
         elif table == "overdue":

@@ -505,9 +505,8 @@ def can_view_region_dashboard(user: User, region: Region) -> bool:
 
 
 def can_view_station_dashboard(user: User, station: Station) -> bool:
-    """Needs ``station.region`` loaded."""
-    scope = scope_for(user)
-    return scope.is_admin or _covers_station(scope, station, include_deputy_station=False)
+    """Those who keep or oversee the station's books (as its ledgers). Needs ``station.region``."""
+    return can_export_ledger(user, station)
 
 
 def own_dashboards(user: User) -> list[tuple[str, object]]:

@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from reports.models import DeputyActivity, DeputyTickets, Group, OverdueNow, StationActivity, StationTickets
 from reports.periods import Period, Scope
-from reports.services import DUE_SOON_WORKING_DAYS
+from reports.services import due_soon_until
 from stations.models import Region
-from suggestions.calendar import add_working_days
 from suggestions.models import Ticket
 from suggestions.selectors import WorkFigures
 
@@ -177,7 +176,7 @@ def _overdue(scope: Scope):
     if scope.deputy is not None:
         # the few open tickets one deputy received: counted live (indexed on the deputy)
         today = timezone.localdate()
-        soon = add_working_days(today, DUE_SOON_WORKING_DAYS)
+        soon = due_soon_until(today)
         qs = Ticket.objects.running().filter(received_by_deputy=scope.deputy)
         return qs, {
             "overdue": Count("pk", filter=Q(due_on__lt=today)),

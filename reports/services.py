@@ -298,11 +298,16 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     return RefreshResult(groups=count, rows=rows)
 
 
+def due_soon_until(today: dt.date) -> dt.date:
+    """The last day a running ticket counts as "due soon" (即将到期)."""
+    return add_working_days(today, DUE_SOON_WORKING_DAYS)
+
+
 @transaction.atomic
 def overdue_refresh(*, today: dt.date | None = None) -> int:
     """Recount the running tickets overdue or due within a few working days (one GROUP BY)."""
     today = today or timezone.localdate()
-    soon = add_working_days(today, DUE_SOON_WORKING_DAYS)
+    soon = due_soon_until(today)
     rows = [
         OverdueNow(
             station_id=r["st"],

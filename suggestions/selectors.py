@@ -45,7 +45,9 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
     return lower, upper
 
 
-def _scope(qs: QuerySet, *, via: str, region: Region | None, station: Station | None) -> QuerySet:
+def within(
+    qs: QuerySet, *, via: str, region: Region | None = None, station: Station | None = None
+) -> QuerySet:
     """Limit ``qs`` (reaching its station through ``via``) to a region subtree and/or a
     station with its points."""
     if region is not None:
@@ -80,14 +82,14 @@ def work_figures(
     lower, upper = period_bounds(start, end)
 
     entries = (
-        _scope(Attendance.objects.station_entries(), via="session__station", region=region, station=station)
+        within(Attendance.objects.station_entries(), via="session__station", region=region, station=station)
         .filter(role=role, session__starts_at__gte=lower, session__starts_at__lt=upper)
         .count()
     )
 
     present = Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True)
     citizens = (
-        _scope(ReceptionSession.objects, via="station", region=region, station=station)
+        within(ReceptionSession.objects, via="station", region=region, station=station)
         .held()
         .between(lower, upper)
         .filter(Exists(present))
@@ -96,7 +98,7 @@ def work_figures(
     )
 
     tickets = (
-        _scope(Ticket.objects.counted(), via="station", region=region, station=station)
+        within(Ticket.objects.counted(), via="station", region=region, station=station)
         .received_between(lower, upper)
         .filter(**{f"{_RECEIVER[group]}__isnull": False})
         .aggregate(
