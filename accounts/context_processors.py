@@ -11,7 +11,13 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from liaison.scoping import can_browse_audit, has_decision_queue, has_supervision_queue, has_unit_queue
+from liaison.scoping import (
+    can_browse_audit,
+    has_decision_queue,
+    has_supervision_queue,
+    has_unit_queue,
+    user_roles,
+)
 
 # (label, URL name, the section a resolved URL belongs to: its namespace, or its name at the top level)
 NAV_ITEMS: list[tuple[str, str, str]] = [
@@ -63,21 +69,9 @@ def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _active_assignments(user) -> list:
-    # Share liaison.scoping's per-request cached query when it is there, so the header and
-    # the scoping of the page's data cost one query between them.
-    try:
-        from liaison.scoping import scope_for
-
-        assignments = list(scope_for(user).assignments)
-    except (ImportError, AttributeError):
-        from accounts.models import RoleAssignment
-
-        assignments = list(
-            RoleAssignment.objects.filter(user=user, is_active=True).select_related(
-                "station", "region", "deputy", "handling_unit"
-            )
-        )
-    return sorted(assignments, key=lambda a: (a.role, a.created_at))
+    # liaison.scoping's per-request cached query: the header and the scoping of the page's
+    # data cost one query between them
+    return sorted(user_roles(user), key=lambda a: (a.role, a.created_at))
 
 
 def role_labels(user) -> list[str]:

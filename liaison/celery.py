@@ -31,5 +31,4 @@ RETRYING = {
     "retry_backoff_max": 60,
     "retry_jitter": True,
     "max_retries": 5,
-    "acks_late": True,
 }

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.module_loading import import_string
 
@@ -25,6 +26,17 @@ JOBS: dict[str, str] = {
     "rollups_full": "reports.services.rollups_refresh_full",
     "tombstones_prune": "liaison.services.tombstones_prune",
 }
+
+
+def frequent_jobs() -> list[str]:
+    """The jobs beat runs every few seconds or minutes (``run_jobs all``), leaving out those
+    it runs at a time of day (a crontab in ``CELERY_BEAT_SCHEDULE``: the nightly ones)."""
+    timed = {
+        entry["args"][0]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "liaison.run_job" and not isinstance(entry["schedule"], int | float)
+    }
+    return [name for name in JOBS if name not in timed]
 
 
 @contextmanager

@@ -202,13 +202,13 @@ CELERY_BEAT_SCHEDULE = {
     "escalation-sweep": {"task": "liaison.run_job", "args": ["escalation"], "schedule": 600.0},
     # only the (station, month) groups whose source rows changed
     "rollups-refresh": {"task": "liaison.run_job", "args": ["rollups"], "schedule": 60.0},
-    # everything, nightly: catches what no trigger sees (a station moved to another region)
     # sync tombstones and idempotency keys past their keeping time
     "tombstones-prune": {
         "task": "liaison.run_job",
         "args": ["tombstones_prune"],
         "schedule": crontab(hour=3, minute=0),
     },
+    # everything, nightly: catches what no trigger sees (a station moved to another region)
     "rollups-full": {
         "task": "liaison.run_job",
         "args": ["rollups_full"],

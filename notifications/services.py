@@ -7,7 +7,6 @@ of outbox messages), so a sweep that notifies thousands of users stays a few sta
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,12 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from liaison import outbox
-from liaison.models import OutboxMessage
 from notifications import sms
 from notifications.models import Notification
 
@@ -103,73 +101,6 @@ def _queue_delivery(rows: list[Notification], wanted: list[str]) -> None:
         if "sms" in wanted and phone:
             queued.append((SMS_TASK, args, kwargs))
     outbox.enqueue_many(queued, batch_size=BATCH_SIZE)
-
-
-def notify_by_sql(select_sql: str, params: list | tuple = ()) -> int:
-    """``notify_many`` for very many notifications, without Python building a row each:
-    ``select_sql`` yields the columns ``recipient_id, kind, title, body, url, data`` (data
-    as jsonb) and ONE statement inserts them and their e-mail/SMS outbox messages (one per
-    recipient with an address). For a sweep that notifies about a million tickets. Call
-    it in the caller's transaction. PostgreSQL; elsewhere the rows go through
-    ``notify_many``. Returns the number of inbox rows."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(select_sql, params)
-            rows = cursor.fetchall()
-        return notify_many(
-            Message(user_id=r[0], kind=r[1], title=r[2], body=r[3] or "", url=r[4] or "", data=_json(r[5]))
-            for r in rows
-        )
-    # Table and column names come from the models and constants; ``select_sql`` is the
-    # calling service's own SQL (never user input) and its values travel as ``params``.
-    now = timezone.now()
-    wanted = [c for c in channels() if c in ("email", "sms")]
-    deliveries: list[str] = []
-    delivery_params: list = []
-    for channel, task, contact in (("email", EMAIL_TASK, "email"), ("sms", SMS_TASK, "phone")):
-        if channel not in wanted:
-            continue
-        deliveries.append(
-            f"""{channel}_sent AS (
-                INSERT INTO {OutboxMessage._meta.db_table}
-                    (task_name, args, kwargs, created_at, available_at, attempts, last_error)
-                SELECT %s, jsonb_build_array(p.recipient_id, to_jsonb(p.listed)),
-                       jsonb_build_object('total', p.total), %s, %s, 0, ''
-                FROM per_user p JOIN {_user_table()} u ON u.id = p.recipient_id
-                WHERE u.is_active AND u.{contact} <> ''
-                RETURNING 1
-            )"""  # noqa: S608
-        )
-        delivery_params += [task, now, now]
-    sql = f"""
-        WITH new AS (
-            INSERT INTO {Notification._meta.db_table} (recipient_id, kind, title, body, url, data, created_at)
-            SELECT m.recipient_id, m.kind, left(m.title, 200), coalesce(m.body, ''), coalesce(m.url, ''),
-                   coalesce(m.data, '{{}}'::jsonb), %s
-            FROM ({select_sql}) AS m
-            RETURNING id, recipient_id
-        ), per_user AS (
-            SELECT recipient_id, (array_agg(id ORDER BY id))[1:{LISTED_MAX}] AS listed, count(*) AS total
-            FROM new GROUP BY recipient_id
-        ){"".join(", " + d for d in deliveries)}
-        SELECT count(*) FROM new
-    """  # noqa: S608
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params, *delivery_params])
-        count = cursor.fetchone()[0]
-        if count and deliveries:
-            transaction.on_commit(outbox.kick)
-    return count
-
-
-def _user_table() -> str:
-    return get_user_model()._meta.db_table
-
-
-def _json(value) -> dict:
-    if isinstance(value, str):
-        return json.loads(value)
-    return value or {}
 
 
 def _pending(user_id: int, notification_ids: list[int]) -> tuple[Any, list[Notification]]:

@@ -20,7 +20,7 @@ class SmsBackend:
 
 
 class ConsoleSmsBackend(SmsBackend):
-    """Writes messages to the log and keeps them in ``outbox`` (for the demo and tests)."""
+    """Writes messages to the log and keeps the last 100 in ``outbox`` (for the demo and tests)."""
 
     outbox: list[tuple[str, str]] = []
 
@@ -28,6 +28,7 @@ class ConsoleSmsBackend(SmsBackend):
         logger.warning("SMS to %s: %s", phone, text)
         print(f"[SMS] {phone}: {text}")  # noqa: T201 - the console backend's purpose
         ConsoleSmsBackend.outbox.append((phone, text))
+        del ConsoleSmsBackend.outbox[:-100]
 
 
 def get_backend() -> SmsBackend:

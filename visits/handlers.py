@@ -12,3 +12,10 @@ def ledger_export(job_id: str) -> None:
     from visits.tasks import ledger_export_run_task
 
     ledger_export_run_task.delay(job_id)
+
+
+@outbox.handler("visits.tickets_registered")
+def tickets_registered(session_id: str, actor_id: int | None = None) -> None:
+    from visits.services import reception_tickets_notify
+
+    reception_tickets_notify(session_id=session_id, actor_id=actor_id)

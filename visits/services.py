@@ -18,11 +18,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
-from liaison import outbox
+from liaison import outbox, scoping
 from stations.models import Region, Station
 from suggestions.models import Category
 from suggestions.services import ticket_register
@@ -230,9 +231,31 @@ def _fill(*, session: ReceptionSession, data: ReceptionInput, draft: bool, actor
             actor=actor,
         )
     if data.rows:
-        # Tell the station's keepers there are opinions to decide on (the notifications
-        # app handles it); an outbox row, so saving never waits on the broker.
+        # Tell the station's keepers there are opinions to decide on
+        # (reception_tickets_notify); an outbox row, so saving never waits on the broker.
         outbox.enqueue("visits.tickets_registered", str(session.pk), actor_id=getattr(actor, "pk", None))
+
+
+def reception_tickets_notify(*, session_id: str, actor_id: int | None = None) -> None:
+    """A reception's opinions are registered: tell the station's keepers (its liaison
+    officers and the station head), except who recorded it, that they await a decision."""
+    from notifications.services import notify  # downstream app: imported where it is used
+
+    session = ReceptionSession.objects.select_related("station__region").filter(pk=session_id).first()
+    if session is None:
+        return
+    count = session.tickets.count()
+    if not count:
+        return
+    station = session.station
+    notify(
+        user_ids=[uid for uid in scoping.station_keeper_ids(station) if uid != actor_id],
+        kind="tickets_registered",
+        title=f"{station.name}登记了 {count} 条群众意见建议，待决定处理方式",
+        body=f"接待活动：{session.theme or session.get_kind_display()}（{session.starts_at:%Y-%m-%d}）",
+        url=reverse("visits:detail", args=[session.pk]),
+        data={"reception": str(session.pk), "station": str(station.pk), "tickets": count},
+    )
 
 
 def _session_fields(data: ReceptionInput, *, draft: bool) -> dict[str, Any]:

@@ -184,41 +184,6 @@ def test_a_reception_with_opinions_tells_the_station_head(day, user_with_role, r
     assert "登记了 2 条群众意见建议" in inbox[0].title
 
 
-def test_notify_by_sql_inserts_a_million_as_one_statement(settings):
-    """The set-based path for sweeps: rows come from a SELECT, not from Python objects."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the one-statement path is PostgreSQL's (elsewhere it falls back to notify_many)")
-    settings.NOTIFICATION_CHANNELS = ["inbox", "email", "sms"]
-    users = [UserFactory(email=f"u{i}@example.cn", phone="" if i else "13900000000") for i in range(3)]
-    nobody = UserFactory(email="", phone="")
-    sql = """
-        SELECT u.id AS recipient_id, 'ticket_escalated' AS kind, '意见建议已升级 ' || g AS title,
-               '' AS body, '/tickets/' AS url, jsonb_build_object('n', g) AS data
-        FROM accounts_user u CROSS JOIN generate_series(1, %s) AS g
-        WHERE u.id = ANY(%s)
-    """
-
-    def run(n):
-        with CaptureQueriesContext(connection) as ctx:
-            count = services.notify_by_sql(sql, [n, [u.pk for u in [*users, nobody]]])
-        return count, len(ctx.captured_queries)
-
-    (few, few_queries), (many, many_queries) = run(2), run(30)
-    assert (few, many) == (8, 120) and few_queries == many_queries <= 3
-    assert Notification.objects.filter(recipient=nobody).count() == 32
-    emails = OutboxMessage.objects.filter(task_name="notifications.send_email").order_by("pk")
-    assert emails.count() == 6  # per recipient with an address, per call
-    last = emails.last()
-    assert last.kwargs == {"total": 30} and len(last.args[1]) == services.LISTED_MAX
-    assert OutboxMessage.objects.filter(task_name="notifications.send_sms").count() == 2  # only users[0]
-
-    OutboxMessage.objects.exclude(pk=last.pk).update(done_at=last.created_at)
-    assert outbox.drain() == 1
-    body = mail.outbox[0].body
-    assert mail.outbox[0].subject == "【人大代表联络站】您有 30 条新通知"
-    assert "另有 10 条" in body and "意见建议已升级 1" in body
-
-
 def test_in_the_embedded_default_a_reception_notifies_and_mails_in_process(
     day, user_with_role, region_tree, settings, django_capture_on_commit_callbacks
 ):

@@ -8,20 +8,22 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liaison.jobs import JOBS, run_job
+from liaison.jobs import JOBS, frequent_jobs, run_job
 
 
 class Command(BaseCommand):
     help = "运行周期任务（发件箱、逾期升级、报表汇总）：一次，或每隔若干秒循环。"
 
     def add_arguments(self, parser):
-        parser.add_argument("jobs", nargs="+", help=f"任务名：{', '.join(JOBS)}，或 all")
+        parser.add_argument(
+            "jobs", nargs="+", help=f"任务名：{', '.join(JOBS)}，或 all（不含每日定时的任务，需要时单独写名）"
+        )
         parser.add_argument(
             "--loop", type=float, metavar="SECONDS", help="每隔 SECONDS 秒再运行一次，直到 Ctrl-C"
         )
 
     def handle(self, *args, jobs, loop, **options):
-        names = list(JOBS) if "all" in jobs else jobs
+        names = frequent_jobs() if "all" in jobs else jobs
         unknown = [n for n in names if n not in JOBS]
         if unknown:
             raise CommandError(f"没有这个任务：{', '.join(unknown)}（可选：{', '.join(JOBS)}，all）")
