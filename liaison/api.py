@@ -6,6 +6,8 @@ so no endpoint can forget the user's scope: a subclass that overrides ``get_quer
 is refused when the class is created (the escape hatch would have to be named
 ``dangerously_get_queryset``, and there is none)."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -51,12 +53,16 @@ class CreatedCursorPagination(CursorPagination):
     max_page_size = 500
 
 
+def validation_detail(exc: DjangoValidationError) -> dict:
+    """A service's ValidationError as the API's field messages."""
+    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+
+
 def exception_handler(exc, context):
     """Every error is JSON: Django's ValidationError (raised by services) becomes a 400
     with field messages, its PermissionDenied a 403."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        exc = exceptions.ValidationError(validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
@@ -93,6 +99,20 @@ class PreconditionFailed(exceptions.APIException):
             "version": version,
             "etag": etag_for(version),
         }
+
+
+@contextmanager
+def stale_as_412(model, pk):
+    """A service that found the record changed under it (``ValidationError`` with code
+    ``stale``) answers 412 with the record's current version; other errors pass through."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if getattr(exc, "code", None) == "stale":
+            raise PreconditionFailed(
+                version=model.objects.values_list("version", flat=True).get(pk=pk)
+            ) from exc
+        raise
 
 
 def etag_for(version: int) -> str:

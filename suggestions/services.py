@@ -115,17 +115,22 @@ def ticket_detail_changes(*, ticket: Ticket, fields: dict) -> list[str]:
 
 @transaction.atomic
 def ticket_update_details(
-    *, ticket: Ticket, actor: User | None, expected_version: int | None = None, **fields
+    *, ticket: Ticket, actor: User, expected_version: int | None = None, **fields
 ) -> tuple[Ticket, bool]:
-    """Correct what registration recorded (under a row lock). Returns the ticket and
-    whether anything changed: the same values again change nothing (the version stays).
-    With ``expected_version``, a ticket changed meanwhile is refused (code "stale")."""
+    """Correct what registration recorded (under a row lock), if ``actor`` decides on the
+    ticket (``scoping.can_decide_ticket``). Returns the ticket and whether anything
+    changed: the same values again change nothing (the version stays). With
+    ``expected_version``, a ticket changed meanwhile is refused (code "stale")."""
+    from liaison.scoping import can_decide_ticket
+
     unknown = set(fields) - set(EDITABLE_DETAILS)
     if unknown:
         raise ValidationError({name: "该字段不能在此修改。" for name in sorted(unknown)})
-    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("station__region").get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
+    if not can_decide_ticket(actor, locked):
+        raise PermissionDenied("您的角色不能修改本件的登记内容。")
     changed = ticket_detail_changes(ticket=locked, fields=fields)
     if not changed:
         return locked, False
