@@ -1,6 +1,8 @@
 """Writes of the accounts app."""
 
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from axes.models import AccessFailureLog, AccessLog
 from django.apps import apps
@@ -24,6 +26,26 @@ def personal_data_access_record(
         client=client,
         ip_address=ip_address,
     )
+
+
+def personal_data_access_record_many(
+    *, user: User, tickets: Iterable[tuple[Any, str]], client: str = "browser", ip_address=None
+) -> int:
+    """Log full views of many tickets' citizen data at once (``(ticket id, citizen name)``
+    pairs; an API page), in one insert."""
+    rows = [
+        PersonalDataAccess(
+            user=user,
+            ticket_id=pk,
+            citizen_name=name,
+            fields=",".join(CITIZEN_FIELDS),
+            client=client,
+            ip_address=ip_address,
+        )
+        for pk, name in tickets
+    ]
+    PersonalDataAccess.objects.bulk_create(rows)
+    return len(rows)
 
 
 MIN_AUDIT_RETENTION_DAYS = 183  # six months at least (Cybersecurity Law, art. 21)

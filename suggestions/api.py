@@ -23,8 +23,8 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import PersonalDataAccess
-from accounts.services import CITIZEN_FIELDS
+from accounts.middleware import request_client
+from accounts.services import personal_data_access_record_many
 from deputies.models import Deputy, LeadingCadre
 from liaison import scoping
 from liaison.api import (
@@ -66,21 +66,13 @@ def with_citizen_visibility(user, queryset):
 
 def log_full_views(request, rows: list[tuple[Any, str]]) -> None:
     """One PersonalDataAccess row per ticket shown in full (PIPL), in one insert."""
-    if not rows:
-        return
-    client = "api_token" if request.auth is not None else "browser"
-    address = request.META.get("REMOTE_ADDR")
-    PersonalDataAccess.objects.bulk_create(
-        PersonalDataAccess(
+    if rows:
+        personal_data_access_record_many(
             user=request.user,
-            ticket_id=pk,
-            citizen_name=name,
-            fields=",".join(CITIZEN_FIELDS),
-            client=client,
-            ip_address=address,
+            tickets=rows,
+            client=request_client(request),
+            ip_address=request.META.get("REMOTE_ADDR"),
         )
-        for pk, name in rows
-    )
 
 
 def mask_row(row: dict[str, Any], visible: bool) -> dict[str, Any]:

@@ -126,7 +126,9 @@ def ticket_update_details(
     unknown = set(fields) - set(EDITABLE_DETAILS)
     if unknown:
         raise ValidationError({name: "该字段不能在此修改。" for name in sorted(unknown)})
-    locked = Ticket.objects.select_for_update(of=("self",)).select_related("station__region").get(pk=ticket.pk)
+    locked = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("station__region").get(pk=ticket.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
     if not can_decide_ticket(actor, locked):
