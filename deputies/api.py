@@ -6,11 +6,10 @@ from __future__ import annotations
 import django_filters
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, Value
 from rest_framework import mixins, serializers
-from rest_framework.response import Response
 
 from deputies.models import Deputy, DeputyGroup, Mandate
 from liaison import scoping
-from liaison.api import CreatedCursorPagination, ScopedViewSet, SyncMixin, with_etag
+from liaison.api import CreatedCursorPagination, ScopedViewSet, SyncMixin, VersionedRetrieveMixin
 from liaison.masking import mask_phone
 
 
@@ -87,7 +86,9 @@ class DeputyFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Mandate.objects.filter(level=value).values("deputy"))
 
 
-class DeputyViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class DeputyViewSet(
+    VersionedRetrieveMixin, SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
     """Deputies (人大代表) with their mandates (one per level held)."""
 
     base_queryset = Deputy.objects.prefetch_related(
@@ -107,10 +108,6 @@ class DeputyViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             if not r.pop("contact_visible"):
                 r["phone"] = mask_phone(r["phone"])
         return rows
-
-    def retrieve(self, request, *args, **kwargs):
-        deputy = self.get_object()
-        return with_etag(Response(DeputySerializer(deputy).data), deputy.version)
 
 
 class MandateFilter(django_filters.FilterSet):

@@ -101,6 +101,14 @@ class PreconditionFailed(exceptions.APIException):
         }
 
 
+class VersionedRetrieveMixin:
+    """GET one record with its version as the ETag (what an update's If-Match quotes)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        return with_etag(Response(self.get_serializer_class()(obj).data), obj.version)
+
+
 @contextmanager
 def stale_as_412(model, pk):
     """A service that found the record changed under it (``ValidationError`` with code

@@ -10,7 +10,6 @@ same 404 for a missing record and one outside the user's scope. The period is
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -102,19 +101,15 @@ class ReportView(APIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         user = request.user
-        try:
-            scope = Scope(
-                region=data.get("region")
-                and get_scoped_or_404(user, Region.objects.all(), pk=data["region"]),
-                station=data.get("station")
-                and get_scoped_or_404(user, Station.objects.all(), pk=data["station"]),
-                handling_unit=data.get("handling_unit")
-                and get_scoped_or_404(user, HandlingUnit.objects.all(), pk=data["handling_unit"]),
-                deputy=data.get("deputy")
-                and get_scoped_or_404(user, Deputy.objects.all(), pk=data["deputy"]),
-            )
-        except Http404:
-            return Response({"detail": "未找到该范围，或您无权查看。"}, status=404)
+        # missing or out of scope: the same JSON 404 (liaison.api.exception_handler)
+        scope = Scope(
+            region=data.get("region") and get_scoped_or_404(user, Region.objects.all(), pk=data["region"]),
+            station=data.get("station")
+            and get_scoped_or_404(user, Station.objects.all(), pk=data["station"]),
+            handling_unit=data.get("handling_unit")
+            and get_scoped_or_404(user, HandlingUnit.objects.all(), pk=data["handling_unit"]),
+            deputy=data.get("deputy") and get_scoped_or_404(user, Deputy.objects.all(), pk=data["deputy"]),
+        )
         period: Period = data["period_value"]
         body = {
             "scope": scope.label,

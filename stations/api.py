@@ -10,6 +10,7 @@ from liaison.api import (
     CreatedCursorPagination,
     ScopedViewSet,
     SyncMixin,
+    VersionedRetrieveMixin,
     require_current_version,
     stale_as_412,
     with_etag,
@@ -72,7 +73,9 @@ class StationFilter(django_filters.FilterSet):
         fields = ["kind", "status", "parent", "region"]
 
 
-class StationViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class StationViewSet(
+    VersionedRetrieveMixin, SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
     """Stations and points (联络站、联络点); a point's ``parent`` is its station."""
 
     base_queryset = Station.objects.select_related("region")
@@ -83,10 +86,6 @@ class StationViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     sync_fields = tuple(
         f for f in StationOutputSerializer.Meta.fields if f not in ("region_code", "region_name")
     )
-
-    def retrieve(self, request, *args, **kwargs):
-        station = self.get_object()
-        return with_etag(Response(StationOutputSerializer(station).data), station.version)
 
     @extend_schema(request=StationUpdateSerializer, responses={200: StationOutputSerializer})
     def partial_update(self, request, pk=None):

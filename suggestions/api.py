@@ -267,6 +267,14 @@ def _check_unchanged_references(ticket: Ticket, kwargs: dict) -> None:
         raise exceptions.ValidationError(errors)
 
 
+def _ticket_create(user, pk: uuid.UUID, data: dict) -> Ticket:
+    """Register a ticket with the client's UUID, at a station where the user logs receptions."""
+    kwargs = resolve_ticket_input(user, data)
+    if not scoping.can_log_reception(user, kwargs["station"]):
+        raise PermissionDenied("您的角色不能在该联络站登记意见建议。")
+    return services.ticket_register(actor=user, ticket_id=pk, **kwargs)
+
+
 def ticket_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: int | None) -> tuple[str, Ticket]:
     """Create the ticket with the client's UUID, or correct an existing one.
 
@@ -278,10 +286,7 @@ def ticket_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: int |
     if existing is None:
         if Ticket.objects.filter(pk=pk).exists():
             raise exceptions.NotFound("未找到该记录，或您无权查看。")
-        kwargs = resolve_ticket_input(user, data)
-        if not scoping.can_log_reception(user, kwargs["station"]):
-            raise PermissionDenied("您的角色不能在该联络站登记意见建议。")
-        return "created", services.ticket_register(actor=user, ticket_id=pk, **kwargs)
+        return "created", _ticket_create(user, pk, data)
     kwargs = resolve_ticket_input(user, data)
     _check_unchanged_references(existing, kwargs)
     details = {k: v for k, v in kwargs.items() if k in services.EDITABLE_DETAILS}
@@ -427,10 +432,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         ticket_id = data.get("id") or uuid.uuid4()
         if Ticket.objects.filter(pk=ticket_id).exists():
             raise exceptions.ValidationError({"id": ["该 ID 已存在；修改请用 PUT 并带 If-Match。"]})
-        kwargs = resolve_ticket_input(request.user, data)
-        if not scoping.can_log_reception(request.user, kwargs["station"]):
-            raise PermissionDenied("您的角色不能在该联络站登记意见建议。")
-        ticket = services.ticket_register(actor=request.user, ticket_id=ticket_id, **kwargs)
+        ticket = _ticket_create(request.user, ticket_id, data)
         return self._ticket_response(request, ticket, status.HTTP_201_CREATED)
 
     def _ticket_response(self, request, ticket: Ticket, code: int) -> Response:

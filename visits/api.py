@@ -6,9 +6,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Prefetch
 from rest_framework import mixins, serializers
-from rest_framework.response import Response
 
-from liaison.api import CreatedCursorPagination, ScopedViewSet, SyncMixin, with_etag
+from liaison.api import CreatedCursorPagination, ScopedViewSet, SyncMixin, VersionedRetrieveMixin
 from visits.models import Attendance, ReceptionSession
 
 
@@ -65,7 +64,9 @@ class ReceptionFilter(django_filters.FilterSet):
         fields = ["station", "kind", "status"]
 
 
-class ReceptionViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ReceptionViewSet(
+    VersionedRetrieveMixin, SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
     """Reception sessions (接待活动): reception days, door-to-door and online receptions."""
 
     base_queryset = ReceptionSession.objects.prefetch_related(
@@ -76,10 +77,6 @@ class ReceptionViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     filterset_class = ReceptionFilter
     sync_resource = "receptions"
     sync_fields = RECEPTION_FIELDS
-
-    def retrieve(self, request, *args, **kwargs):
-        session = self.get_object()
-        return with_etag(Response(ReceptionSerializer(session).data), session.version)
 
 
 class AttendanceFilter(django_filters.FilterSet):
