@@ -282,6 +282,15 @@ def recent_receptions(*, user, scope: Scope, period: Period, limit: int = RECEPT
 # --- whole dashboards -------------------------------------------------------------------------------
 
 
+def area_ranking(*, scope: Scope, period: Period, overall: Figures) -> tuple[str, list[RankRow]]:
+    """The ranking one level below a region's or a station's scope: (its label, rows)."""
+    if scope.region is not None:
+        return region_ranking(region=scope.region, period=period, overall=overall)
+    station = scope.station
+    stations = Station.objects.filter(Q(pk=station.pk) | Q(parent=station))
+    return "联络站（点）", station_ranking(stations=stations, scope=scope, period=period, overall=overall)
+
+
 def region_dashboard(
     *, user, region: Region, period: Period, today: dt.date | None = None, cursor: str | None = None
 ) -> Dashboard:
@@ -289,7 +298,7 @@ def region_dashboard(
     scope = Scope(region=region)
     total = figures(scope=scope, period=period)
     trend_p = trend_period(period)
-    ranking_label, ranking = region_ranking(region=region, period=period, overall=total)
+    ranking_label, ranking = area_ranking(scope=scope, period=period, overall=total)
     return Dashboard(
         kind="region",
         title=region.name,
@@ -315,7 +324,7 @@ def station_dashboard(
     scope = Scope(station=station)
     total = figures(scope=scope, period=period)
     trend_p = trend_period(period)
-    stations = Station.objects.filter(Q(pk=station.pk) | Q(parent=station))
+    ranking_label, ranking = area_ranking(scope=scope, period=period, overall=total)
     crumbs = [*Region.objects.get_ancestors(station.region), station.region]
     return Dashboard(
         kind="station",
@@ -325,8 +334,8 @@ def station_dashboard(
         figures=total,
         trend_period=trend_p,
         trend=monthly_trend(scope=scope, period=trend_p),
-        ranking_label="联络站（点）",
-        ranking=station_ranking(stations=stations, scope=scope, period=period, overall=total),
+        ranking_label=ranking_label,
+        ranking=ranking,
         idle=idle_deputies(scope=scope, period=period, cursor=cursor),
         overdue=overdue_tickets(user=user, scope=scope, today=today),
         receptions=recent_receptions(user=user, scope=scope, period=period),

@@ -22,6 +22,7 @@ from liaison.scoping import (
     own_dashboards,
 )
 from reports.periods import KINDS, Period, Scope
+from reports.selectors import figures
 from stations.models import Region, Station
 from suggestions.selectors import with_deadlines
 
@@ -312,21 +313,24 @@ def _export_area(request, *, region=None, station=None):
     if error:
         return HttpResponseBadRequest(error.encode(), content_type="text/plain; charset=utf-8")
     user = request.user
-    if region is not None:
-        d = selectors.region_dashboard(user=user, region=region, period=period, today=today)
-    else:
-        d = selectors.station_dashboard(user=user, station=station, period=period, today=today)
-    scope = d.scope
+    # only what the asked tables need (an export of one list skips the rest of the page)
+    scope = Scope(region=region) if region is not None else Scope(station=station)
+    title = (region or station).name
+    total = figures(scope=scope, period=period) if {"figures", "groups", "ranking"} & set(tables) else None
     sheets = []
     for table in tables:
         if table == "figures":
-            sheets.append(exports.figures_sheet(d.figures))
+            sheets.append(exports.figures_sheet(total))
         elif table == "groups":
-            sheets.append(exports.groups_sheet(d.figures))
+            sheets.append(exports.groups_sheet(total))
         elif table == "trend":
-            sheets.append(exports.trend_sheet(d.trend, d.trend_period.label))
+            trend_p = selectors.trend_period(period)
+            sheets.append(
+                exports.trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label)
+            )
         elif table == "ranking":
-            sheets.append(exports.ranking_sheet(d.ranking, d.ranking_label))
+            label, rows = selectors.area_ranking(scope=scope, period=period, overall=total)
+            sheets.append(exports.ranking_sheet(rows, label))
         elif table == "idle":
             qs = selectors.idle_deputies_qs(scope=scope, period=period)
             values = qs.values(*selectors.IDLE_FIELDS, **selectors.IDLE_RELATED).iterator(chunk_size=2000)
@@ -337,9 +341,9 @@ def _export_area(request, *, region=None, station=None):
         elif table == "receptions":
             qs = selectors.receptions_qs(user=user, scope=scope, period=period)
             sheets.append(exports.receptions_sheet(qs.iterator(chunk_size=2000)))
-    content = exports.write_workbook(sheets=sheets, scope_label=d.title, period_label=period.label)
+    content = exports.write_workbook(sheets=sheets, scope_label=title, period_label=period.label)
     suffix = AREA_TABLES[tables[0]] if len(tables) == 1 else "数据看板"
-    return _xlsx(content, f"{d.title}_{period.label}_{suffix}.xlsx")
+    return _xlsx(content, f"{title}_{period.label}_{suffix}.xlsx")
 
 
 @login_required
@@ -363,15 +367,18 @@ def dashboards_deputy_export(request, pk):
     if error:
         return HttpResponseBadRequest(error.encode(), content_type="text/plain; charset=utf-8")
     user = request.user
-    d = selectors.deputy_dashboard(user=user, deputy=deputy, period=period, today=today)
+    scope = Scope(deputy=deputy)
     sheets = []
     for table in tables:
         if table == "figures":
-            sheets.append(exports.figures_sheet(d.figures))
+            sheets.append(exports.figures_sheet(figures(scope=scope, period=period)))
         elif table == "trend":
-            sheets.append(exports.trend_sheet(d.trend, d.trend_period.label))
+            trend_p = selectors.trend_period(period)
+            sheets.append(
+                exports.trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label)
+            )
         elif table == "receptions":
-            qs = selectors.receptions_qs(user=user, scope=Scope(deputy=deputy), period=period)
+            qs = selectors.receptions_qs(user=user, scope=scope, period=period)
             sheets.append(exports.receptions_sheet(qs.iterator(chunk_size=2000)))
         elif table == "tickets":
             qs = selectors.deputy_tickets_qs(user=user, deputy=deputy, period=period)
