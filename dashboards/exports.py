@@ -5,12 +5,12 @@ so they can be sorted and summed in Excel."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from liaison.excel import SheetStyle, add_table_sheet, workbook_bytes
 from reports.selectors import Figures
 
 PERCENT = "0.0%"
@@ -28,52 +28,24 @@ class Sheet:
 
 def write_workbook(*, sheets: list[Sheet], scope_label: str, period_label: str) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_fill = PatternFill("solid", fgColor="F0F1F3")
     exported = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    style = SheetStyle(subtitle_color="5F6670", border_color="999999", head_fill="F0F1F3", head_wrap=True)
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.name[:31])
-        last = get_column_letter(max(len(sheet.columns), 1))
-        ws.append([f"{scope_label} {period_label} {sheet.title}"])
-        ws.merge_cells(f"A1:{last}1")
-        ws["A1"].font = Font(size=14, bold=True)
-        ws["A1"].alignment = Alignment(horizontal="center")
-        ws.append([f"范围：{scope_label}    期间：{period_label}    导出时间：{exported}"])
-        ws.merge_cells(f"A2:{last}2")
-        ws["A2"].font = Font(size=10, color="5F6670")
-        ws.append(sheet.columns)
-        for cell in ws[3]:
-            cell.font = Font(bold=True)
-            cell.fill = head_fill
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            cell.border = border
-        for row in sheet.rows:
-            ws.append(row)
-            for i, cell in enumerate(ws[ws.max_row]):
-                cell.border = border
-                if cell.data_type == "f":  # text typed by users ("=…") stays text, never a formula
-                    cell.data_type = "s"
-                if i in sheet.percent_columns:
-                    cell.number_format = PERCENT
-        for index, width in enumerate(sheet.widths or [14] * len(sheet.columns), start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        ws.freeze_panes = "A4"
-        ws.print_title_rows = "3:3"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        add_table_sheet(
+            wb,
+            name=sheet.name,
+            title=f"{scope_label} {period_label} {sheet.title}",
+            subtitle=f"范围：{scope_label}    期间：{period_label}    导出时间：{exported}",
+            columns=sheet.columns,
+            rows=sheet.rows,
+            widths=sheet.widths or [14] * len(sheet.columns),
+            style=style,
+            number_formats=dict.fromkeys(sheet.percent_columns, PERCENT),
+        )
+    return workbook_bytes(wb)
 
 
 # --- the tables -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from liaison.excel import SheetStyle, add_table_sheet, workbook_bytes
 from liaison.scoping import can_see_citizen_data
 from suggestions.models import Ticket
 
@@ -115,47 +116,20 @@ def build_ledger(
 
 def write_xlsx(ledger: Ledger) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "登记簿"
-    last = get_column_letter(len(COLUMNS))
-    ws.append([ledger.title])
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"].font = Font(size=16, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([f"联络站（点）：{ledger.station_name}    时间：{ledger.period}"])
-    ws.merge_cells(f"A2:{last}2")
-    ws.append(list(COLUMNS))
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        cell.border = border
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in ledger.rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            cell.alignment = wrap
-            cell.border = border
-            if cell.data_type == "f":  # text typed by users ("=…") stays text, never a formula
-                cell.data_type = "s"
-    for index, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    wb.remove(wb.active)
+    add_table_sheet(
+        wb,
+        name="登记簿",
+        title=ledger.title,
+        subtitle=f"联络站（点）：{ledger.station_name}    时间：{ledger.period}",
+        columns=list(COLUMNS),
+        rows=ledger.rows,
+        widths=WIDTHS,
+        style=SheetStyle(title_size=16, row_wrap=True),
+    )
+    return workbook_bytes(wb)
 
 
 # --- PDF ------------------------------------------------------------------------------------
