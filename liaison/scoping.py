@@ -314,10 +314,8 @@ def station_keeper_ids(station: Station) -> list[int]:
     """``_logs_at`` the other way round: the users who keep ``station`` (its officers, or
     those of the station a point hangs under, and the station head over its region), in
     one query. ``station.region`` must be loaded."""
-    path, step = station.region.path, Region.steplen
-    ancestors = [path[:end] for end in range(step, len(path) + 1, step)]
     keepers = Q(role=Role.LIAISON_OFFICER, station_id__in=[i for i in (station.pk, station.parent_id) if i])
-    keepers |= Q(role=Role.STATION_HEAD, region__path__in=ancestors)
+    keepers |= Q(role=Role.STATION_HEAD, region__path__in=Region.path_and_ancestors(station.region.path))
     return list(
         RoleAssignment.objects.filter(keepers, is_active=True, user__is_active=True)
         .values_list("user_id", flat=True)

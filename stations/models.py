@@ -57,6 +57,12 @@ class Region(SyncTracked, MP_Node):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def path_and_ancestors(cls, path: str) -> list[str]:
+        """The paths of the region at ``path`` and of every region above it, widest first
+        (a materialized path is its ancestors' paths end to end)."""
+        return [path[:end] for end in range(cls.steplen, len(path) + 1, cls.steplen)]
+
 
 class StationQuerySet(models.QuerySet):
     def in_region(self, region: Region) -> "StationQuerySet":

@@ -387,8 +387,7 @@ def assignable_units(*, ticket: Ticket) -> QuerySet:
     (county departments, the city's utilities) and inside its township."""
     from suggestions.models import HandlingUnit
 
-    path, step = ticket.station.region.path, Region.steplen
-    above = [path[:i] for i in range(step, len(path) + 1, step)]
+    above = Region.path_and_ancestors(ticket.station.region.path)
     return (
         HandlingUnit.objects.filter(is_active=True)
         .filter(Q(region__path__in=above) | Q(region__path__startswith=_area_path(ticket.station.region)))

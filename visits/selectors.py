@@ -67,8 +67,7 @@ class ReceptionChoices:
 
 
 def _ancestor_paths(paths: Iterable[str]) -> set[str]:
-    steplen = Region.steplen
-    return {p[:n] for p in paths for n in range(steplen, len(p) + 1, steplen)}
+    return {a for p in paths for a in Region.path_and_ancestors(p)}
 
 
 def reception_form_choices(*, user, on: dt.date, station_id=None) -> ReceptionChoices:
