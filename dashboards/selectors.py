@@ -291,17 +291,16 @@ def area_ranking(*, scope: Scope, period: Period, overall: Figures) -> tuple[str
     return "联络站（点）", station_ranking(stations=stations, scope=scope, period=period, overall=overall)
 
 
-def region_dashboard(
-    *, user, region: Region, period: Period, today: dt.date | None = None, cursor: str | None = None
+def _area_dashboard(
+    *, user, scope: Scope, kind: str, title: str, breadcrumbs: list[Region], period: Period, today, cursor
 ) -> Dashboard:
     today = today or timezone.localdate()
-    scope = Scope(region=region)
     total = figures(scope=scope, period=period)
     trend_p = trend_period(period)
     ranking_label, ranking = area_ranking(scope=scope, period=period, overall=total)
     return Dashboard(
-        kind="region",
-        title=region.name,
+        kind=kind,
+        title=title,
         scope=scope,
         period=period,
         figures=total,
@@ -312,7 +311,22 @@ def region_dashboard(
         idle=idle_deputies(scope=scope, period=period, cursor=cursor),
         overdue=overdue_tickets(user=user, scope=scope, today=today),
         receptions=recent_receptions(user=user, scope=scope, period=period),
+        breadcrumbs=breadcrumbs,
+    )
+
+
+def region_dashboard(
+    *, user, region: Region, period: Period, today: dt.date | None = None, cursor: str | None = None
+) -> Dashboard:
+    return _area_dashboard(
+        user=user,
+        scope=Scope(region=region),
+        kind="region",
+        title=region.name,
         breadcrumbs=list(Region.objects.get_ancestors(region)),
+        period=period,
+        today=today,
+        cursor=cursor,
     )
 
 
@@ -320,26 +334,15 @@ def station_dashboard(
     *, user, station: Station, period: Period, today: dt.date | None = None, cursor: str | None = None
 ) -> Dashboard:
     """A station with its points (``station.region`` loaded)."""
-    today = today or timezone.localdate()
-    scope = Scope(station=station)
-    total = figures(scope=scope, period=period)
-    trend_p = trend_period(period)
-    ranking_label, ranking = area_ranking(scope=scope, period=period, overall=total)
-    crumbs = [*Region.objects.get_ancestors(station.region), station.region]
-    return Dashboard(
+    return _area_dashboard(
+        user=user,
+        scope=Scope(station=station),
         kind="station",
         title=station.name,
-        scope=scope,
+        breadcrumbs=[*Region.objects.get_ancestors(station.region), station.region],
         period=period,
-        figures=total,
-        trend_period=trend_p,
-        trend=monthly_trend(scope=scope, period=trend_p),
-        ranking_label=ranking_label,
-        ranking=ranking,
-        idle=idle_deputies(scope=scope, period=period, cursor=cursor),
-        overdue=overdue_tickets(user=user, scope=scope, today=today),
-        receptions=recent_receptions(user=user, scope=scope, period=period),
-        breadcrumbs=crumbs,
+        today=today,
+        cursor=cursor,
     )
 
 
