@@ -124,6 +124,7 @@ def sync_page(
     *,
     queryset: QuerySet,
     resource: str,
+    tombstones: QuerySet,
     fields: Iterable[str],
     cursor: str | None,
     limit: int = DEFAULT_LIMIT,
@@ -131,14 +132,16 @@ def sync_page(
 ) -> SyncPage:
     """One page of changes of ``queryset`` (already scoped) after ``cursor``.
 
-    ``fields`` go to ``values()``; ``transform`` turns the page's rows into the output
-    dicts in one go (masking, renaming), so serialising costs the same on every page."""
+    ``tombstones`` are the resource's tombstones the user may receive (scoped as well:
+    ``liaison.scoping.scoped_tombstones``). ``fields`` go to ``values()``; ``transform``
+    turns the page's rows into the output dicts in one go (masking, renaming), so
+    serialising costs the same on every page."""
     limit = max(1, min(limit, MAX_LIMIT))
     fields = tuple(fields)
     if not uses_change_sequence():
         return _page_by_updated_at(queryset, resource, fields, cursor, limit, transform)
 
-    from liaison.models import SyncHorizon, Tombstone
+    from liaison.models import SyncHorizon
 
     mark = watermark()
     if cursor:
@@ -166,7 +169,7 @@ def sync_page(
         rows = rows.filter(sync_txid__gte=c.txid)
     rows = list(rows.order_by("sync_txid", "pk").values("sync_txid", *fields)[: limit + 1])
 
-    stones = Tombstone.objects.filter(resource=resource, sync_txid__lt=mark, sync_txid__gte=c.floor)
+    stones = tombstones.filter(resource=resource, sync_txid__lt=mark, sync_txid__gte=c.floor)
     if c.kind == TOMBSTONE:
         stones = stones.filter(Q(sync_txid__gt=c.txid) | Q(sync_txid=c.txid, id__gt=int(c.key or 0)))
     else:
