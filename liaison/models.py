@@ -78,7 +78,7 @@ class Tombstone(models.Model):
     deleted_at = models.DateTimeField("删除时间", default=timezone.now, db_index=True)
     station_id = models.UUIDField("所属联络站", null=True, blank=True)
     station_parent_id = models.UUIDField("所属联络站的上级站", null=True, blank=True)
-    region_path = models.CharField("所在区域路径", max_length=255, blank=True, default="")
+    region_path = models.CharField("所在区域路径", max_length=255, null=True, blank=True)
     deputy_id = models.UUIDField("相关代表", null=True, blank=True)
     unit_id = models.UUIDField("承办单位", null=True, blank=True)
     session_id = models.UUIDField("接待活动", null=True, blank=True)

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tombstone',
             name='region_path',
-            field=models.CharField(blank=True, default='', max_length=255, verbose_name='所在区域路径'),
+            field=models.CharField(blank=True, max_length=255, null=True, verbose_name='所在区域路径'),
         ),
         migrations.AddField(
             model_name='tombstone',
