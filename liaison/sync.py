@@ -10,8 +10,8 @@ stamped a row at 10:00:01 and commits at 10:00:05 holds the watermark back until
 commits; a plain ``updated_at`` cursor would have skipped its row (the late-commit hole).
 A row written again gets a newer txid and comes again, with its latest values.
 
-Deleted rows come as tombstones (``{"id": …, "deleted": true}``) from ``liaison.Tombstone``,
-merged into the same order (within one transaction, tombstones before rows). Tombstones
+Deleted rows come as tombstones (``{"id": …, "deleted": true}``) from ``liaison.Tombstone``
+(those the caller may receive: ``liaison.scoping.scoped_tombstones``), merged into the same order (within one transaction, tombstones before rows). Tombstones
 are kept ``SYNC_TOMBSTONE_DAYS`` days; a cursor that might have missed a pruned one
 raises ``CursorExpired`` (410 Gone: the client resyncs from scratch).
 

@@ -639,18 +639,22 @@ def _admin_urls(world) -> list[str]:
     from django.contrib import admin
 
     urls = []
-    by_model = {type(obj): obj for key in ALL for obj in world["records"][key].values()}
     for model in admin.site._registry:
         label = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         urls.append(reverse(f"{label}_changelist"))
         records = [
             world["records"][k][n] for k in ALL for n, o in world["records"][k].items() if type(o) is model
         ]
-        for record in records or ([by_model[model]] if model in by_model else []):
+        first = model._default_manager.order_by("pk").first()  # any other model: its first row
+        for record in records or ([first] if first else []):
             urls += [
                 reverse(f"{label}_change", args=[record.pk]),
                 reverse(f"{label}_history", args=[record.pk]),
             ]
+    from pghistory.models import Events  # the audit trail's pages: a few ticket events
+
+    for slug in Events.objects.across("suggestions.TicketEvent").values_list("pgh_slug", flat=True)[:3]:
+        urls.append(reverse("admin:pghistory_events_change", args=[slug]))
     return urls
 
 
