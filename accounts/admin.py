@@ -1,10 +1,17 @@
-"""Admin for users, their role assignments and the personal-data access log."""
+"""Admin for users, their role assignments, the personal-data access log and the audit
+trail's event pages. Admins see citizens' personal data masked on every page here
+(``liaison.scoping.can_see_citizen_data`` gives admins no full view)."""
+
+import json
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
+from pghistory.admin import EventsAdmin as PghistoryEventsAdmin
 
 from accounts.models import ROLE_SCOPE_FIELD, SCOPE_FIELDS, PersonalDataAccess, Role, RoleAssignment, User
+from liaison.masking import mask_citizen_fields, mask_name
 from stations.models import RegionLevel
 
 # The region a role over a region must be at (a station head is the township congress chair).
@@ -101,9 +108,12 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(admin.ModelAdmin):
-    """The PIPL access log: read-only for everyone, superusers included."""
+    """The PIPL access log: read-only for everyone, superusers included. The citizen's
+    name is shown masked (searching by the full name still finds the rows)."""
 
-    list_display = ("viewed_at", "user", "citizen_name", "ticket_id", "fields", "client", "ip_address")
+    list_display = ("viewed_at", "user", "masked_citizen_name", "ticket_id", "fields", "client", "ip_address")
+    fields = ("viewed_at", "user", "masked_citizen_name", "ticket_id", "fields", "client", "ip_address")
+    readonly_fields = fields
     list_select_related = ("user",)
     list_filter = ("client", "viewed_at")
     search_fields = ("user__username", "user__full_name", "citizen_name", "=ticket_id")
@@ -117,3 +127,48 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="群众姓名")
+    def masked_citizen_name(self, obj: PersonalDataAccess) -> str:
+        return mask_name(obj.citizen_name)
+
+
+def _masked_event_data(value):
+    """An event's row (``pgh_data``: field → value) or diff (field → [before, after]) with
+    the citizen fields masked."""
+    if not isinstance(value, dict):
+        return value
+    masked = {}
+    for key, item in value.items():
+        if isinstance(item, list):
+            masked[key] = [mask_citizen_fields({key: v})[key] for v in item]
+        else:
+            masked[key] = mask_citizen_fields({key: item})[key]
+    return masked
+
+
+def _as_json(value) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+class EventsAdmin(PghistoryEventsAdmin):
+    """django-pghistory's events pages (``PGHISTORY_ADMIN_CLASS``), with citizens' data in
+    the recorded rows and diffs masked."""
+
+    def get_list_display(self, request):
+        return [("masked_diff" if f == "pgh_diff" else f) for f in super().get_list_display(request)]
+
+    def get_fields(self, request, obj=None):
+        masked = {"pgh_data": "masked_data", "pgh_diff": "masked_diff"}
+        return list(dict.fromkeys(masked.get(f, f) for f in super().get_fields(request, obj)))
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "masked_data", "masked_diff")
+
+    @admin.display(description="pgh data")
+    def masked_data(self, obj) -> str:
+        return _as_json(_masked_event_data(obj.pgh_data))
+
+    @admin.display(description="pgh diff")
+    def masked_diff(self, obj) -> str:
+        return _as_json(_masked_event_data(obj.pgh_diff))

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from accounts import selectors
+from accounts.services import full_views_log
+from liaison.masking import CITIZEN_FIELDS
 from liaison.pagination import paginate
 from liaison.scoping import can_browse_audit, can_browse_sign_ins
 
@@ -29,6 +31,24 @@ def audit_list(request):
         kind = context["kind"] = "ticket"
     page = paginate(request, selectors.audit_events(user=request.user, kind=kind))
     context["page"] = page
-    context["rows"] = selectors.audit_rows(kind=kind, events=list(page.object_list))
+    rows = selectors.audit_rows(user=request.user, kind=kind, events=list(page.object_list))
+    context["rows"] = rows
+    if kind == "ticket":  # citizens' data shown in full is logged, one row per ticket (PIPL)
+        _log_full_views(request, rows)
     context["client_labels"] = CLIENT_LABELS
     return render(request, "accounts/audit_list.html", context)
+
+
+def _log_full_views(request, rows: list[selectors.AuditRow]) -> None:
+    """One access-log row per ticket whose citizen data the page shows in full, naming the
+    fields shown (the page's events of one ticket together)."""
+    shown: dict = {}
+    for row in rows:
+        if row.shown_in_full:
+            name, fields = shown.get(row.event.pgh_obj_id, (row.event.citizen_name, set()))
+            shown[row.event.pgh_obj_id] = (name, fields | set(row.shown_in_full))
+    by_fields: dict[tuple[str, ...], list] = {}
+    for pk, (name, fields) in shown.items():
+        by_fields.setdefault(tuple(f for f in CITIZEN_FIELDS if f in fields), []).append((pk, name))
+    for fields, tickets in by_fields.items():
+        full_views_log(request=request, tickets=tickets, fields=fields)

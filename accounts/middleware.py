@@ -7,6 +7,8 @@ context travels in a PostgreSQL session variable, so on the SQLite demo it is sk
 from django.db import connection
 from pghistory.middleware import HistoryMiddleware
 
+from liaison.proxies import client_ip
+
 
 def request_client(request) -> str:
     auth = request.META.get("HTTP_AUTHORIZATION", "")
@@ -17,7 +19,7 @@ class AuditContextMiddleware(HistoryMiddleware):
     def get_context(self, request):
         context = super().get_context(request)
         context["client"] = request_client(request)
-        context["ip"] = request.META.get("REMOTE_ADDR")
+        context["ip"] = client_ip(request)
         return context
 
     def __call__(self, request):

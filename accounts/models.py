@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from deputies.models import Deputy
 from liaison.audit import audited
+from liaison.masking import mask_name
 from stations.models import Region, Station
 from suggestions.models import HandlingUnit
 
@@ -110,4 +111,5 @@ class PersonalDataAccess(models.Model):
         ordering = ["-viewed_at"]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.citizen_name} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+        # shown in the admin's titles and breadcrumbs: masked, as everywhere outside the ticket page
+        return f"{self.user} → {mask_name(self.citizen_name)} @ {self.viewed_at:%Y-%m-%d %H:%M}"

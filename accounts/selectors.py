@@ -11,6 +11,8 @@ from django.db.models import Model, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from deputies.models import Deputy
+from liaison import scoping
+from liaison.masking import CITIZEN_MASKS, mask_phone
 from liaison.scoping import scope_for, scoped
 from stations.models import Station
 from suggestions.models import Ticket
@@ -25,6 +27,14 @@ AUDITED_MODELS: dict[str, type[Model]] = {
 }
 SKIPPED_FIELDS = {"updated_at", "version", "sync_txid"}
 
+# Personal data in an audited record: its fields with their masks, and the rule (a filter
+# over the record's model, ``None`` for nobody) naming the records whose values the user
+# sees in full: the same rule and masks as the lists and the API.
+PERSONAL_FIELDS = {
+    "ticket": (CITIZEN_MASKS, scoping.citizen_data_q),
+    "deputy": ({"phone": mask_phone}, scoping.deputy_contact_q),
+}
+
 
 def event_model_for(model: type[Model]) -> type[Model]:
     """The pghistory event model (``<Model>Event``) that records ``model``."""
@@ -38,6 +48,8 @@ class AuditRow:
     actor: User | None
     client: str
     url: str
+    # personal data this row shows unmasked (field names), for the access log
+    shown_in_full: tuple[str, ...] = ()
 
 
 def audit_events(*, user: User, kind: str) -> QuerySet:
@@ -55,24 +67,44 @@ def audit_events(*, user: User, kind: str) -> QuerySet:
     return events.order_by("-pgh_id")
 
 
-def audit_rows(*, kind: str, events: list) -> list[AuditRow]:
-    """Before/after for a page of events: two more queries, whatever the page size."""
+def _shown_in_full(*, user: User, kind: str, events: list) -> set:
+    """Ids of the page's records whose personal data ``user`` sees in full (one query)."""
+    rule = PERSONAL_FIELDS.get(kind)
+    q = rule[1](user) if rule else None
+    if q is None:
+        return set()
+    ids = {e.pgh_obj_id for e in events}
+    return set(AUDITED_MODELS[kind].objects.filter(q, pk__in=ids).values_list("pk", flat=True))
+
+
+def audit_rows(*, user: User, kind: str, events: list) -> list[AuditRow]:
+    """Before/after for a page of events: three more queries, whatever the page size.
+    Personal data is masked unless the user sees that record's in full (``PERSONAL_FIELDS``);
+    a row showing it unmasked says which fields in ``shown_in_full``."""
     model = AUDITED_MODELS[kind]
     event_model = event_model_for(model)
     previous = event_model.objects.in_bulk([e.prev_id for e in events if e.prev_id])
     user_ids = {(e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context}
     users = User.objects.in_bulk([u for u in user_ids if u])
     fields = [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS]
+    masks = PERSONAL_FIELDS[kind][0] if kind in PERSONAL_FIELDS else {}
+    in_full = _shown_in_full(user=user, kind=kind, events=events)
     rows = []
     for event in events:
         before = previous.get(event.prev_id)
         changes = []
+        shown: list[str] = []
         for f in fields:
             after_value = getattr(event, f.attname)
             before_value = getattr(before, f.attname) if before else None
             if event.pgh_label == "insert" or before is None or before_value != after_value:
                 if event.pgh_label == "insert" and after_value in (None, ""):
                     continue
+                mask = masks.get(f.attname)
+                if mask and event.pgh_obj_id not in in_full:
+                    before_value, after_value = (mask(v) if v else v for v in (before_value, after_value))
+                elif mask:
+                    shown.append(f.attname)
                 changes.append((str(f.verbose_name), before_value, after_value))
         metadata = (event.pgh_context.metadata if event.pgh_context else None) or {}
         rows.append(
@@ -82,6 +114,7 @@ def audit_rows(*, kind: str, events: list) -> list[AuditRow]:
                 actor=users.get(metadata.get("user")),
                 client=metadata.get("client", "system"),
                 url=metadata.get("url", ""),
+                shown_in_full=tuple(shown),
             )
         )
     return rows

@@ -9,27 +9,19 @@ from django.apps import apps
 from django.utils import timezone
 from pghistory.models import Event
 
+from accounts.middleware import request_client
 from accounts.models import PersonalDataAccess, User
-
-CITIZEN_FIELDS = ("citizen_name", "citizen_phone", "citizen_address", "citizen_id_number")
-
-
-def personal_data_access_record(
-    *, user: User, ticket, fields: tuple[str, ...] = CITIZEN_FIELDS, client: str = "browser", ip_address=None
-) -> PersonalDataAccess:
-    """Log one full view of a citizen's personal data (PIPL: who saw whose data, when)."""
-    return PersonalDataAccess.objects.create(
-        user=user,
-        ticket_id=ticket.pk,
-        citizen_name=ticket.citizen_name,
-        fields=",".join(fields),
-        client=client,
-        ip_address=ip_address,
-    )
+from liaison.masking import CITIZEN_FIELDS
+from liaison.proxies import client_ip
 
 
 def personal_data_access_record_many(
-    *, user: User, tickets: Iterable[tuple[Any, str]], client: str = "browser", ip_address=None
+    *,
+    user: User,
+    tickets: Iterable[tuple[Any, str]],
+    fields: tuple[str, ...] = CITIZEN_FIELDS,
+    client: str = "browser",
+    ip_address=None,
 ) -> int:
     """Log full views of many tickets' citizen data at once (``(ticket id, citizen name)``
     pairs; an API page), in one insert."""
@@ -38,7 +30,7 @@ def personal_data_access_record_many(
             user=user,
             ticket_id=pk,
             citizen_name=name,
-            fields=",".join(CITIZEN_FIELDS),
+            fields=",".join(fields),
             client=client,
             ip_address=ip_address,
         )
@@ -46,6 +38,25 @@ def personal_data_access_record_many(
     ]
     PersonalDataAccess.objects.bulk_create(rows)
     return len(rows)
+
+
+def full_views_log(
+    *, request, tickets: Iterable[tuple[Any, str]], fields: tuple[str, ...] = CITIZEN_FIELDS, client: str = ""
+) -> int:
+    """The one call every response showing citizens' data in full makes (a page, an API
+    read or write, the audit page, a ledger file): who (the request's user), from where
+    (``liaison.proxies.client_ip``), through which client (browser / api_token, or
+    ``client``), one row per ticket."""
+    tickets = list(tickets)
+    if not tickets:
+        return 0
+    return personal_data_access_record_many(
+        user=request.user,
+        tickets=tickets,
+        fields=fields,
+        client=client or request_client(request),
+        ip_address=client_ip(request),
+    )
 
 
 MIN_AUDIT_RETENTION_DAYS = 183  # six months at least (Cybersecurity Law, art. 21)

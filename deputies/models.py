@@ -8,7 +8,7 @@ from django.db.models import Q
 from liaison.audit import audited
 from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
 from liaison.masking import mask_phone
-from stations.models import Region, Station
+from stations.models import Region, Station, station_tombstone_scope
 
 
 class Level(models.TextChoices):
@@ -65,7 +65,9 @@ class Deputy(SyncTracked, SyncedModel):
         verbose_name = "人大代表"
         verbose_name_plural = "人大代表"
         indexes = [sync_index("deputy")]
-        triggers = sync_triggers("deputies")
+        triggers = sync_triggers(
+            "deputies", scope={**station_tombstone_scope("OLD.home_station_id"), "deputy_id": "OLD.id"}
+        )
 
     def __str__(self) -> str:
         return self.name
@@ -111,7 +113,15 @@ class Mandate(SyncTracked, SyncedModel):
             ),
         ]
         indexes = [sync_index("mandate")]
-        triggers = sync_triggers("mandates")
+        triggers = sync_triggers(
+            "mandates",
+            scope={
+                **station_tombstone_scope(
+                    "(SELECT home_station_id FROM deputies_deputy WHERE id = OLD.deputy_id)"
+                ),
+                "deputy_id": "OLD.deputy_id",
+            },
+        )
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}第{self.term}届"
@@ -143,7 +153,7 @@ class DeputyGroup(SyncTracked, SyncedModel):
         verbose_name_plural = "代表小组"
         constraints = [models.UniqueConstraint(fields=["station", "name"], name="deputy_group_unique_name")]
         indexes = [sync_index("deputygroup")]
-        triggers = sync_triggers("deputy_groups")
+        triggers = sync_triggers("deputy_groups", scope=station_tombstone_scope("OLD.station_id"))
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ so no endpoint can forget the user's scope: a subclass that overrides ``get_quer
 is refused when the class is created (the escape hatch would have to be named
 ``dangerously_get_queryset``, and there is none)."""
 
+import inspect
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -22,7 +23,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from liaison import sync
-from liaison.scoping import scoped
+from liaison.scoping import scoped, scoped_tombstones
+
+# Every route also answers with a format suffix (``tickets/sync.json``, ``tickets/<id>.api``):
+# the router passes ``format=`` to the handler, so each handler must take it.
+HANDLERS = ("list", "retrieve", "create", "update", "partial_update", "destroy")
+
+
+def _takes_format(method) -> bool:
+    parameters = inspect.signature(method).parameters.values()
+    return any(p.name == "format" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -35,6 +45,10 @@ class ScopedViewSet(viewsets.GenericViewSet):
         super().__init_subclass__(**kwargs)
         if "get_queryset" in cls.__dict__ or "get_object" in cls.__dict__:
             raise TypeError(f"{cls.__name__} must not override get_queryset/get_object: scoping lives here")
+        names = [n for n in HANDLERS if hasattr(cls, n)] + [a.__name__ for a in cls.get_extra_actions()]
+        refusing = [n for n in names if not _takes_format(getattr(cls, n))]
+        if refusing:
+            raise TypeError(f"{cls.__name__}.{', '.join(refusing)} must accept format=None (format suffixes)")
 
     def get_queryset(self):
         return scoped(self.request.user, self.base_queryset.all())
@@ -215,7 +229,7 @@ class SyncMixin:
         filters=True,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
-    def sync(self, request):
+    def sync(self, request, format=None):
         limit_raw = request.query_params.get("limit", str(sync.DEFAULT_LIMIT))
         if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= sync.MAX_LIMIT:
             raise exceptions.ValidationError({"limit": f"应为 1 到 {sync.MAX_LIMIT} 之间的整数。"})
@@ -224,6 +238,7 @@ class SyncMixin:
             page = sync.sync_page(
                 queryset=queryset,
                 resource=self.sync_resource,
+                tombstones=scoped_tombstones(request.user, self.sync_resource),
                 fields=self.sync_fields,
                 cursor=request.query_params.get("cursor") or None,
                 limit=int(limit_raw),

@@ -32,6 +32,11 @@ urlpatterns = [
     path("token/", token, name="token"),
     path("reports/", ReportView.as_view(), name="reports"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # GET only: OPTIONS would render the page template without its context (a 500)
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", http_method_names=["get", "head"]),
+        name="docs",
+    ),
     *router.urls,
 ]

@@ -61,13 +61,35 @@ def sync_index(prefix: str) -> models.Index:
     return models.Index(fields=["sync_txid", "id"], name=f"{prefix}_sync_idx")
 
 
-def sync_triggers(resource: str) -> list:
+# The columns of ``liaison.Tombstone`` that say where a deleted record was (its scope).
+TOMBSTONE_SCOPE_COLUMNS = (
+    "station_id",
+    "station_parent_id",
+    "region_path",
+    "deputy_id",
+    "unit_id",
+    "session_id",
+)
+
+
+def sync_triggers(resource: str, *, scope: dict[str, str] | None = None) -> list:
     """A BEFORE INSERT OR UPDATE trigger stamping ``sync_txid`` and an AFTER DELETE trigger
-    writing a tombstone for ``resource`` (the API's name of the feed)."""
+    writing a tombstone for ``resource`` (the API's name of the feed).
+
+    ``scope`` maps tombstone scope columns (``TOMBSTONE_SCOPE_COLUMNS``) to SQL expressions
+    over ``OLD`` (the deleted row), evaluated at deletion time, so the feed can hand the
+    tombstone only to those who could see the record (``liaison.scoping.scoped_tombstones``).
+    A resource without scope (reference data) goes to everyone."""
     import pgtrigger
 
     if not resource.replace("_", "").replace("-", "").isalnum():  # pragma: no cover
         raise ValueError(resource)
+    scope = scope or {}
+    unknown = set(scope) - set(TOMBSTONE_SCOPE_COLUMNS)
+    if unknown:  # pragma: no cover
+        raise ValueError(f"not tombstone scope columns: {sorted(unknown)}")
+    columns = "".join(f", {name}" for name in scope)
+    values = "".join(f", {expression}" for expression in scope.values())
     return [
         pgtrigger.Trigger(
             name="sync_txid",
@@ -80,8 +102,8 @@ def sync_triggers(resource: str) -> list:
             when=pgtrigger.After,
             operation=pgtrigger.Delete,
             func=(
-                "INSERT INTO liaison_tombstone (resource, object_id, sync_txid, deleted_at) "  # noqa: S608 (resource is checked above)
-                f"VALUES ('{resource}', OLD.id::text, {SYNC_TXID_SQL}, now()); RETURN NULL;"
+                f"INSERT INTO liaison_tombstone (resource, object_id, sync_txid, deleted_at{columns}) "  # noqa: S608 (resource is checked above; scope is the models' own SQL)
+                f"VALUES ('{resource}', OLD.id::text, {SYNC_TXID_SQL}, now(){values}); RETURN NULL;"
             ),
         ),
     ]

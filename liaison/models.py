@@ -65,12 +65,23 @@ class OutboxMessage(models.Model):
 class Tombstone(models.Model):
     """A deleted record of a synced table, written by that table's AFTER DELETE trigger
     (``liaison.db.sync_triggers``). Kept ``SYNC_TOMBSTONE_DAYS`` days, then pruned by
-    ``manage.py prune_tombstones``."""
+    ``manage.py prune_tombstones``.
+
+    The trigger also records where the record was at deletion time (its station, the
+    station's parent and region path, its deputy, handling unit, reception), so that
+    ``liaison.scoping.scoped_tombstones`` hands a tombstone only to users who could have
+    seen the record."""
 
     resource = models.CharField("资源", max_length=40)
     object_id = models.CharField("记录ID", max_length=64)
     sync_txid = models.BigIntegerField("同步序号")
     deleted_at = models.DateTimeField("删除时间", default=timezone.now, db_index=True)
+    station_id = models.UUIDField("所属联络站", null=True, blank=True)
+    station_parent_id = models.UUIDField("所属联络站的上级站", null=True, blank=True)
+    region_path = models.CharField("所在区域路径", max_length=255, null=True, blank=True)
+    deputy_id = models.UUIDField("相关代表", null=True, blank=True)
+    unit_id = models.UUIDField("承办单位", null=True, blank=True)
+    session_id = models.UUIDField("接待活动", null=True, blank=True)
 
     class Meta:
         verbose_name = "删除记录"

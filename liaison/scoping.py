@@ -122,14 +122,26 @@ def user_roles(user: User) -> tuple[RoleAssignment, ...]:
 def _stations_q(scope: Scope, prefix: str = "", *, include_deputy_station: bool = True) -> Q:
     """Records at the stations a scope covers; ``prefix`` leads from the model to the
     station (``""`` for Station itself, ``"station__"`` for a ticket)."""
+    return _station_match_q(
+        scope,
+        path=f"{prefix}region__path",
+        pk=f"{prefix}pk",
+        parent=f"{prefix}parent",
+        include_deputy_station=include_deputy_station,
+    )
+
+
+def _station_match_q(scope: Scope, *, path: str, pk: str, parent: str, include_deputy_station: bool) -> Q:
+    """The station rule over named lookups (a station's region path, its id, its parent's
+    id): a region role's subtree, an officer's (and a deputy's) station and its points."""
     q = NOTHING
-    for path in scope.region_paths:
-        q |= Q(**{f"{prefix}region__path__startswith": path})
+    for region_path in scope.region_paths:
+        q |= Q(**{f"{path}__startswith": region_path})
     ids = scope.officer_station_ids
     if include_deputy_station:
         ids += scope.deputy_station_ids
     if ids:
-        q |= Q(**{f"{prefix}pk__in": ids}) | Q(**{f"{prefix}parent__in": ids})
+        q |= Q(**{f"{pk}__in": ids}) | Q(**{f"{parent}__in": ids})
     return q
 
 
@@ -368,10 +380,23 @@ def loggable_stations(user: User) -> QuerySet[Station]:
 def can_export_ledger(user: User, station: Station) -> bool:
     """The ledgers (登记簿) of a station are exported by those who keep or oversee its
     books: officers, the station head, county/city staff over it, admins. Deputies and
-    handling units do not export them. Personal data inside is masked per ticket by
-    ``can_see_citizen_data``."""
+    handling units do not export them. Personal data inside is full per ticket where
+    ``can_see_citizen_data`` says so (the keepers: the paper book carries the citizen's
+    contact), masked elsewhere."""
     scope = scope_for(user)
     return scope.is_admin or _covers_station(scope, station, include_deputy_station=False)
+
+
+def ledger_stations_q(user: User, prefix: str = "") -> Q:
+    """``can_export_ledger`` as a filter; ``prefix`` leads from the model to the station
+    (``"station__"`` for an export job). Admins: everything."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = _keepers_q(scope, prefix)
+    for path in scope.oversight_region_paths:
+        q |= Q(**{f"{prefix}region__path__startswith": path})
+    return q
 
 
 # --- the ticket workflow (suggestions) -------------------------------------------------------
@@ -527,3 +552,90 @@ def own_dashboards(user: User) -> list[tuple[str, object]]:
     if getattr(user, "is_authenticated", False):
         user._liaison_dashboards = out
     return out
+
+
+# --- sync tombstones ----------------------------------------------------------------------------
+# A deleted record's tombstone carries where the record was (``liaison.Tombstone``: its station,
+# the station's parent and region path, its deputy, unit and reception, recorded by the delete
+# trigger), and goes only to those the record's own rule above would have shown it to.
+
+from liaison.models import Tombstone  # noqa: E402
+
+
+def _tombstone_stations_q(scope: Scope, *, include_deputy_station: bool = True) -> Q:
+    return _station_match_q(
+        scope,
+        path="region_path",
+        pk="station_id",
+        parent="station_parent_id",
+        include_deputy_station=include_deputy_station,
+    )
+
+
+def _tombstone_regions_q(scope: Scope) -> Q:
+    q = NOTHING
+    for path in scope.region_paths:
+        q |= Q(region_path__startswith=path)
+    return q
+
+
+def _tombstone_deputy_q(scope: Scope) -> Q:
+    return Q(deputy_id__in=scope.deputy_ids) if scope.deputy_ids else NOTHING
+
+
+def _tombstone_receptions_q(scope: Scope) -> Q:
+    """As ``_receptions_q``: a deputy also gets those of sessions they attended elsewhere,
+    whether their attendance is still there or was deleted with the session."""
+    q = _tombstone_stations_q(scope)
+    if scope.deputy_ids:
+        attended = Attendance.objects.filter(deputy__in=scope.deputy_ids).values("session")
+        deleted = Tombstone.objects.filter(resource="attendances", deputy_id__in=scope.deputy_ids)
+        q |= Q(session_id__in=attended) | Q(session_id__in=deleted.values("session_id"))
+    return q
+
+
+def _tombstone_units_q(scope: Scope) -> Q:
+    q = _tombstone_regions_q(scope)
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    return q
+
+
+def _tombstone_deputies_q(scope: Scope) -> Q:
+    return _tombstone_stations_q(scope, include_deputy_station=False) | _tombstone_deputy_q(scope)
+
+
+def _tombstone_tickets_q(scope: Scope) -> Q:
+    q = _tombstone_stations_q(scope) | _tombstone_deputy_q(scope)
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    return q
+
+
+# Per sync feed, the rule of the feed's model (``_RULES``) over the tombstone's columns.
+_TOMBSTONE_RULES = {
+    "regions": _tombstone_regions_q,
+    "stations": _tombstone_stations_q,
+    "deputies": _tombstone_deputies_q,
+    "mandates": _tombstone_deputies_q,
+    "deputy_groups": _tombstone_stations_q,
+    "receptions": _tombstone_receptions_q,
+    "attendances": _tombstone_receptions_q,
+    "tickets": _tombstone_tickets_q,
+    "handling_units": _tombstone_units_q,
+    "categories": lambda s: Q(),
+    "calendar_days": lambda s: Q(),
+}
+
+
+def scoped_tombstones(user: User, resource: str) -> QuerySet[Tombstone]:
+    """The tombstones of feed ``resource`` that ``user`` may receive."""
+    if resource not in _TOMBSTONE_RULES:
+        raise LookupError(f"sync feed {resource!r} has no tombstone rule in liaison.scoping")
+    queryset = Tombstone.objects.filter(resource=resource)
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    if scope.is_empty:
+        return queryset.none()
+    return queryset.filter(_TOMBSTONE_RULES[resource](scope))

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from liaison.proxies import trusted_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -138,6 +140,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Keep a log of failed sign-ins too (successful ones are logged by default): the audit page shows both.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The lockout counts per client address as liaison.proxies.client_ip sees it (trusted proxies below).
+AXES_CLIENT_IP_CALLABLE = "liaison.proxies.client_ip"
+
+# Reverse proxies (addresses or networks, e.g. "10.0.0.5,10.1.0.0/16") whose X-Forwarded-For
+# is believed. Empty: the client is the TCP peer (REMOTE_ADDR), and X-Forwarded-For is ignored.
+# One function reads it (liaison.proxies.client_ip) for lockout, the audit trail, the
+# personal-data access log and throttling.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+trusted_networks(tuple(TRUSTED_PROXIES))  # a malformed entry stops start-up, not a request
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liaison@localhost")
@@ -239,12 +250,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "liaison.api.exception_handler",
+    # JSON, and a browsable HTML view of it that never renders a form or a choice list
+    # (liaison/renderers.py: DRF's forms list related fields' whole querysets).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "liaison.renderers.BrowsableAPIRenderer",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per token (= per user): a client retrying in a loop is slowed down, not the others.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["liaison.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_RATE", default="1200/minute")},
 }
 SPECTACULAR_SETTINGS = {
@@ -268,6 +285,8 @@ IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=48)
 # --- pghistory (audit trail) --------------------------------------------------------
 # Triggers are installed on PostgreSQL only; the SQLite demo keeps no audit trail.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)  # at least six months (CSL art. 21)
+# The events pages in the admin mask citizens' personal data (accounts/admin.py).
+PGHISTORY_ADMIN_CLASS = "accounts.admin.EventsAdmin"
 
 # --- dashboards ------------------------------------------------------------------------
 # How many times a year each deputy is expected to enter a station to receive citizens

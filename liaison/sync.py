@@ -10,8 +10,8 @@ stamped a row at 10:00:01 and commits at 10:00:05 holds the watermark back until
 commits; a plain ``updated_at`` cursor would have skipped its row (the late-commit hole).
 A row written again gets a newer txid and comes again, with its latest values.
 
-Deleted rows come as tombstones (``{"id": …, "deleted": true}``) from ``liaison.Tombstone``,
-merged into the same order (within one transaction, tombstones before rows). Tombstones
+Deleted rows come as tombstones (``{"id": …, "deleted": true}``) from ``liaison.Tombstone``
+(those the caller may receive: ``liaison.scoping.scoped_tombstones``), merged into the same order (within one transaction, tombstones before rows). Tombstones
 are kept ``SYNC_TOMBSTONE_DAYS`` days; a cursor that might have missed a pruned one
 raises ``CursorExpired`` (410 Gone: the client resyncs from scratch).
 
@@ -124,6 +124,7 @@ def sync_page(
     *,
     queryset: QuerySet,
     resource: str,
+    tombstones: QuerySet,
     fields: Iterable[str],
     cursor: str | None,
     limit: int = DEFAULT_LIMIT,
@@ -131,14 +132,16 @@ def sync_page(
 ) -> SyncPage:
     """One page of changes of ``queryset`` (already scoped) after ``cursor``.
 
-    ``fields`` go to ``values()``; ``transform`` turns the page's rows into the output
-    dicts in one go (masking, renaming), so serialising costs the same on every page."""
+    ``tombstones`` are the resource's tombstones the user may receive (scoped as well:
+    ``liaison.scoping.scoped_tombstones``). ``fields`` go to ``values()``; ``transform``
+    turns the page's rows into the output dicts in one go (masking, renaming), so
+    serialising costs the same on every page."""
     limit = max(1, min(limit, MAX_LIMIT))
     fields = tuple(fields)
     if not uses_change_sequence():
         return _page_by_updated_at(queryset, resource, fields, cursor, limit, transform)
 
-    from liaison.models import SyncHorizon, Tombstone
+    from liaison.models import SyncHorizon
 
     mark = watermark()
     if cursor:
@@ -166,7 +169,7 @@ def sync_page(
         rows = rows.filter(sync_txid__gte=c.txid)
     rows = list(rows.order_by("sync_txid", "pk").values("sync_txid", *fields)[: limit + 1])
 
-    stones = Tombstone.objects.filter(resource=resource, sync_txid__lt=mark, sync_txid__gte=c.floor)
+    stones = tombstones.filter(resource=resource, sync_txid__lt=mark, sync_txid__gte=c.floor)
     if c.kind == TOMBSTONE:
         stones = stones.filter(Q(sync_txid__gt=c.txid) | Q(sync_txid=c.txid, id__gt=int(c.key or 0)))
     else:

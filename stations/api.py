@@ -88,7 +88,7 @@ class StationViewSet(
     )
 
     @extend_schema(request=StationUpdateSerializer, responses={200: StationOutputSerializer})
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, format=None):
         """Edit through ``station_update``; ``If-Match`` (the ETag) is required (428 without,
         412 when stale)."""
         station = self.get_object()

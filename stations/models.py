@@ -11,6 +11,24 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 from liaison.audit import audited
 from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
 
+# --- where a deleted record was: the scope its sync tombstone carries (liaison.db.sync_triggers) ---
+
+
+def region_path_sql(region_id: str) -> str:
+    """SQL: the path of region ``region_id`` (an expression over the deleted row, ``OLD``)."""
+    return f"(SELECT path FROM stations_region WHERE id = {region_id})"  # noqa: S608 (trigger SQL written here)
+
+
+def station_tombstone_scope(station_id: str) -> dict[str, str]:
+    """A tombstone's scope for a record kept at station ``station_id`` (an SQL expression
+    over ``OLD``): the station, the station it hangs under, its region's path. (S608: SQL
+    of the models' own triggers, no input in it.)"""
+    return {
+        "station_id": station_id,
+        "station_parent_id": f"(SELECT parent_id FROM stations_station WHERE id = {station_id})",  # noqa: S608
+        "region_path": f"(SELECT r.path FROM stations_station s JOIN stations_region r ON r.id = s.region_id WHERE s.id = {station_id})",  # noqa: S608
+    }
+
 
 class RegionLevel(models.IntegerChoices):
     CITY = 1, "市（州）"
@@ -52,7 +70,7 @@ class Region(SyncTracked, MP_Node):
         verbose_name = "行政区域"
         verbose_name_plural = "行政区域"
         indexes = [sync_index("region")]
-        triggers = sync_triggers("regions")
+        triggers = sync_triggers("regions", scope={"region_path": "OLD.path"})
 
     def __str__(self) -> str:
         return self.name
@@ -148,7 +166,14 @@ class Station(SyncTracked, SyncedModel):
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="station_not_own_parent"),
         ]
         indexes = [sync_index("station")]
-        triggers = sync_triggers("stations")
+        triggers = sync_triggers(
+            "stations",
+            scope={
+                "station_id": "OLD.id",
+                "station_parent_id": "OLD.parent_id",
+                "region_path": region_path_sql("OLD.region_id"),
+            },
+        )
 
     def __str__(self) -> str:
         return self.name

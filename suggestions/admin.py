@@ -6,6 +6,7 @@ raw fields are editable on the add form alone (typing data in is not viewing it)
 
 from django.contrib import admin
 
+from liaison.masking import CITIZEN_FIELDS
 from stations.admin import SYNCED_READONLY, SyncedModelAdmin
 from suggestions.models import (
     Attachment,
@@ -18,7 +19,6 @@ from suggestions.models import (
     TimelineEvent,
 )
 
-CITIZEN_FIELDS = ("citizen_name", "citizen_phone", "citizen_address", "citizen_id_number")
 MASKED_CITIZEN_FIELDS = tuple(f"masked_{name}" for name in CITIZEN_FIELDS)
 
 

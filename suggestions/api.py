@@ -23,8 +23,7 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.middleware import request_client
-from accounts.services import personal_data_access_record_many
+from accounts.services import full_views_log
 from deputies.models import Deputy, LeadingCadre
 from liaison import scoping
 from liaison.api import (
@@ -40,7 +39,7 @@ from liaison.api import (
     with_etag,
 )
 from liaison.idempotency import idempotent
-from liaison.masking import mask_address, mask_id_number, mask_name, mask_phone
+from liaison.masking import mask_citizen_fields
 from stations.models import Region, Station
 from suggestions import services
 from suggestions.forms import FORMS, ActionForm
@@ -48,12 +47,6 @@ from suggestions.models import CalendarDay, Category, HandlingUnit, Reply, Ticke
 from suggestions.workflow import TRANSITIONS
 from visits.models import ReceptionSession
 
-MASKS = {
-    "citizen_name": mask_name,
-    "citizen_phone": mask_phone,
-    "citizen_address": mask_address,
-    "citizen_id_number": mask_id_number,
-}
 BATCH_MAX = 100
 
 
@@ -66,20 +59,11 @@ def with_citizen_visibility(user, queryset):
 
 def log_full_views(request, rows: list[tuple[Any, str]]) -> None:
     """One PersonalDataAccess row per ticket shown in full (PIPL), in one insert."""
-    if rows:
-        personal_data_access_record_many(
-            user=request.user,
-            tickets=rows,
-            client=request_client(request),
-            ip_address=request.META.get("REMOTE_ADDR"),
-        )
+    full_views_log(request=request, tickets=rows)
 
 
 def mask_row(row: dict[str, Any], visible: bool) -> dict[str, Any]:
-    if not visible:
-        for name, mask in MASKS.items():
-            row[name] = mask(row[name])
-    return row
+    return row if visible else mask_citizen_fields(row)
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -405,7 +389,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         request=TicketInputSerializer,
         responses={200: TicketOutputSerializer, 201: TicketOutputSerializer, **WRITE_RESPONSES},
     )
-    def update(self, request, pk=None):
+    def update(self, request, pk=None, format=None):
         """PUT to the ticket's UUID: creates it (no If-Match needed) or corrects its details
         (If-Match required; an identical repeat changes nothing)."""
         try:
@@ -424,7 +408,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=TicketInputSerializer, responses={201: TicketOutputSerializer, **WRITE_RESPONSES})
     @idempotent
-    def create(self, request):
+    def create(self, request, format=None):
         """POST: register a ticket (send ``Idempotency-Key`` so a retry is not a second ticket)."""
         payload = TicketInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -436,16 +420,36 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._ticket_response(request, ticket, status.HTTP_201_CREATED)
 
     def _ticket_response(self, request, ticket: Ticket, code: int) -> Response:
+        """What every ticket write answers: the ticket as a read shows it (masked unless the
+        user handles it), and a full view logged like a read's, whatever the method."""
         ticket = with_citizen_visibility(request.user, Ticket.objects.filter(pk=ticket.pk)).get()
         data = TicketOutputSerializer(ticket).data
+        if not data["citizen_data_masked"]:
+            log_full_views(request, [(ticket.pk, ticket.citizen_name)])
         return with_etag(Response(data, status=code), ticket.version)
+
+    def idempotent_replay(self, request, response: Response) -> Response:
+        """A replayed answer (``Idempotency-Key``) is a new view of the ticket: shown as the
+        user may see it now (their role may have changed since), and logged."""
+        data = response.data
+        if not isinstance(data, dict) or "citizen_data_masked" not in data:
+            return response
+        mine = scoping.scoped(request.user, Ticket.objects.filter(pk=data["id"]))
+        ticket = with_citizen_visibility(request.user, mine).first()
+        if ticket is None:
+            raise exceptions.NotFound("未找到该记录，或您无权查看。")
+        if ticket.citizen_visible:
+            log_full_views(request, [(ticket.pk, ticket.citizen_name)])
+        elif not data["citizen_data_masked"]:
+            response.data = {**mask_row(dict(data), False), "citizen_data_masked": True}
+        return response
 
     @extend_schema(
         request=TransitionInputSerializer, responses={200: TicketOutputSerializer, **WRITE_RESPONSES}
     )
     @action(detail=True, methods=["post"])
     @idempotent
-    def transitions(self, request, pk=None):
+    def transitions(self, request, pk=None, format=None):
         """Apply one step of the workflow (受理、交办、答复…) through ``ticket_transition``.
         ``If-Match`` (optional) refuses the step if the ticket changed meanwhile (412)."""
         ticket = self.get_object()
@@ -472,7 +476,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(request=BatchInputSerializer, responses={200: BatchOutputSerializer, **WRITE_RESPONSES})
     @action(detail=False, methods=["post"])
     @idempotent
-    def batch(self, request):
+    def batch(self, request, format=None):
         """Up to ``BATCH_MAX`` tickets, each ``{"id": uuid, "version": n?, …fields}``; mode
         ``each`` applies each record in its own transaction, ``atomic`` all or nothing.
         Each record answers created / updated / unchanged / conflict / invalid / not_found."""

@@ -10,7 +10,7 @@ from deputies.models import Deputy, LeadingCadre
 from liaison.audit import audited
 from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
 from liaison.masking import mask_address, mask_id_number, mask_name, mask_phone
-from stations.models import Region, Station
+from stations.models import Region, Station, region_path_sql, station_tombstone_scope
 from visits.models import ReceptionSession
 
 
@@ -57,7 +57,9 @@ class HandlingUnit(SyncTracked, SyncedModel):
         verbose_name_plural = "承办单位"
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="handling_unit_unique_name")]
         indexes = [sync_index("handlingunit")]
-        triggers = sync_triggers("handling_units")
+        triggers = sync_triggers(
+            "handling_units", scope={"region_path": region_path_sql("OLD.region_id"), "unit_id": "OLD.id"}
+        )
 
     def __str__(self) -> str:
         return self.name
@@ -242,7 +244,14 @@ class Ticket(SyncTracked, SyncedModel):
                 name="ticket_closed_iff_closed_at",
             ),
         ]
-        triggers = sync_triggers("tickets")
+        triggers = sync_triggers(
+            "tickets",
+            scope={
+                **station_tombstone_scope("OLD.station_id"),
+                "deputy_id": "OLD.received_by_deputy_id",
+                "unit_id": "OLD.handling_unit_id",
+            },
+        )
 
     def __str__(self) -> str:
         return f"{self.category} · {self.content[:20]}"

@@ -7,8 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.middleware import request_client
-from accounts.services import personal_data_access_record
+from accounts.services import full_views_log
 from liaison import scoping
 from liaison.pagination import paginate
 from liaison.scoping import can_see_citizen_data
@@ -65,12 +64,7 @@ def _detail_context(request, ticket, *, bound: dict | None = None) -> dict:
 def _render_detail(request, ticket, *, bound: dict | None = None, status: int = 200):
     show_citizen = can_see_citizen_data(request.user, ticket)
     if show_citizen:
-        personal_data_access_record(
-            user=request.user,
-            ticket=ticket,
-            client=request_client(request),
-            ip_address=request.META.get("REMOTE_ADDR"),
-        )
+        full_views_log(request=request, tickets=[(ticket.pk, ticket.citizen_name)])
     context = {**_detail_context(request, ticket, bound=bound), "show_citizen": show_citizen}
     return render(request, "suggestions/ticket_detail.html", context, status=status)
 

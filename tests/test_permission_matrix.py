@@ -13,6 +13,7 @@ action the role may not take answers 403.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -21,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Role
 from suggestions.models import Ticket
 from tests.factories import (
+    AttendanceFactory,
     DeputyFactory,
     HandlingUnitFactory,
     PointFactory,
@@ -30,6 +32,8 @@ from tests.factories import (
     UserFactory,
     make_region,
 )
+from tests.probe import api_variants, body_text
+from visits.models import Attendance
 
 # Routes that are not about scoped records: tested in their own modules.
 OUTSIDE_MATRIX = (
@@ -232,6 +236,22 @@ def test_every_route_is_in_the_matrix():
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+# Each world's citizen: distinct full values, so a body can be searched for them.
+CITIZEN = {
+    key: {
+        "citizen_name": f"{surname}{key}群众",
+        "citizen_phone": f"1390000{n:04d}",
+        "citizen_address": f"{key}组团结路{n}号院",
+        "citizen_id_number": f"14110219800101{n:04d}",
+    }
+    for n, (key, surname) in enumerate((("A", "欧阳"), ("B", "司马"), ("C", "诸葛")), start=1001)
+}
+
+
+def build_world() -> dict:
     city = make_region(name="甲市")
     other_city = make_region(name="丙市")
     counties = {"A": make_region(parent=city, name="甲县"), "B": make_region(parent=city, name="乙县")}
@@ -253,8 +273,26 @@ def world(db):
             content=f"意见{key}：村道坑洼需修缮",
             tier=Ticket.Tier.COUNTY_DEPARTMENT,
             status=Ticket.Status.ASSIGNED,
+            **CITIZEN[key],
         )
-        w[key] = {"county": county, "township": township, "station": station, "point": point, "unit": unit}
+        AttendanceFactory(session=reception, deputy=deputy)
+        # deleted records leave sync tombstones (committed in the transactional tests)
+        gone_guest = Attendance.objects.create(
+            session=reception, role=Attendance.Role.OFFICIAL, guest_name="嘉宾"
+        )
+        gone_ticket = TicketFactory(station=station, content=f"已删除的意见{key}", **CITIZEN[key])
+        gone = [str(gone_guest.pk), str(gone_ticket.pk)]
+        gone_guest.delete()
+        gone_ticket.delete()
+        w[key] = {
+            "county": county,
+            "township": township,
+            "village": village,
+            "station": station,
+            "point": point,
+            "unit": unit,
+            "gone": gone,
+        }
         w["records"][key] = {
             "station": station,
             "deputy": deputy,
@@ -448,3 +486,229 @@ def test_several_roles_see_the_union(client, world):
     client.force_login(user)
     html = client.get(reverse("deputies:list")).content.decode()
     assert "代表A" in html and "代表B" in html and "代表C" not in html
+
+
+# --- the probe's method: every route, every representation, read to the last byte -------------
+# As users of two disjoint scopes (甲县's roles, 乙县's county staff), the city, a user with no
+# role and one whose only role is switched off, and a superuser: every route (pages, the API
+# plain and with every format suffix, ``?format=api`` and ``Accept: text/html``, the admin),
+# with every world's ids, GET and the writes. The body must not name anything of a world the
+# user may not see (names, ids, citizens' data), nor a citizen's full details the user may not
+# see in full. The world is committed (the sync feeds, and their tombstones, show it).
+
+PROBE_USERS = (
+    "officer",
+    "head",
+    "deputy",
+    "county",
+    "city",
+    "unit",
+    "admin",
+    "county_b",
+    "nobody",
+    "off",
+    "root",
+)
+# the worlds whose records each probe user must not see
+FOREIGN = {
+    **{role: ("B", "C") for role in ("officer", "head", "deputy", "county", "unit")},
+    "city": ("C",),
+    "county_b": ("A", "C"),
+    "nobody": ALL,
+    "off": ALL,
+    "admin": (),
+    "root": (),
+}
+# the worlds whose citizen the user handles (sees in full); system admins see it masked
+FULL_CITIZEN = {"officer": ("A",), "head": ("A",)}
+
+
+def add_probe_users(world) -> None:
+    users = world["users"]
+    users["county_b"] = UserFactory(username="county_b")
+    users["county_b"].roles.create(role=Role.COUNTY_STAFF, region=world["B"]["county"])
+    users["nobody"] = UserFactory(username="nobody")
+    users["off"] = UserFactory(username="off")
+    users["off"].roles.create(role=Role.LIAISON_OFFICER, station=world["A"]["station"], is_active=False)
+    users["root"] = UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def world_markers(world, key: str) -> dict[str, str]:
+    """What identifies world ``key``: its records' names and ids, its citizen's details."""
+    w, r = world[key], world["records"][key]
+    names = {
+        "station": r["station"].name,
+        "point": w["point"].name,
+        "deputy": r["deputy"].name,
+        "reception": r["reception"].theme,
+        "ticket": r["ticket"].content,
+        "unit": r["unit"].name,
+        "county": w["county"].name,
+        "township": w["township"].name,
+        "village": w["village"].name,
+    }
+    ids = {
+        f"{name} id": str(obj.pk)
+        for name, obj in (
+            ("station", r["station"]),
+            ("point", w["point"]),
+            ("deputy", r["deputy"]),
+            ("reception", r["reception"]),
+            ("ticket", r["ticket"]),
+            ("unit", r["unit"]),
+        )
+    }
+    ids.update({f"deleted record {i}": pk for i, pk in enumerate(w["gone"])})
+    return {**names, **ids, **citizen_markers(key)}
+
+
+def citizen_markers(key: str) -> dict[str, str]:
+    return {f"citizen {field}": value for field, value in CITIZEN[key].items()}
+
+
+def forbidden_markers(world, user: str) -> dict[str, str]:
+    forbidden = {}
+    for key in FOREIGN[user]:
+        forbidden.update({f"{key}: {what}": text for what, text in world_markers(world, key).items()})
+    for key in ALL:
+        if key not in FOREIGN[user] and key not in FULL_CITIZEN.get(user, ()):
+            forbidden.update({f"{key}: {what}": text for what, text in citizen_markers(key).items()})
+    return forbidden
+
+
+def probe_worlds(user: str) -> tuple[str, ...]:
+    """The worlds whose ids a user's probe uses: one they see (its pages must not show the
+    others' records) and one they must not (a third would repeat the second)."""
+    seen = [k for k in ALL if k not in FOREIGN[user]][:1]
+    return (*seen, *[k for k in ALL if k in FOREIGN[user]][:1])
+
+
+def _route_urls(world, name: str, route: Route, user: str) -> list[str]:
+    """The route with the probe worlds' records (or a missing one), or plain."""
+    keys = probe_worlds(user)
+    if route.kind in ("detail", "record_action") and route.model:
+        return [reverse(name, args=[world["records"][k][route.model].pk]) for k in keys]
+    if route.kind == "own_action":
+        return [reverse(name, args=[n.pk]) for n in _own_records(world, user if user in ROLES else "officer")]
+    if route.kind == "detail_missing":
+        return [reverse(name, args=["00000000-0000-0000-0000-000000000000"])]
+    if route.kind == "report":
+        base = reverse(name)
+        return [
+            f"{base}?{param}={world['records'][k][param].pk}&period=year&by={by}"
+            for k in keys
+            for param, by in (("region", "child"), ("station", "month"))
+        ]
+    return [reverse(name)]
+
+
+def _api_writes(world, user: str) -> list[tuple[str, str, dict]]:
+    """(method, url, body) of the API's writes, aimed at the probe worlds' records."""
+    import uuid
+
+    writes = []
+    for key in probe_worlds(user):
+        r, w = world["records"][key], world[key]
+        ticket = {
+            "station": str(r["station"].pk),
+            "category": r["ticket"].category_id,
+            "content": "探测",
+            "citizen_name": "探测",
+            "reception": str(r["reception"].pk),
+            "received_by_deputy": str(r["deputy"].pk),
+            "village": w["village"].pk,
+        }
+        tickets = reverse("api:ticket-list")
+        writes += [
+            ("put", reverse("api:ticket-detail", args=[uuid.uuid4()]), ticket),
+            ("put", reverse("api:ticket-detail", args=[r["ticket"].pk]), ticket),
+            ("post", tickets, ticket),
+            ("post", reverse("api:ticket-batch"), {"records": [{"id": str(r["ticket"].pk), **ticket}]}),
+            (
+                "post",
+                reverse("api:ticket-transitions", args=[r["ticket"].pk]),
+                {"action": "assign", "tier": "county_dept", "handling_unit": str(r["unit"].pk)},
+            ),
+            ("patch", reverse("api:station-detail", args=[r["station"].pk]), {"name": "探测"}),
+            ("delete", reverse("api:ticket-detail", args=[r["ticket"].pk]), {}),
+        ]
+    return writes
+
+
+def _admin_urls(world) -> list[str]:
+    from django.contrib import admin
+
+    urls = []
+    for model in admin.site._registry:
+        label = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls.append(reverse(f"{label}_changelist"))
+        records = [
+            world["records"][k][n] for k in ALL for n, o in world["records"][k].items() if type(o) is model
+        ]
+        first = model._default_manager.order_by("pk").first()  # any other model: its first row
+        for record in records or ([first] if first else []):
+            urls += [
+                reverse(f"{label}_change", args=[record.pk]),
+                reverse(f"{label}_history", args=[record.pk]),
+            ]
+    from pghistory.models import Events  # the audit trail's pages: a few ticket events
+
+    for slug in Events.objects.across("suggestions.TicketEvent").values_list("pgh_slug", flat=True)[:3]:
+        urls.append(reverse("admin:pghistory_events_change", args=[slug]))
+    return urls
+
+
+def probe_requests(world, user: str) -> list[tuple[str, str, dict, dict]]:
+    """(method, url, body, headers) of the probe: every route, every representation."""
+    requests = []
+    for name, route in ROUTES.items():
+        for url in _route_urls(world, name, route, user):
+            if name.startswith("api:"):
+                requests += [("get", u, {}, h) for u, h in api_variants(url)]
+                requests.append(("options", url, {}, {}))
+            else:
+                requests.append((route.method, url, {}, {}))
+    for method, url, body in _api_writes(world, user):
+        for u, headers in api_variants(url):
+            requests.append((method, u, body, {"HTTP_IF_MATCH": '"1"', **headers}))
+    admin_urls = _admin_urls(world)
+    if not world["users"][user].is_staff:  # redirected to the admin's sign-in: a sample is enough
+        admin_urls = [
+            u for u in admin_urls if u.endswith("/") and "/change/" not in u and "/history/" not in u
+        ]
+    requests += [("get", url, {}, {}) for url in admin_urls]
+    return requests
+
+
+def _send(client, method: str, url: str, body: dict, headers: dict):
+    if url.startswith("/api/") and method not in ("get", "options"):
+        return getattr(client, method)(url, data=json.dumps(body), content_type="application/json", **headers)
+    return getattr(client, method)(url, **headers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_body_names_what_the_user_may_not_see(client):
+    """Every response to every probe request, for every probe user, is read in full (HTML,
+    JSON, Excel, PDF): nothing of another scope, no citizen's details the user may not see
+    in full, no 5xx. (One test: the committed world is built once.)"""
+    world = build_world()
+    add_probe_users(world)
+    client.raise_request_exception = False  # a 500 is a finding, not the end of the probe
+    failures = []
+    for user in PROBE_USERS:
+        forbidden = forbidden_markers(world, user)
+        client.force_login(world["users"][user])
+        for method, url, body, headers in probe_requests(world, user):
+            response = _send(client, method, url, body, headers)
+            where = f"{user}: {method.upper()} {url} {headers or ''}"
+            if response.status_code >= 500:
+                failures.append(f"{where}: {response.status_code}")
+                continue
+            text = body_text(response)
+            sent = url + json.dumps(body)  # an id the request itself carried may be echoed
+            leaked = [what for what, marker in forbidden.items() if marker in text and marker not in sent]
+            if leaked:
+                failures.append(f"{where}: {', '.join(sorted(leaked))}")
+    assert not failures, f"{len(failures)} responses leak:\n" + "\n".join(
+        sorted(failures, key=lambda f: f.endswith(": 500"))[:60]
+    )

@@ -10,7 +10,7 @@ from django.db.models import Q
 from deputies.models import Deputy, LeadingCadre
 from liaison.audit import audited
 from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
-from stations.models import Region, Station
+from stations.models import Region, Station, station_tombstone_scope
 
 
 class ReceptionSessionQuerySet(models.QuerySet):
@@ -93,7 +93,9 @@ class ReceptionSession(SyncTracked, SyncedModel):
                 name="reception_ends_after_start",
             ),
         ]
-        triggers = sync_triggers("receptions")
+        triggers = sync_triggers(
+            "receptions", scope={**station_tombstone_scope("OLD.station_id"), "session_id": "OLD.id"}
+        )
 
     def __str__(self) -> str:
         return f"{self.station} {self.get_kind_display()} {self.starts_at:%Y-%m-%d}"
@@ -172,7 +174,16 @@ class Attendance(SyncTracked, SyncedModel):
             ),
         ]
         indexes = [sync_index("attendance")]
-        triggers = sync_triggers("attendances")
+        triggers = sync_triggers(
+            "attendances",
+            scope={
+                **station_tombstone_scope(
+                    "(SELECT station_id FROM visits_receptionsession WHERE id = OLD.session_id)"
+                ),
+                "session_id": "OLD.session_id",
+                "deputy_id": "OLD.deputy_id",
+            },
+        )
 
     def __str__(self) -> str:
         return str(self.deputy or self.cadre or self.guest_name)
@@ -294,6 +305,9 @@ class ExportJob(SyncedModel):
     file = models.FileField("文件", upload_to="exports/%Y/%m/", max_length=200, blank=True)
     error = models.TextField("错误信息", blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # tickets whose citizen details the file shows in full: a download re-checks that the
+    # user may still see each of them so, and logs the view
+    full_ticket_ids = models.JSONField("完整显示的意见建议", default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = "导出任务"

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from deputies.models import Deputy, LeadingCadre
-from liaison.scoping import get_scoped_or_404, loggable_stations, scoped
+from liaison.scoping import citizen_data_q, get_scoped_or_404, ledger_stations_q, loggable_stations, scoped
 from stations.models import Region, RegionLevel, Station
 from suggestions.models import Category, Ticket
 from visits.filters import ReceptionFilter
@@ -243,5 +243,24 @@ def ledger_tickets(
 
 
 def export_jobs(*, user) -> QuerySet[ExportJob]:
-    """A user's own exports (a file of citizens' opinions is for whoever asked for it)."""
-    return ExportJob.objects.filter(created_by=user).select_related("station").order_by("-created_at")
+    """A user's own exports (a file of citizens' opinions is for whoever asked for it) of
+    stations whose ledgers they may still export: a role switched off, or a station out of
+    their scope now, and the job is gone for them."""
+    return (
+        ExportJob.objects.filter(ledger_stations_q(user, "station__"), created_by=user)
+        .select_related("station__region")
+        .order_by("-created_at")
+    )
+
+
+def export_full_views(*, user, job: ExportJob) -> list[tuple] | None:
+    """The (ticket id, citizen name) of the rows ``job``'s file shows in full, when ``user``
+    may still see every one of them so (one query); ``None`` when they may not any more."""
+    ids = set(job.full_ticket_ids)
+    if not ids:
+        return []
+    q = citizen_data_q(user)
+    if q is None:
+        return None
+    rows = list(scoped(user, Ticket.objects.filter(q, pk__in=ids)).values_list("pk", "citizen_name"))
+    return rows if len(rows) == len(ids) else None

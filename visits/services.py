@@ -467,10 +467,22 @@ def slot_cancel(*, slot: ReceptionSlot) -> None:
 LEDGER_SYNC_MAX_ROWS = 300
 
 
+@dataclass(frozen=True)
+class LedgerFile:
+    content: bytes
+    name: str
+    row_count: int
+    # (ticket id, citizen name) of the rows showing the citizen's details in full: whoever
+    # is sent the file is logged for these (PIPL), at the time it is sent
+    full_views: list[tuple[uuid.UUID, str]]
+
+
 def ledger_render(
     *, user, station: Station, book: str, fmt: str, date_from: dt.date, date_to: dt.date, progress=None
-) -> tuple[bytes, str, int]:
-    """The ledger file (bytes, file name, row count): a fixed number of queries."""
+) -> LedgerFile:
+    """The ledger file: a fixed number of queries. Personal data is full where ``user``
+    may see it (the book keepers: the paper book carries the citizen's contact), masked
+    elsewhere (``ledgers.shows_full``)."""
     from visits import ledgers, selectors
 
     tickets = selectors.ledger_tickets(
@@ -487,28 +499,11 @@ def ledger_render(
         date_to=date_to,
         progress=progress,
     )
-    _record_full_views(user=user, tickets=[t for t in tickets if ledgers.shows_full(user, t)])
-    return ledgers.WRITERS[fmt](ledger), f"{ledger.filename_stem}.{fmt}", len(tickets)
-
-
-def _record_full_views(*, user, tickets) -> None:
-    """PIPL: an export that shows citizens' details in full is logged like a page view,
-    one row per ticket, in one INSERT."""
-    if not tickets:
-        return
-    from accounts.models import PersonalDataAccess  # accounts sits above visits
-
-    PersonalDataAccess.objects.bulk_create(
-        [
-            PersonalDataAccess(
-                user=user,
-                ticket_id=t.pk,
-                citizen_name=t.citizen_name,
-                fields="citizen_name,citizen_phone,citizen_address",
-                client="ledger_export",
-            )
-            for t in tickets
-        ]
+    return LedgerFile(
+        content=ledgers.WRITERS[fmt](ledger),
+        name=f"{ledger.filename_stem}.{fmt}",
+        row_count=len(tickets),
+        full_views=[(t.pk, t.citizen_name) for t in tickets if ledgers.shows_full(user, t)],
     )
 
 
@@ -536,7 +531,7 @@ def ledger_export_run(*, job_id: uuid.UUID | str) -> ExportJob:
         ExportJob.objects.filter(pk=job.pk).update(progress=percent)
 
     try:
-        content, name, count = ledger_render(
+        rendered = ledger_render(
             user=job.created_by,
             station=job.station,
             book=job.book,
@@ -557,10 +552,12 @@ def ledger_export_run(*, job_id: uuid.UUID | str) -> ExportJob:
         job.refresh_from_db()
         return job
     job.refresh_from_db()
-    job.file.save(name, ContentFile(content), save=False)
+    job.file.save(rendered.name, ContentFile(rendered.content), save=False)
     job.status = ExportJob.Status.DONE
     job.progress = 100
-    job.row_count = count
+    job.row_count = rendered.row_count
+    # the download checks and logs these (not the worker: nobody has seen the file yet)
+    job.full_ticket_ids = [str(pk) for pk, _ in rendered.full_views]
     job.finished_at = timezone.now()
     job.save()
     return job

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.services import full_views_log
 from liaison.pagination import paginate
 from liaison.scoping import can_export_ledger, can_log_reception, can_log_receptions_somewhere
 from visits import selectors, services
@@ -25,6 +26,10 @@ from visits.forms import (
     reception_input,
 )
 from visits.models import ExportJob, ReceptionSession
+
+# What a ledger shows of a citizen (no ID number), and the access log's client for it.
+LEDGER_FIELDS = ("citizen_name", "citizen_phone", "citizen_address")
+LEDGER_CLIENT = "ledger_export"
 
 
 @login_required
@@ -314,10 +319,9 @@ def visits_ledger(request, pk):
         if count > services.LEDGER_SYNC_MAX_ROWS:
             job = services.ledger_export_start(user=request.user, station=station, fmt=data["format"], **args)
             return redirect(f"{reverse('visits:exports')}?job={job.pk}")
-        content, name, _ = services.ledger_render(
-            user=request.user, station=station, fmt=data["format"], **args
-        )
-        return _file_response(content, name, data["format"])
+        ledger = services.ledger_render(user=request.user, station=station, fmt=data["format"], **args)
+        full_views_log(request=request, tickets=ledger.full_views, fields=LEDGER_FIELDS, client=LEDGER_CLIENT)
+        return _file_response(ledger.content, ledger.name, data["format"])
     status = 400 if form.is_bound else 200
     return render(request, "visits/ledger.html", {"station": station, "form": form}, status=status)
 
@@ -341,7 +345,9 @@ def _attachment_header(name: str) -> str:
 @login_required
 def visits_exports(request):
     """My ledger exports. ``?job=<id>`` shows one (the page polls it until the file is
-    ready); ``&download=1`` sends the file. Another user's job answers 404."""
+    ready); ``&download=1`` sends the file. Another user's job, or one of a station the
+    user may no longer export, answers 404; a file showing citizens' details the user may
+    no longer see in full, 403. Each download is logged like a page view."""
     jobs = selectors.export_jobs(user=request.user)
     job_id = request.GET.get("job")
     if not job_id:
@@ -353,6 +359,10 @@ def visits_exports(request):
     if request.GET.get("download"):
         if job.status != ExportJob.Status.DONE or not job.file:
             raise Http404("文件尚未生成。")
+        full_views = selectors.export_full_views(user=request.user, job=job)
+        if full_views is None:
+            raise PermissionDenied("您的权限已变更，该文件中的群众信息已不能完整查看，请重新导出。")
+        full_views_log(request=request, tickets=full_views, fields=LEDGER_FIELDS, client=LEDGER_CLIENT)
         response = FileResponse(job.file.open("rb"), content_type=_content_type(job.format))
         response["Content-Disposition"] = _attachment_header(job.file.name.rsplit("/", 1)[-1])
         response["Cache-Control"] = "private, no-store"
