@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import F
 
-from reports.models import DeputyActivity, DeputyTickets, RollupDirty, StationActivity, StationTickets
+from reports.models import RollupDirty
 from reports.periods import Period, Scope
 from reports.selectors import Figures, figures, figures_by
 from reports.services import rollups_refresh
@@ -27,6 +27,7 @@ from tests.factories import (
     TicketFactory,
     make_region_tree,
 )
+from tests.reports.conftest import rollup_snapshot
 from visits.models import Attendance, ReceptionSession
 
 pytestmark = pytest.mark.django_db
@@ -150,15 +151,6 @@ def test_rates(world):
     assert Figures().closure_rate is None  # nothing collected: no rate, not 0 %
 
 
-def _snapshot() -> dict:
-    return {
-        model.__name__: sorted(
-            repr(tuple(v for k, v in row.items() if k != "id")) for row in model.objects.values()
-        )
-        for model in (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
-    }
-
-
 def test_incremental_refresh_recomputes_exactly_the_touched_groups(world):
     assert RollupDirty.objects.count() == 0
     r = random.Random(3)
@@ -182,9 +174,9 @@ def test_incremental_refresh_recomputes_exactly_the_touched_groups(world):
     result = rollups_refresh()
     assert result.groups == dirty  # each group recomputed once
     assert RollupDirty.objects.count() == 0
-    incremental = _snapshot()
+    incremental = rollup_snapshot()
     rollups_refresh(full=True)
-    assert _snapshot() == incremental
+    assert rollup_snapshot() == incremental
     for period in PERIODS:
         assert_matches_live({"region": world.tree.city}, period, {"region": world.tree.city})
 
