@@ -1,7 +1,8 @@
 """Helpers for tests about PostgreSQL locks: run a service in a thread of its own (its own
 connection), optionally stopped, transaction open, right after a given statement; and
 watch a backend through ``pg_stat_activity`` / ``pg_locks`` to see whether it ever waited
-on a lock. Tests using them need ``@pytest.mark.django_db(transaction=True)``."""
+on a lock. Tests using them need ``@pytest.mark.django_db(transaction=True)`` and start their
+threads through the ``db_threads`` fixture (import it into the test module)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pytest
 from django.db import connection
+
+needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL row locks")
 
 
 def backend_state(pid: int) -> tuple[str | None, str | None, int]:
@@ -95,6 +99,25 @@ class DbThread:
         if self.error is not None:
             raise self.error
         return self.result
+
+
+@pytest.fixture
+def db_threads(transactional_db):
+    """``db_threads(func, pause_after=..., name=...)`` → a started ``DbThread``; at the end
+    every one is released and joined before the database is flushed (a test that fails
+    must not leave a paused transaction behind)."""
+    started: list[DbThread] = []
+
+    def start(func: Callable[[], Any], *, wait_paused: bool = False, **kwargs) -> DbThread:
+        thread = DbThread(func, **kwargs)
+        started.append(thread)
+        return thread.start(wait_paused=wait_paused)
+
+    yield start
+    for thread in started:
+        thread.release()
+    for thread in started:
+        thread._thread.join(60)
 
 
 def lock_waits_until_done(threads: Iterable[DbThread], *, timeout: float = 15) -> dict[int, int]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from reports.models import DeputyActivity, DeputyTickets, StationActivity, StationTickets
+from tests.pglocks import db_threads  # noqa: F401 (a fixture, for the lock tests)
 
 
 def rollup_snapshot() -> dict:

@@ -21,36 +21,24 @@ from reports.services import rollups_refresh
 from suggestions import services
 from suggestions.models import Ticket
 from tests.factories import DeputyFactory
-from tests.pglocks import DbThread, deadlocks, lock_waits_until_done, wait_backends_gone
+from tests.pglocks import deadlocks, lock_waits_until_done, needs_postgres, wait_backends_gone
 from tests.reports.conftest import rollup_snapshot
 from tests.suggestions.factories import World, make_world
+from tests.visits.conftest import reception_input
 from visits.models import ReceptionSession
-from visits.services import LedgerRow, ReceptionInput, reception_record
+from visits.services import ReceptionInput, reception_record
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'"),
+    needs_postgres,
 ]
 
 ROLLUP_INSERT = 'INSERT INTO "reports_'
 
 
 def _reception(w: World, deputy, *, station=None, starts_at, rows: int = 2) -> ReceptionInput:
-    return ReceptionInput(
-        station=station or w.station,
-        kind=ReceptionSession.Kind.STATION_RECEPTION,
-        starts_at=starts_at,
-        citizens_received=rows + 1,
-        deputies=[deputy],
-        rows=[
-            LedgerRow(
-                citizen_name=f"群众{i}",
-                content=f"第{i}条意见：村道需要修缮",
-                category=w.category,
-                received_by_deputy=deputy,
-            )
-            for i in range(rows)
-        ],
+    return reception_input(
+        station=station or w.station, deputy=deputy, category=w.category, starts_at=starts_at, rows=rows
     )
 
 
@@ -69,7 +57,7 @@ WRITES = {
 
 @pytest.mark.parametrize("write", list(WRITES))
 @pytest.mark.parametrize("full", [False, True], ids=["incremental", "full"])
-def test_a_write_completes_without_waiting_while_a_refresh_holds_its_transaction(full, write):
+def test_a_write_completes_without_waiting_while_a_refresh_holds_its_transaction(full, write, db_threads):
     w = make_world()
     deputy = DeputyFactory(home_station=w.station)
     ticket = w.ticket(received_by_deputy=deputy)
@@ -78,9 +66,10 @@ def test_a_write_completes_without_waiting_while_a_refresh_holds_its_transaction
     Ticket.objects.filter(pk=ticket.pk).update(version=F("version") + 1)
     assert RollupDirty.objects.exists()
 
-    refresher = DbThread(lambda: rollups_refresh(full=full), pause_after=ROLLUP_INSERT, name="refresh")
-    refresher.start(wait_paused=True)
-    writer = DbThread(lambda: WRITES[write](w, ticket, deputy), name="writer").start()
+    refresher = db_threads(
+        lambda: rollups_refresh(full=full), pause_after=ROLLUP_INSERT, name="refresh", wait_paused=True
+    )
+    writer = db_threads(lambda: WRITES[write](w, ticket, deputy), name="writer")
     waits = lock_waits_until_done([writer])
     finished_while_refresh_open = writer.done.is_set()
     refresh_was_open = refresher.in_open_transaction()
