@@ -227,6 +227,8 @@ OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=60.0)  # then y
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)  # then given up (see the admin)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=5)  # doubled on each failure
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)  # done messages are deleted after this
+# The after-commit kick's broker timeouts (connect, and each answer), in its own thread.
+OUTBOX_KICK_TIMEOUT = env.float("OUTBOX_KICK_TIMEOUT", default=1.0)
 # Where a notification goes besides the in-app inbox: "email", "sms".
 NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["inbox", "email"])
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
