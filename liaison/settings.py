@@ -195,6 +195,9 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 # send each job twice (the jobs are single-flight anyway, so an overlap does no harm).
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "liaison.drain_outbox", "schedule": 5.0},
+    # Runs the jobs below that are overdue in liaison.JobRun: a tick beat could not send
+    # (the broker was down) or a run a killed worker cut short (also sent at worker start).
+    "jobs-catch-up": {"task": "liaison.catch_up_jobs", "schedule": 30.0},
     "prune-outbox": {"task": "liaison.run_job", "args": ["outbox_prune"], "schedule": 3600.0},
     # Periodic jobs run through liaison.run_job (single-flight; see liaison/jobs.py JOBS).
     # The sweep is cheap when nothing is due (one indexed query), so it runs often: a
