@@ -314,9 +314,15 @@ def _consume_changes(stations: set) -> None:
 
 
 def _drop_orphans() -> None:
-    """Rollup rows of stations that no longer exist (no cascade reaches derived rows)."""
+    """Rollup rows and change-log entries of stations that no longer exist (no cascade
+    reaches derived rows; deleting a station's records logs changes for it)."""
+    gone = ~Exists(Station.objects.filter(pk=OuterRef("station_id")))
     for model in (*ROLLUPS, OverdueNow):
-        qs = model.objects.exclude(Exists(Station.objects.filter(pk=OuterRef("station_id"))))
+        qs = model.objects.filter(gone)
+        qs._raw_delete(qs.db)
+    if connection.vendor == "postgresql":
+        entries = RollupDirty.objects.filter(gone).select_for_update(skip_locked=True).values("pk")
+        qs = RollupDirty.objects.filter(pk__in=entries)
         qs._raw_delete(qs.db)
 
 

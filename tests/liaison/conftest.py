@@ -87,6 +87,10 @@ def worker_factory(transactional_db, tmp_path):
     from liaison.celery import app
 
     app.control.purge()  # kicks left in the queue by earlier tests
+    # and tasks a killed worker left unacknowledged: Redis would hand them to our worker
+    # once their visibility timeout (20 minutes) is up, in the middle of a later test
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete("unacked", "unacked_index", "unacked_mutex")
     workers: list[Worker] = []
 
     def start(**env: str) -> Worker:

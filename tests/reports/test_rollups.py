@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import F
 
-from reports.models import RollupDirty
+from reports.models import RollupDirty, StationActivity
 from reports.periods import Period, Scope
 from reports.selectors import Figures, figures, figures_by
 from reports.services import rollups_refresh
@@ -175,8 +176,14 @@ def test_incremental_refresh_recomputes_exactly_the_touched_groups(world):
     assert result.groups == dirty  # each group recomputed once
     assert RollupDirty.objects.count() == 0
     incremental = rollup_snapshot()
+    # a station deleted with its records leaves change-log entries and (no cascade reaches
+    # derived rows) rollup rows behind: the full refresh drops both
+    gone = uuid.uuid4()
+    RollupDirty.objects.create(station_id=gone, month=dt.date(2023, 3, 1))
+    StationActivity.objects.create(station_id=gone, area_path="9999", month=dt.date(2023, 3, 1), group="all")
     rollups_refresh(full=True)
     assert rollup_snapshot() == incremental
+    assert not RollupDirty.objects.exists()
     for period in PERIODS:
         assert_matches_live({"region": world.tree.city}, period, {"region": world.tree.city})
 
