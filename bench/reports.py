@@ -1,15 +1,18 @@
 """Benchmark: the full refresh of the report rollups, against Python-side counting, in the
 same run, at seed_demo scale 1 and scale 30.
 
-    .venv/bin/python bench/reports.py [--scales 1 30] [--reuse]
+    .venv/bin/python bench/reports.py [--scales 1 30] [--reuse] [--db-prefix bench_reports]
 
-For each scale, a database ``bench_reports_s<N>`` on 127.0.0.1 (``BENCH_PG`` overrides
-the server URL, default ``postgres://postgres@127.0.0.1:5432``) is built with migrate +
-seed_demo (scale 30 takes about 5 minutes; ``--reuse`` keeps a database that is already
-seeded). Then, timed:
+For each scale, a database ``<prefix>_s<N>`` (default ``bench_reports_s<N>``) on 127.0.0.1
+(``BENCH_PG`` overrides the server URL, default ``postgres://postgres@127.0.0.1:5432``) is
+built with migrate + seed_demo (scale 30 takes about 5 minutes; ``--reuse`` keeps a
+database that is already seeded). Then, timed:
 
 - the rollups' full refresh (``reports.services.rollups_refresh(full=True)``: GROUP BY in
-  PostgreSQL, a few thousand grouped rows inserted);
+  PostgreSQL, a few thousand grouped rows inserted), and the longest single transaction
+  it holds open (a second connection samples ``pg_stat_activity.xact_start`` of the
+  refresher's backend every few milliseconds; the closing ``VACUUM`` is left out: it
+  takes no lock a write needs);
 - the naive version: fetch every ticket, session and attendance row into Python, count the
   same rollup rows in dictionaries and write them with ``bulk_create`` (what a first
   version does);
@@ -36,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
-def prepare(scale: int, reuse: bool) -> str:
+def prepare(scale: int, reuse: bool, prefix: str) -> str:
     import psycopg
 
-    name = f"bench_reports_s{scale}"
+    name = f"{prefix}_s{scale}"
     url = f"{SERVER}/{name}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -88,16 +91,62 @@ def source_rows() -> int:
     return Ticket.objects.count() + ReceptionSession.objects.count() + Attendance.objects.count()
 
 
+class LongestTransaction:
+    """Samples, from a connection of its own, how long the backend ``pid`` has been inside
+    its current transaction; ``seconds`` is the longest seen (VACUUM left out)."""
+
+    def __init__(self, pid: int, url: str, interval: float = 0.002):
+        import threading
+
+        self.pid, self.url, self.interval = pid, url, interval
+        self.seconds = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.is_set():
+                row = conn.execute(
+                    "SELECT extract(epoch FROM clock_timestamp() - xact_start), query "
+                    "FROM pg_stat_activity WHERE pid = %s AND xact_start IS NOT NULL",
+                    [self.pid],
+                ).fetchone()
+                if row and not row[1].lstrip().upper().startswith("VACUUM"):
+                    self.seconds = max(self.seconds, float(row[0]))
+                time.sleep(self.interval)
+
+    def __enter__(self) -> LongestTransaction:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def timed_refresh() -> dict:
+    from django.db import connection
+
     from reports.services import rollups_refresh
 
     rows = source_rows()
-    runs = []
+    runs, longest = [], []
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
     for _ in range(2):
-        started = time.monotonic()
-        result = rollups_refresh(full=True)
-        runs.append(time.monotonic() - started)
-    return {"source_rows": rows, "refresh_s": min(runs), "rollup_rows": result.rows}
+        with LongestTransaction(pid, os.environ["DATABASE_URL"]) as probe:
+            started = time.monotonic()
+            result = rollups_refresh(full=True)
+            runs.append(time.monotonic() - started)
+        longest.append(probe.seconds)
+    return {
+        "source_rows": rows,
+        "refresh_s": min(runs),
+        "longest_txn_s": max(longest),
+        "rollup_rows": result.rows,
+    }
 
 
 def naive_count() -> dict:
@@ -292,22 +341,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 30])
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--db-prefix", default="bench_reports", help="databases <prefix>_s<scale>")
     args = parser.parse_args()
     results = {}
     for scale in args.scales:
         print(f"scale {scale}: preparing …", flush=True)
-        url = prepare(scale, args.reuse)
+        url = prepare(scale, args.reuse, args.db_prefix)
         results[scale] = measure(url)
         print(f"  {results[scale]}", flush=True)
     print()
     print(
-        "| scale | source rows | full refresh s | rows/s | naive Python refresh s | rows/s | ratio | incremental (1,000 changed) s | city report from rollups ms | live SQL (work_figures) ms |"
+        "| scale | source rows | full refresh s | longest transaction s | rows/s | naive Python refresh s | rows/s | ratio | incremental (1,000 changed) s | city report from rollups ms | live SQL (work_figures) ms |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for scale, r in results.items():
         fast, slow = r["source_rows"] / r["refresh_s"], r["source_rows"] / r["naive_s"]
         print(
-            f"| {scale} | {r['source_rows']:,} | {r['refresh_s']:.1f} | {fast:,.0f} | {r['naive_s']:.1f} | "
+            f"| {scale} | {r['source_rows']:,} | {r['refresh_s']:.2f} | {r['longest_txn_s']:.2f} | {fast:,.0f} | "
+            f"{r['naive_s']:.1f} | "
             f"{slow:,.0f} | {fast / slow:.1f}x | {r['incremental_s']:.2f} ({r['incremental_groups']} groups) | "
             f"{r['read_ms']:.1f} | {r['live_ms']:.1f} |"
         )

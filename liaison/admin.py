@@ -1,9 +1,10 @@
-"""Admin for the outbox: what is pending, what was given up, and a retry action."""
+"""Admin for the outbox (what is pending, what was given up, a retry action) and for the
+periodic jobs' run records (when each last succeeded, whether it is overdue)."""
 
 from django.contrib import admin, messages
 
-from liaison import outbox
-from liaison.models import OutboxMessage
+from liaison import jobs, outbox
+from liaison.models import JobRun, OutboxMessage
 
 
 class OutboxStatusFilter(admin.SimpleListFilter):
@@ -65,4 +66,30 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         self.message_user(request, f"已重新排队 {count} 条消息。", messages.SUCCESS)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "last_completed_at",
+        "overdue",
+        "last_started_at",
+        "last_duration",
+        "last_failed_at",
+    )
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    @admin.display(description="是否逾期")
+    def overdue(self, obj: JobRun) -> str:
+        schedule = jobs.schedules().get(obj.name)  # from the settings: no query
+        if schedule is None:
+            return "不定期"
+        return "逾期，将补跑" if jobs.is_overdue(obj, schedule) else "按时"
+
+    def has_add_permission(self, request):
+        return False  # written by liaison.jobs.run_job
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -7,6 +7,7 @@ task shares is ``RETRYING`` below."""
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 
@@ -32,3 +33,10 @@ RETRYING = {
     "retry_jitter": True,
     "max_retries": 5,
 }
+
+
+@worker_ready.connect
+def catch_up_on_start(sender, **kwargs) -> None:
+    """A worker that starts (a deploy, a restart after a crash or a broker outage) runs the
+    periodic work that came due while none ran, instead of waiting for beat's next tick."""
+    sender.app.send_task("liaison.catch_up_jobs")

@@ -1,6 +1,6 @@
-"""Models of the project package itself: the transactional outbox, and the REST API's
-infrastructure (tombstones of deleted records, the horizon below which tombstones were
-pruned, stored responses for ``Idempotency-Key``)."""
+"""Models of the project package itself: the transactional outbox, the periodic jobs' run
+records, and the REST API's infrastructure (tombstones of deleted records, the horizon
+below which tombstones were pruned, stored responses for ``Idempotency-Key``)."""
 
 from django.conf import settings
 from django.db import models
@@ -60,6 +60,31 @@ class OutboxMessage(models.Model):
         if self.failed_at:
             return "failed"
         return "retrying" if self.attempts else "pending"
+
+
+class JobRun(models.Model):
+    """When a periodic job (``liaison.jobs.JOBS``) last started, completed and failed.
+
+    Kept in the database, not in beat's schedule file: a tick beat could not deliver (the
+    broker was down) or a run a killed worker cut short leaves the job overdue here, and
+    the catch-up (``liaison.jobs.catch_up``, at worker start and every half minute) runs
+    it. A job never completed counts from ``created_at``, when it was first seen."""
+
+    name = models.CharField("任务", max_length=100, primary_key=True)
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    last_started_at = models.DateTimeField("最近开始", null=True, blank=True)
+    last_completed_at = models.DateTimeField("最近成功完成", null=True, blank=True)
+    last_duration = models.FloatField("最近用时（秒）", null=True, blank=True)
+    last_failed_at = models.DateTimeField("最近失败", null=True, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+
+    class Meta:
+        verbose_name = "周期任务运行记录"
+        verbose_name_plural = "周期任务运行记录"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Tombstone(models.Model):

@@ -3,8 +3,10 @@
 A service calls ``enqueue("visits.ledger_export", job_id)`` inside its transaction: a row
 is written with the data, so the work exists exactly when the data does, and nothing
 touches Redis inside a web request. After commit, a best-effort *kick* asks the worker to
-drain now (it never blocks: short broker timeouts, errors logged and swallowed); beat
-drains every few seconds anyway, so a kick lost while Redis is down costs a few seconds.
+drain now: handed to one background thread per process (``Kicker``), so the request never
+waits on the broker, even one that accepts connections and never answers; errors are
+logged and swallowed. Beat drains every few seconds anyway, so a lost kick costs a few
+seconds.
 
 ``drain()`` takes due rows with ``SELECT … FOR UPDATE SKIP LOCKED`` and runs each
 message's handler in the same transaction that marks the row done: a crash rolls back
@@ -24,6 +26,8 @@ Handlers are registered by name in each app's ``handlers.py`` (imported at start
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -86,19 +90,78 @@ def enqueue_many(messages: Iterable[tuple[str, list, dict]], *, batch_size: int 
 
 def kick() -> None:
     """Ask for a drain now. Eager (the embedded default, no Redis): drain in-process.
-    Otherwise send the drain task, never blocking and never raising: beat drains anyway."""
+    Otherwise hand the kick to the process's kicker thread and return at once."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         try:
             drain()
         except Exception:  # the caller's data is committed: log, leave the rows for run_jobs
             logger.exception("outbox: in-process drain failed; the messages stay pending")
         return
-    from liaison.tasks import drain_outbox
+    kicker.kick()
 
-    try:
-        drain_outbox.apply_async(retry=False, ignore_result=True)
-    except Exception as exc:  # the broker is down or slow: the row waits for beat
-        logger.warning("outbox: could not kick the worker (%s: %s); beat will drain", type(exc).__name__, exc)
+
+class Kicker:
+    """Sends the drain kicks from one daemon thread, so no request waits on the broker: a
+    Redis that accepts connections and never answers holds a send for its socket timeout,
+    and every web worker with it. At most one send is in flight and one waits; kicks that
+    come meanwhile fold into the waiting one. Each send has its own connection with
+    ``OUTBOX_KICK_TIMEOUT`` for connecting and for each answer."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url  # the broker; None: the app's
+        self.sends = 0  # sends attempted (for the tests and the log)
+        self._reset()
+
+    def _reset(self) -> None:
+        """Fresh locks and no thread: also in a forked child, where the parent's thread
+        does not exist and its lock may have been held at the fork."""
+        self._lock = threading.Lock()
+        self._wanted = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread: threading.Thread | None = None
+
+    def kick(self) -> None:
+        with self._lock:
+            self._idle.clear()
+            self._wanted.set()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="outbox-kick", daemon=True)
+                self._thread.start()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no kick is waiting or in flight (tests; a clean shutdown)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            self._send()
+            with self._lock:
+                if not self._wanted.is_set():
+                    self._idle.set()
+
+    def _send(self) -> None:
+        from liaison.celery import app
+        from liaison.tasks import drain_outbox
+
+        self.sends += 1
+        timeout = settings.OUTBOX_KICK_TIMEOUT
+        options = {"socket_connect_timeout": timeout, "socket_timeout": timeout, "max_retries": 0}
+        try:
+            with app.connection_for_write(
+                self.url, connect_timeout=timeout, transport_options=options
+            ) as conn:
+                drain_outbox.apply_async(connection=conn, retry=False, ignore_result=True)
+        except Exception as exc:  # the broker is down or slow: the rows wait for beat
+            logger.warning(
+                "outbox: could not kick the worker (%s: %s); beat will drain", type(exc).__name__, exc
+            )
+
+
+kicker = Kicker()
+os.register_at_fork(after_in_child=kicker._reset)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -206,6 +206,9 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 # send each job twice (the jobs are single-flight anyway, so an overlap does no harm).
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "liaison.drain_outbox", "schedule": 5.0},
+    # Runs the jobs below that are overdue in liaison.JobRun: a tick beat could not send
+    # (the broker was down) or a run a killed worker cut short (also sent at worker start).
+    "jobs-catch-up": {"task": "liaison.catch_up_jobs", "schedule": 30.0},
     "prune-outbox": {"task": "liaison.run_job", "args": ["outbox_prune"], "schedule": 3600.0},
     # Periodic jobs run through liaison.run_job (single-flight; see liaison/jobs.py JOBS).
     # The sweep is cheap when nothing is due (one indexed query), so it runs often: a
@@ -238,6 +241,8 @@ OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=60.0)  # then y
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)  # then given up (see the admin)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=5)  # doubled on each failure
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)  # done messages are deleted after this
+# The after-commit kick's broker timeouts (connect, and each answer), in its own thread.
+OUTBOX_KICK_TIMEOUT = env.float("OUTBOX_KICK_TIMEOUT", default=1.0)
 # Where a notification goes besides the in-app inbox: "email", "sms".
 NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["inbox", "email"])
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")

@@ -1,5 +1,5 @@
-"""The project's own Celery tasks: draining the outbox and running the periodic jobs.
-Thin: they call ``liaison.outbox`` and ``liaison.jobs``."""
+"""The project's own Celery tasks: draining the outbox, running the periodic jobs and
+catching up on missed ones. Thin: they call ``liaison.outbox`` and ``liaison.jobs``."""
 
 from celery import shared_task
 
@@ -17,3 +17,9 @@ def drain_outbox() -> int:
 def run_job(name: str) -> bool:
     ran, _ = jobs.run_job(name)
     return ran
+
+
+@shared_task(name="liaison.catch_up_jobs", ignore_result=True, **RETRYING)
+def catch_up_jobs() -> list[str]:
+    """Sent when a worker starts and by beat every half minute (see ``liaison.jobs``)."""
+    return jobs.catch_up()

@@ -15,9 +15,16 @@ months sums a few thousand small rows, however many tickets there are.
   the last refresh.
 
 Each row carries its station's region path (``area_path``) so a region subtree is one
-indexed prefix scan, with no join. ``RollupDirty`` lists the (station, month) groups whose
-source rows changed (PostgreSQL statement triggers on tickets, sessions and attendances
-fill it); ``reports.services.rollups_refresh`` recomputes just those groups.
+indexed prefix scan, with no join. ``RollupDirty`` is an append-only log of the (station,
+month) groups whose source rows changed (PostgreSQL statement triggers on tickets,
+sessions and attendances append to it); ``reports.services.rollups_refresh`` consumes it
+and recomputes just those groups.
+
+The rollups are derived data, so their references to stations, deputies and handling
+units carry no database constraint (``derived_from``): a foreign key would make every
+rollup insert take ``FOR KEY SHARE`` on the station row until the refresh commits, and a
+write that locked the station row ``FOR UPDATE`` (as ``reception_create`` did) would wait on
+the refresh, or deadlock with it.
 """
 
 from __future__ import annotations
@@ -37,10 +44,22 @@ class Group(models.TextChoices):
     OTHER = "other", "其他（工作人员登记）"
 
 
-class AreaRow(models.Model):
-    station = models.ForeignKey(
-        Station, verbose_name="联络站（点）", on_delete=models.CASCADE, related_name="+"
+def derived_from(to: type[models.Model], verbose_name: str, **kwargs) -> models.ForeignKey:
+    """A rollup row's reference to a source row, without a database constraint (see the
+    module docstring): no lock on the referenced row, no cascade; the full refresh drops
+    the rows of a deleted station."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        **kwargs,
     )
+
+
+class AreaRow(models.Model):
+    station = derived_from(Station, "联络站（点）")
     area_path = models.CharField("区域路径", max_length=255, db_index=True)
     month = models.DateField("月份")
 
@@ -88,9 +107,7 @@ class StationActivity(AreaRow, ActivityMeasures):
 
 class StationTickets(AreaRow, TicketMeasures):
     group = models.CharField("收集人", max_length=10, choices=Group.choices)
-    handling_unit = models.ForeignKey(
-        HandlingUnit, verbose_name="承办单位", null=True, on_delete=models.CASCADE, related_name="+"
-    )
+    handling_unit = derived_from(HandlingUnit, "承办单位", null=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "站点意见建议月报"
@@ -104,7 +121,7 @@ class StationTickets(AreaRow, TicketMeasures):
 
 
 class DeputyActivity(AreaRow, ActivityMeasures):
-    deputy = models.ForeignKey(Deputy, verbose_name="代表", on_delete=models.CASCADE, related_name="+")
+    deputy = derived_from(Deputy, "代表")
 
     class Meta:
         verbose_name = verbose_name_plural = "代表活动月报"
@@ -118,7 +135,7 @@ class DeputyActivity(AreaRow, ActivityMeasures):
 
 
 class DeputyTickets(AreaRow, TicketMeasures):
-    deputy = models.ForeignKey(Deputy, verbose_name="代表", on_delete=models.CASCADE, related_name="+")
+    deputy = derived_from(Deputy, "代表")
 
     class Meta:
         verbose_name = verbose_name_plural = "代表意见建议月报"
@@ -132,13 +149,9 @@ class OverdueNow(models.Model):
     """Open tickets waiting for a reply, past their deadline or due within a few working
     days, per station and handling unit, as of ``as_of``."""
 
-    station = models.ForeignKey(
-        Station, verbose_name="联络站（点）", on_delete=models.CASCADE, related_name="+"
-    )
+    station = derived_from(Station, "联络站（点）")
     area_path = models.CharField("区域路径", max_length=255, db_index=True)
-    handling_unit = models.ForeignKey(
-        HandlingUnit, verbose_name="承办单位", null=True, on_delete=models.CASCADE, related_name="+"
-    )
+    handling_unit = derived_from(HandlingUnit, "承办单位", null=True)
     overdue = models.PositiveIntegerField("已逾期（件）", default=0)
     due_soon = models.PositiveIntegerField("即将到期（件）", default=0)
     as_of = models.DateField("统计日期")
@@ -152,14 +165,18 @@ class OverdueNow(models.Model):
 
 
 class RollupDirty(models.Model):
-    """A (station, month) group whose rollup rows must be recomputed."""
+    """One entry of the change log: a (station, month) group whose rollup rows must be
+    recomputed. Append-only for writers (a plain INSERT by the triggers, no unique index,
+    so a write never waits on a row the refresher holds); the refresher takes entries by
+    id with ``SKIP LOCKED``, deletes them and recomputes each group once, however many
+    entries name it."""
 
     station_id = models.UUIDField()
     month = models.DateField()
 
     class Meta:
         verbose_name = verbose_name_plural = "待刷新的报表分组"
-        constraints = [models.UniqueConstraint(fields=["station_id", "month"], name="rollup_dirty_unique")]
+        indexes = [models.Index(fields=["station_id", "month"], name="rollup_dirty_group")]
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.month:%Y-%m}"

@@ -7,12 +7,18 @@ Python), with the counting rules of ``work_figures`` as QuerySet methods
 deletes and re-inserts the rows of a set of (station, month) groups in one transaction,
 so a reader sees either the old or the new figures of a group, never half of each.
 
-- ``rollups_refresh()`` recomputes only the groups listed in ``RollupDirty`` (filled by
-  PostgreSQL triggers on tickets, sessions and attendances), claiming them with
-  ``FOR UPDATE SKIP LOCKED`` so two refreshers never work on the same group;
+- ``rollups_refresh()`` consumes the change log ``RollupDirty`` (appended to by PostgreSQL
+  triggers on tickets, sessions and attendances), up to ``CLAIM_BATCH`` entries per
+  transaction taken with ``FOR UPDATE SKIP LOCKED``, and recomputes each group they name
+  once;
 - ``rollups_refresh(full=True)`` recomputes everything (the nightly job, ``seed_demo``,
-  and SQLite, which has no triggers);
+  and SQLite, which has no triggers), ``FULL_BATCH_STATIONS`` stations per transaction;
 - ``overdue_refresh()`` recounts the tickets overdue now (after each escalation sweep).
+
+No user write waits for a refresh: writers only append to the change log (no unique
+index to wait on), the rollups reference their sources without foreign-key constraints
+(no ``FOR KEY SHARE`` on station rows), and every refresh transaction is short. Refresh
+transactions wait for each other (``_refresh_lock``), never for a writer.
 """
 
 from __future__ import annotations
@@ -40,12 +46,14 @@ from reports.models import (
     StationTickets,
 )
 from reports.periods import Period, Scope, add_months
+from stations.models import Station
 from suggestions.calendar import add_working_days
 from suggestions.models import Ticket
 from visits.models import Attendance, ReceptionSession
 
 TZ = ZoneInfo(settings.TIME_ZONE)
-CLAIM_BATCH = 2000  # dirty groups recomputed per transaction
+CLAIM_BATCH = 2000  # change-log entries taken per incremental transaction
+FULL_BATCH_STATIONS = 100  # stations recomputed per transaction of a full refresh
 INSERT_BATCH = 5000
 DUE_SOON_WORKING_DAYS = 3
 
@@ -57,7 +65,8 @@ def _month(field: str) -> TruncMonth:
     return TruncMonth(field, output_field=DateField(), tzinfo=TZ)
 
 
-Groups = dict[dt.date, set]  # month -> station ids whose rows are recomputed
+# month -> station ids whose rows are recomputed; the month None: all their months
+Groups = dict[dt.date | None, set]
 
 
 @dataclass(frozen=True)
@@ -69,19 +78,20 @@ class RefreshResult:
 # --- the aggregation queries -----------------------------------------------------------
 
 
-def _limit(qs: QuerySet, *, station: str, when: str, groups: Groups | None) -> QuerySet:
-    """Only the rows of ``groups`` ({month: station ids}), as indexable time ranges."""
+def _limit(qs: QuerySet, *, station: str, when: str | None, groups: Groups | None) -> QuerySet:
+    """Only the rows of ``groups`` ({month: station ids}), months as indexable time ranges
+    of the column ``when`` (``when=None``: the column holds the month itself)."""
     if groups is None:
         return qs
     q = Q(pk__in=[])
     for m, stations in groups.items():
-        q |= Q(
-            **{
-                f"{when}__gte": dt.datetime.combine(m, dt.time.min, tzinfo=TZ),
-                f"{when}__lt": dt.datetime.combine(add_months(m, 1), dt.time.min, tzinfo=TZ),
-                f"{station}__in": sorted(stations),
-            }
-        )
+        condition = {f"{station}__in": sorted(stations)}
+        if m is not None and when is None:
+            condition["month"] = m
+        elif m is not None:
+            condition[f"{when}__gte"] = dt.datetime.combine(m, dt.time.min, tzinfo=TZ)
+            condition[f"{when}__lt"] = dt.datetime.combine(add_months(m, 1), dt.time.min, tzinfo=TZ)
+        q |= Q(**condition)
     return qs.filter(q)
 
 
@@ -238,12 +248,7 @@ ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
 def _recompute(groups: Groups | None = None) -> int:
     """Replace the rollup rows of the given groups (everything when ``groups`` is None)."""
     for model in ROLLUPS:
-        qs = model.objects.all()
-        if groups is not None:
-            q = Q(pk__in=[])
-            for m, stations in groups.items():
-                q |= Q(month=m, station_id__in=sorted(stations))
-            qs = qs.filter(q)
+        qs = _limit(model.objects.all(), station="station_id", when=None, groups=groups)
         qs._raw_delete(qs.db)  # no cascades, no signals: rollups are plain numbers
     return _activity_rows(groups) + _ticket_rows(groups)
 
@@ -258,36 +263,95 @@ def _vacuum() -> None:
         cursor.execute(f"VACUUM (ANALYZE) {tables}")
 
 
-def _claim_dirty(limit: int) -> list[tuple]:
-    """Take up to ``limit`` dirty groups, skipping those another refresher holds."""
-    table = RollupDirty._meta.db_table
+def _refresh_lock() -> None:
+    """Serialise the refresh transactions (incremental batches, full batches, the overdue
+    recount) with a transaction-level advisory lock, taken first in each: two refreshes of
+    one group at once would both insert (a DELETE does not see rows a concurrent
+    transaction inserts). Writers never take it, so only refreshes wait on it, for one
+    short transaction at most; released at commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('reports.rollups.refresh'))")
+
+
+_LOG = RollupDirty._meta.db_table
+
+
+def _claim_changes(limit: int) -> list[tuple]:
+    """Take the groups of the oldest ``limit`` change-log entries, with every entry that
+    names those groups (duplicates collapse): delete them, return the distinct groups.
+    ``SKIP LOCKED`` passes over entries another refresher holds; writers' uncommitted
+    entries are invisible, so this never waits."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE id IN "  # noqa: S608 (our own table name)
-            f"(SELECT id FROM {table} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
-            "RETURNING station_id, month",
+            f"""
+            WITH head AS (
+                SELECT station_id, month FROM {_LOG} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+            ), taken AS (
+                DELETE FROM {_LOG} WHERE id IN (
+                    SELECT log.id FROM {_LOG} log
+                    JOIN (SELECT DISTINCT station_id, month FROM head) g USING (station_id, month)
+                    FOR UPDATE OF log SKIP LOCKED
+                )
+                RETURNING station_id, month
+            )
+            SELECT DISTINCT station_id, month FROM taken
+            """,  # noqa: S608 (our own table name)
             [limit],
         )
         return cursor.fetchall()
 
 
-def rollups_refresh(*, full: bool = False) -> RefreshResult:
-    """Recompute the dirty groups (or everything). Safe to run concurrently: a full refresh
-    is single-flight; incremental refreshers claim disjoint groups."""
-    if full or connection.vendor != "postgresql":
-        with single_flight("reports.rollups_full") as got, transaction.atomic():
-            if not got:
-                return RefreshResult(groups=0, rows=0)
+def _consume_changes(stations: set) -> None:
+    """Delete the change-log entries of ``stations`` committed so far: the full refresh's
+    batch recomputes them in statements that start after this one, so sees their changes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_LOG} WHERE id IN "  # noqa: S608 (our own table name)
+            f"(SELECT id FROM {_LOG} WHERE station_id = ANY(%s) FOR UPDATE SKIP LOCKED)",
+            [sorted(stations)],
+        )
+
+
+def _drop_orphans() -> None:
+    """Rollup rows and change-log entries of stations that no longer exist (no cascade
+    reaches derived rows; deleting a station's records logs changes for it)."""
+    gone = ~Exists(Station.objects.filter(pk=OuterRef("station_id")))
+    for model in (*ROLLUPS, OverdueNow):
+        qs = model.objects.filter(gone)
+        qs._raw_delete(qs.db)
+    if connection.vendor == "postgresql":
+        entries = RollupDirty.objects.filter(gone).select_for_update(skip_locked=True).values("pk")
+        qs = RollupDirty.objects.filter(pk__in=entries)
+        qs._raw_delete(qs.db)
+
+
+def _refresh_full() -> int:
+    """Every station, ``FULL_BATCH_STATIONS`` at a time in region-path order (so the rows
+    still go in path order), each batch one short transaction: a reader sees each station's
+    figures old or new, never half of each."""
+    stations = list(Station.objects.order_by("region__path", "pk").values_list("pk", flat=True))
+    rows = 0
+    for start in range(0, len(stations), FULL_BATCH_STATIONS):
+        batch = set(stations[start : start + FULL_BATCH_STATIONS])
+        with transaction.atomic():
+            _refresh_lock()
             if connection.vendor == "postgresql":
-                RollupDirty.objects.all()._raw_delete(RollupDirty.objects.db)
-            rows = _recompute()
-            overdue_refresh()
-        _vacuum()
-        return RefreshResult(groups=-1, rows=rows)
+                _consume_changes(batch)
+            rows += _recompute({None: batch})
+    with transaction.atomic():
+        _refresh_lock()
+        _drop_orphans()
+    overdue_refresh()
+    return rows
+
+
+def _refresh_changed() -> RefreshResult:
     count = rows = 0
     while True:
         with transaction.atomic():
-            claimed = _claim_dirty(CLAIM_BATCH)
+            _refresh_lock()
+            claimed = _claim_changes(CLAIM_BATCH)
             if not claimed:
                 break
             groups: Groups = defaultdict(set)
@@ -298,6 +362,20 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     return RefreshResult(groups=count, rows=rows)
 
 
+def rollups_refresh(*, full: bool = False) -> RefreshResult:
+    """Recompute the groups the change log names (or everything). Safe to run beside
+    writers and beside other refreshes: a full refresh is single-flight, and refresh
+    transactions take turns (``_refresh_lock``)."""
+    if not full and connection.vendor == "postgresql":
+        return _refresh_changed()
+    with single_flight("reports.rollups_full") as got:
+        if not got:
+            return RefreshResult(groups=0, rows=0)
+        rows = _refresh_full()
+    _vacuum()
+    return RefreshResult(groups=-1, rows=rows)
+
+
 def due_soon_until(today: dt.date) -> dt.date:
     """The last day a running ticket counts as "due soon" (即将到期)."""
     return add_working_days(today, DUE_SOON_WORKING_DAYS)
@@ -306,6 +384,7 @@ def due_soon_until(today: dt.date) -> dt.date:
 @transaction.atomic
 def overdue_refresh(*, today: dt.date | None = None) -> int:
     """Recount the running tickets overdue or due within a few working days (one GROUP BY)."""
+    _refresh_lock()
     today = today or timezone.localdate()
     soon = due_soon_until(today)
     rows = [

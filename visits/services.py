@@ -25,6 +25,7 @@ from PIL import Image, ImageOps
 from deputies.models import Deputy, LeadingCadre
 from liaison import outbox, scoping
 from stations.models import Region, Station
+from stations.services import station_status_held
 from suggestions.models import Category
 from suggestions.services import ticket_register
 from visits.models import Attendance, ExportJob, ReceptionAttachment, ReceptionSession, ReceptionSlot
@@ -32,6 +33,13 @@ from visits.models import Attendance, ExportJob, ReceptionAttachment, ReceptionS
 logger = logging.getLogger(__name__)
 
 CLOSED_STATION_MESSAGE = "该联络站已撤销，不能登记新的接待活动。"
+
+
+def _check_station_open(station: Station) -> None:
+    """Refuse a closed station, holding its row (``FOR SHARE``) so that a concurrent
+    ``station_close`` cannot slip in before this transaction commits."""
+    if station_status_held(station_id=station.pk) == Station.Status.CLOSED:
+        raise ValidationError(CLOSED_STATION_MESSAGE)
 
 
 @transaction.atomic
@@ -44,10 +52,7 @@ def reception_create(
     created_by=None,
     **fields: Any,
 ) -> ReceptionSession:
-    # Lock the station row so a concurrent station_close cannot slip in between.
-    status = Station.objects.select_for_update().values_list("status", flat=True).get(pk=station.pk)
-    if status == Station.Status.CLOSED:
-        raise ValidationError(CLOSED_STATION_MESSAGE)
+    _check_station_open(station)
     session = ReceptionSession(
         station=station,
         kind=kind,
@@ -323,9 +328,7 @@ def _reception_update_draft(
     locked = ReceptionSession.objects.select_for_update().get(pk=session.pk)
     if locked.status != ReceptionSession.Status.DRAFT:
         raise ValidationError(DONE_IS_FINAL_MESSAGE)
-    station_status = Station.objects.values_list("status", flat=True).get(pk=data.station.pk)
-    if station_status == Station.Status.CLOSED:
-        raise ValidationError(CLOSED_STATION_MESSAGE)
+    _check_station_open(data.station)
     locked.station = data.station
     for name, value in _session_fields(data, draft=draft).items():
         setattr(locked, name, value)

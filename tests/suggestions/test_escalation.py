@@ -94,8 +94,8 @@ def test_the_event_table_refuses_a_second_escalation_for_the_same_deadline():
 def test_a_sweep_is_a_fixed_number_of_statements(django_assert_num_queries):
     overdue_tickets(3)
     with django_assert_num_queries(
-        15
-    ) as small:  # calendar, 2 batches (+ audit-skip flag), overdue recount, savepoints
+        16
+    ) as small:  # calendar, 2 batches (+ audit-skip flag), overdue recount (+ its refresh lock), savepoints
         escalation_sweep(today=TODAY, notify=False, batch_size=1000)
     overdue_tickets(40, due_on=dt.date(2024, 6, 3))
     with django_assert_num_queries(len(small.captured_queries)):

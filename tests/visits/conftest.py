@@ -15,6 +15,9 @@ from deputies.models import Deputy, LeadingCadre
 from stations.models import Region, Station
 from suggestions.models import Category
 from tests.factories import CategoryFactory, DeputyFactory, DeputyGroupFactory, LeadingCadreFactory
+from tests.pglocks import db_threads  # noqa: F401 (a fixture, for the lock tests)
+from visits.models import ReceptionSession
+from visits.services import LedgerRow, ReceptionInput
 
 
 @dataclass
@@ -43,6 +46,29 @@ def day(station, region_tree, user_with_role, client) -> Day:
     officer = user_with_role(Role.LIAISON_OFFICER, station=station)
     client.force_login(officer)
     return Day(station, region_tree.villages[0], deputies, cadre, categories, officer, client)
+
+
+def reception_input(
+    *, station: Station, deputy: Deputy, category: Category, starts_at: dt.datetime, rows: int = 2
+) -> ReceptionInput:
+    """A reception day at ``station`` with ``deputy`` present and ``rows`` ledger rows he
+    received, as ``reception_record`` takes it."""
+    return ReceptionInput(
+        station=station,
+        kind=ReceptionSession.Kind.STATION_RECEPTION,
+        starts_at=starts_at,
+        citizens_received=rows + 1,
+        deputies=[deputy],
+        rows=[
+            LedgerRow(
+                citizen_name=f"群众{i}",
+                content=f"第{i}条意见：村道需要修缮",
+                category=category,
+                received_by_deputy=deputy,
+            )
+            for i in range(rows)
+        ],
+    )
 
 
 def reception_post(

@@ -1,14 +1,15 @@
 """Run the periodic jobs in-process: ``manage.py run_jobs outbox|all [--loop SECONDS]``.
 
 For the embedded demo, which has no worker and no beat (and for an operator who wants a
-job now). Each job is single-flight (``liaison.jobs.run_job``), so running this beside a
-worker does no harm."""
+job now). ``all`` runs the frequent jobs, then catches up any scheduled job that is
+overdue (a nightly one, say, when the loop runs past its time). Each job is single-flight
+(``liaison.jobs.run_job``), so running this beside a worker does no harm."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liaison.jobs import JOBS, frequent_jobs, run_job
+from liaison.jobs import JOBS, catch_up, frequent_jobs, run_job
 
 
 class Command(BaseCommand):
@@ -35,6 +36,9 @@ class Command(BaseCommand):
                         self.stdout.write(f"{name}: {result}")
                     else:
                         self.stdout.write(f"{name}: 已在别处运行，跳过")
+                if "all" in jobs:
+                    for name in catch_up():
+                        self.stdout.write(f"{name}: 已逾期，已补跑")
                 if not loop:
                     return
                 time.sleep(loop)
