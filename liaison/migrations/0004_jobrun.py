@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('liaison', '0002_sync_and_idempotency'),
+        ('liaison', '0003_tombstone_scope'),
     ]
 
     operations = [
