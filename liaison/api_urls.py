@@ -10,6 +10,7 @@ from reports.api import ReportView
 from stations.api import RegionViewSet, StationViewSet
 from suggestions.api import CalendarDayViewSet, CategoryViewSet, HandlingUnitViewSet, TicketViewSet
 from visits.api import AttendanceViewSet, ReceptionViewSet
+from visits.attachments_api import ReceptionAttachmentViewSet, TicketAttachmentViewSet
 
 app_name = "api"
 
@@ -27,10 +28,23 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("calendar-days", CalendarDayViewSet, basename="calendarday")
 
 token = TokenViewSet.as_view({"get": "show", "post": "create", "delete": "revoke"})
+# files hang off their reception or ticket: list and upload, and one file's download
+reception_attachments = ReceptionAttachmentViewSet.as_view({"get": "list", "post": "create"})
+reception_attachment = ReceptionAttachmentViewSet.as_view({"get": "download"})
+ticket_attachments = TicketAttachmentViewSet.as_view({"get": "list", "post": "create"})
+ticket_attachment = TicketAttachmentViewSet.as_view({"get": "download"})
 
 urlpatterns = [
     path("token/", token, name="token"),
     path("reports/", ReportView.as_view(), name="reports"),
+    path("receptions/<uuid:pk>/attachments/", reception_attachments, name="reception-attachments"),
+    path(
+        "receptions/<uuid:pk>/attachments/<uuid:attachment_id>/",
+        reception_attachment,
+        name="reception-attachment",
+    ),
+    path("tickets/<uuid:pk>/attachments/", ticket_attachments, name="ticket-attachments"),
+    path("tickets/<uuid:pk>/attachments/<int:attachment_id>/", ticket_attachment, name="ticket-attachment"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
