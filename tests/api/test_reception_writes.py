@@ -440,3 +440,134 @@ def test_odd_bodies_never_answer_5xx(visit_world):
         assert response["Content-Type"].startswith("application/json")
 
     run()
+
+
+# --- the same visit on the page and over the API counts the same ----------------------------------
+
+
+def _page_post(station, deputies, village, category, *, kind: str) -> dict:
+    """The reception page's form, filled in for the visit ``visit()`` describes."""
+    data = {
+        "client_token": str(uuid.uuid4()),
+        "station": str(station.pk),
+        "slot": "",
+        "kind": kind,
+        "theme": "入户走访",
+        "theme_kind": "",
+        "date": "2024-05-10",
+        "start_time": "09:00",
+        "end_time": "11:30",
+        "deputies": [str(d.pk) for d in deputies],
+        "cadres": [],
+        "officials": "孙局长 县交通运输局局长",
+        "legal_experts": "",
+        "citizens_received": "3",
+        "notes": "走访三户群众",
+        "finish": "1",
+        "rows-TOTAL_FORMS": "2",
+        "rows-INITIAL_FORMS": "0",
+        "rows-MIN_NUM_FORMS": "0",
+        "rows-MAX_NUM_FORMS": "200",
+    }
+    rows = [
+        (
+            "张三丰",
+            "13912345678",
+            str(village.pk),
+            "三组12号",
+            "村东头道路坑洼，雨天无法通行",
+            deputies[0],
+            "代表当场记录",
+            "on",
+        ),
+        (
+            "刘翠花",
+            "13912345678",
+            str(village.pk),
+            "三组12号",
+            "自来水水压不足",
+            deputies[1],
+            "代表当场记录",
+            "on",
+        ),
+    ]
+    for i, (name, phone, vil, address, content, deputy, action, consent) in enumerate(rows):
+        data.update(
+            {
+                f"rows-{i}-citizen_name": name,
+                f"rows-{i}-citizen_phone": phone,
+                f"rows-{i}-village": vil,
+                f"rows-{i}-citizen_address": address,
+                f"rows-{i}-category": str(category.pk),
+                f"rows-{i}-content": content,
+                f"rows-{i}-receiver": f"deputy:{deputy.pk}",
+                f"rows-{i}-on_the_spot_action": action,
+                f"rows-{i}-consent_to_share": consent,
+            }
+        )
+    return data
+
+
+@pytest.mark.parametrize(
+    ("kind", "book", "entries"), [("door_to_door", "door_to_door", 0), ("station_reception", "reception", 2)]
+)
+def test_a_visit_counts_the_same_recorded_on_the_page_or_over_the_api(api_world, client, kind, book, entries):
+    """Two stations alike: the visit logged on the page at one and over the API at the
+    other gives the same report figures (from the rollups) and the same ledger rows."""
+    import datetime as dt
+
+    from reports.periods import Period, Scope
+    from reports.selectors import figures
+    from reports.services import rollups_refresh
+    from tests.factories import StationFactory
+    from visits import ledgers, selectors
+
+    w = api_world
+    page_station = w["station"]
+    api_station = StationFactory(name="同乡另一站", region=page_station.region)
+    people = {
+        s: [DeputyFactory(name="王建国", home_station=s), DeputyFactory(name="李秀英", home_station=s)]
+        for s in (page_station, api_station)
+    }
+    village = w["tree"].villages[0]
+    page_officer = w["officer"]
+    api_officer = UserFactory(username="api-officer")
+    api_officer.roles.create(role=Role.LIAISON_OFFICER, station=api_station)
+
+    client.force_login(page_officer)
+    page = client.post(
+        "/receptions/new/", _page_post(page_station, people[page_station], village, w["category"], kind=kind)
+    )
+    assert page.status_code == 302, page.content.decode()[:2000]
+    body = visit(
+        {**w, "station": api_station, "deputies": people[api_station], "village": village},
+        kind=kind,
+        rows=[
+            row({**w, "deputies": people[api_station], "village": village}),
+            row(
+                {**w, "deputies": people[api_station], "village": village},
+                citizen_name="刘翠花",
+                content="自来水水压不足",
+                received_by_deputy=str(people[api_station][1].pk),
+            ),
+        ],
+    )
+    assert put(api_client_for(api_officer), uuid.uuid4(), body).status_code == 201
+
+    rollups_refresh(full=True)
+    period = Period.month(2024, 5)
+    on_page = figures(scope=Scope(station=page_station), period=period).as_dict()
+    over_api = figures(scope=Scope(station=api_station), period=period).as_dict()
+    assert on_page == over_api
+    assert (over_api["sessions"], over_api["citizens_received"], over_api["collected"]) == (1, 3, 2)
+    assert over_api["entries"] == entries  # a door-to-door visit is no station entry
+
+    def ledger(station, officer):
+        args = {"book": book, "date_from": dt.date(2024, 5, 1), "date_to": dt.date(2024, 5, 31)}
+        tickets = list(selectors.ledger_tickets(user=officer, station=station, **args))
+        return ledgers.build_ledger(
+            user=officer, tickets=tickets, total=len(tickets), station_name=station.name, **args
+        ).rows
+
+    assert ledger(page_station, page_officer) == ledger(api_station, api_officer)
+    assert len(ledger(api_station, api_officer)) == 2
