@@ -12,6 +12,8 @@ from PIL import Image
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+# an upload's client UUID names one file of one record, for good
+ID_REUSED_MESSAGE = "该 ID 已用于另一个附件。"
 
 
 def attachment_check(upload: UploadedFile) -> str:

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, original_name, upload_check
 from suggestions.calendar import add_working_days, working_days_between
 from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
 from suggestions.workflow import TRANSITIONS, Transition, transition_for
@@ -568,8 +569,6 @@ def ticket_merge(*, ticket: Ticket, into: Ticket, actor: User, comment: str = ""
 
 # --- files added to a ticket after registration (the API) ----------------------------------
 
-ATTACHMENT_ID_REUSED_MESSAGE = "该 ID 已用于另一个附件。"
-
 
 def ticket_attach(
     *, ticket: Ticket, upload: UploadedFile, actor: User, attachment_id: UUID
@@ -580,7 +579,6 @@ def ticket_attach(
     client's UUID: a repeat answers with the stored attachment (``created`` False).
     Who may: those who log receptions at the ticket's station."""
     from liaison.scoping import can_log_reception
-    from liaison.uploads import ATTACHMENT_TYPES, original_name, upload_check
 
     if not can_log_reception(actor, ticket.station):
         raise PermissionDenied("您的角色不能为该联络站的意见建议上传附件。")
@@ -588,7 +586,7 @@ def ticket_attach(
     def stored() -> Attachment | None:
         found = Attachment.objects.select_related("event").filter(client_id=attachment_id).first()
         if found is not None and (found.event.ticket_id != ticket.pk or found.size != upload.size):
-            raise ValidationError({"id": ValidationError(ATTACHMENT_ID_REUSED_MESSAGE, code="reused")})
+            raise ValidationError({"id": ValidationError(ID_REUSED_MESSAGE, code="reused")})
         return found
 
     existing = stored()

@@ -38,6 +38,7 @@ from liaison.api import (
     with_etag,
 )
 from liaison.idempotency import idempotent
+from liaison.uploads import ID_REUSED_MESSAGE
 from stations.models import Station
 from suggestions.api import MASKS, log_full_views, with_citizen_visibility
 from visits import selectors, services
@@ -276,7 +277,7 @@ class Conflict(exceptions.APIException):
 
 class IdReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = services.ATTACHMENT_ID_REUSED_MESSAGE
+    default_detail = ID_REUSED_MESSAGE
     default_code = "id_reused"
 
 
@@ -447,7 +448,7 @@ class ReceptionDetailSerializer(ReceptionSerializer):
 
     @extend_schema_field(LedgerRowOutputSerializer(many=True))
     def get_rows(self, session) -> list[dict]:
-        return ledger_rows_shown(self.context["request"], session)
+        return self.context["rows"]  # ledger_rows_shown: masked and logged by the view
 
 
 # --- endpoints ---------------------------------------------------------------------------------
@@ -481,6 +482,9 @@ class ReceptionViewSet(
     sync_fields = RECEPTION_FIELDS
 
     def get_serializer_class(self):
+        if self.action in ("create", "update"):
+            # what a write takes (the browsable API's form too: plain ids, no choice lists)
+            return ReceptionWriteSerializer
         return ReceptionSerializer if self.action in ("list", "sync") else ReceptionDetailSerializer
 
     def retrieve(self, request, *args, **kwargs):
@@ -539,9 +543,10 @@ class ReceptionViewSet(
         return self._reception_response(request, session, status.HTTP_201_CREATED)
 
     def _reception_response(self, request, session: ReceptionSession, code: int) -> Response:
-        if code != status.HTTP_200_OK or self.action != "retrieve":
+        if self.action != "retrieve":
             session = self.base_queryset.get(pk=session.pk)  # as written, with its attendance in order
-        data = ReceptionDetailSerializer(session, context={"request": request}).data
+        rows = ledger_rows_shown(request, session)
+        data = ReceptionDetailSerializer(session, context={"rows": rows}).data
         return with_etag(Response(data, status=code), session.version)
 
 

@@ -94,7 +94,7 @@ class ReceptionAttachmentViewSet(ScopedViewSet):
 
     base_queryset = ReceptionSession.objects.select_related("station__region")
     parser_classes = [MultiPartParser, FormParser]
-    serializer_class = ReceptionAttachmentSerializer
+    serializer_class = UploadSerializer  # what an upload takes (no choice lists for a form)
 
     @extend_schema(responses={200: ReceptionAttachmentSerializer(many=True), 404: ERROR_RESPONSES[404]})
     def list(self, request, pk=None):
@@ -163,7 +163,7 @@ class TicketAttachmentViewSet(ScopedViewSet):
 
     base_queryset = Ticket.objects.select_related("station__region")
     parser_classes = [MultiPartParser, FormParser]
-    serializer_class = TicketAttachmentSerializer
+    serializer_class = UploadSerializer
 
     def _attachments(self, ticket: Ticket):
         return Attachment.objects.filter(event__ticket=ticket).select_related("event").order_by("pk")

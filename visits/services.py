@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,9 +25,9 @@ from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
 from liaison import outbox, scoping
-from liaison.uploads import ATTACHMENT_TYPES, attachment_check, original_name, upload_check
+from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, attachment_check, original_name, upload_check
 from stations.models import Region, Station
-from suggestions.models import Category
+from suggestions.models import Category, Ticket
 from suggestions.services import ticket_register
 from visits.models import Attendance, ExportJob, ReceptionAttachment, ReceptionSession, ReceptionSlot
 
@@ -237,11 +238,9 @@ def _check_receivers(data: ReceptionInput) -> None:
 
 def _check_row_ids(data: ReceptionInput) -> None:
     """A row's id becomes its ticket's: it must be new, and not given twice."""
-    from suggestions.models import Ticket
-
-    ids = [row.id for row in data.rows if row.id]
-    repeated = {i for i in ids if ids.count(i) > 1}
-    taken = repeated | set(Ticket.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    counts = Counter(row.id for row in data.rows if row.id)
+    repeated = {i for i, n in counts.items() if n > 1}
+    taken = repeated | set(Ticket.objects.filter(pk__in=list(counts)).values_list("pk", flat=True))
     if taken:
         raise ValidationError({"rows": ROW_ID_TAKEN_MESSAGE.format("、".join(sorted(map(str, taken))))})
 
@@ -561,9 +560,6 @@ def attachment_add(
     return attachment
 
 
-ATTACHMENT_ID_REUSED_MESSAGE = "该 ID 已用于另一个附件。"
-
-
 def reception_attachment_upload(
     *, session: ReceptionSession, upload: UploadedFile, actor, attachment_id: uuid.UUID
 ) -> tuple[ReceptionAttachment, bool]:
@@ -577,7 +573,7 @@ def reception_attachment_upload(
     def stored() -> ReceptionAttachment | None:
         found = ReceptionAttachment.objects.filter(pk=attachment_id).first()
         if found is not None and (found.session_id != session.pk or found.size != upload.size):
-            raise ValidationError({"id": ValidationError(ATTACHMENT_ID_REUSED_MESSAGE, code="reused")})
+            raise ValidationError({"id": ValidationError(ID_REUSED_MESSAGE, code="reused")})
         return found
 
     existing = stored()

@@ -571,3 +571,18 @@ def test_a_visit_counts_the_same_recorded_on_the_page_or_over_the_api(api_world,
 
     assert ledger(page_station, page_officer) == ledger(api_station, api_officer)
     assert len(ledger(api_station, api_officer)) == 2
+
+
+def test_the_browsable_apis_write_forms_list_no_records(visit_world, client):
+    """The write forms the browsable API draws for receptions and uploads take plain ids:
+    no choice list of every station, reception or slot (issue 12's leak)."""
+    w, pk = visit_world, uuid.uuid4()
+    put(w["officer_api"], pk, visit(w, status="draft"))
+    client.force_login(w["officer"])
+    for url in (
+        "/api/v1/receptions/",
+        f"/api/v1/receptions/{pk}/",
+        f"/api/v1/receptions/{pk}/attachments/",
+    ):
+        html = client.get(url, {"format": "api"}, HTTP_ACCEPT="text/html").content.decode()
+        assert "他站" not in html, url
