@@ -586,3 +586,158 @@ def test_the_browsable_apis_write_forms_list_no_records(visit_world, client):
     ):
         html = client.get(url, {"format": "api"}, HTTP_ACCEPT="text/html").content.decode()
         assert "他站" not in html, url
+
+
+# --- a web worker killed in the middle of recording a visit ----------------------------------------
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """A real gunicorn (one sync worker) on a free port, against the test database:
+    yields (base url, log file, a function giving the current worker's pid)."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.liaison.conftest import subprocess_env, wait_until
+
+    log = tmp_path / "gunicorn.log"
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "gunicorn", "liaison.wsgi:application", "--bind", "127.0.0.1:0"]
+    command += ["--workers", "1", "--timeout", "120", "--log-level", "info", "--error-logfile", "-"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(  # noqa: S603
+            command, cwd=root, env=subprocess_env(DEBUG="0"), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        port = wait_until(
+            lambda: re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text()),
+            30,
+            what="gunicorn",
+        ).group(1)
+
+        def worker_pid() -> int:
+            booted = wait_until(lambda: re.findall(r"Booting worker with pid: (\d+)", log.read_text()), 30)
+            return int(booted[-1])
+
+        yield f"http://127.0.0.1:{port}", log, worker_pid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def _http_put(url: str, token: str, body: dict) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(  # noqa: S310 - a local test server
+        url,
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_visit_leaves_nothing_and_the_retry_records_it_once(visit_world, gunicorn):
+    """The worker is SIGKILLed after it wrote the session, the attendance and the first
+    ticket (it waits on the second ticket's id, which another transaction holds): the
+    transaction dies with it, and the client's retry of the same PUT records the visit
+    once, with one set of tickets and one notice."""
+    import os
+    import signal
+
+    from tests.liaison.conftest import wait_until
+
+    base, log, worker_pid = gunicorn
+    w, pk = visit_world, uuid.uuid4()
+    body = visit(w)
+    token = Token.objects.get(user=w["officer"]).key
+    url = f"{base}/api/v1/receptions/{pk}/"
+    assert (
+        _http_put(f"{base}/api/v1/receptions/{uuid.uuid4()}/", token, {"station": "x"})[0] == 400
+    )  # it answers
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold_second_ticket_id() -> None:
+        """An uncommitted ticket with the second row's id: the worker's INSERT waits on it."""
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                TicketFactory(id=body["rows"][1]["id"], station=w["other"], category=w["category"])
+                held.set()
+                release.wait(60)
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_second_ticket_id)
+    holder.start()
+    assert held.wait(30)
+    answers: list = []
+    request = threading.Thread(target=lambda: answers.append(_safe(lambda: _http_put(url, token, body))))
+    request.start()
+
+    def blocked_backend():
+        # (the audit trail's context rides in front of each statement: match inside it)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND wait_event_type = 'Lock' AND query LIKE '%%INSERT INTO \"suggestions_ticket\"%%'"
+            )
+            row = cursor.fetchone()
+            return row and row[0]
+
+    backend = wait_until(blocked_backend, 30, what="the worker waiting on the second ticket")
+    first_worker = worker_pid()
+    os.kill(first_worker, signal.SIGKILL)
+    request.join(30)
+    assert answers and isinstance(answers[0], Exception), answers  # the client got no answer
+    release.set()
+    holder.join(30)
+
+    def backend_gone() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [backend])
+            return cursor.fetchone()[0] == 0
+
+    wait_until(backend_gone, 30, what="the killed worker's transaction to end")
+    assert not ReceptionSession.objects.exists() and not Ticket.objects.exists()
+    assert not Attendance.objects.exists() and not OutboxMessage.objects.exists()
+
+    wait_until(lambda: worker_pid() != first_worker, 30, what="a new worker")
+    status, _ = _http_put(url, token, body)  # the client retries the same request
+    assert status == 201
+    assert _http_put(url, token, body)[0] == 200
+    assert ReceptionSession.objects.filter(pk=pk).count() == 1
+    assert Ticket.objects.filter(reception_id=pk).count() == 2
+    assert TimelineEvent.objects.filter(action="register").count() == 2
+    assert Attendance.objects.count() == 3
+    assert OutboxMessage.objects.filter(task_name="visits.tickets_registered").count() == 1
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _safe(call):
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - the test looks at what the client saw
+        return exc
