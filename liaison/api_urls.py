@@ -37,14 +37,15 @@ ticket_attachment = TicketAttachmentViewSet.as_view({"get": "download"})
 urlpatterns = [
     path("token/", token, name="token"),
     path("reports/", ReportView.as_view(), name="reports"),
-    path("receptions/<uuid:pk>/attachments/", reception_attachments, name="reception-attachments"),
+    # (ids parsed by the views, so a malformed one is the API's JSON 404, not the resolver's)
+    path("receptions/<str:pk>/attachments/", reception_attachments, name="reception-attachments"),
     path(
-        "receptions/<uuid:pk>/attachments/<uuid:attachment_id>/",
+        "receptions/<str:pk>/attachments/<str:attachment_id>/",
         reception_attachment,
         name="reception-attachment",
     ),
-    path("tickets/<uuid:pk>/attachments/", ticket_attachments, name="ticket-attachments"),
-    path("tickets/<uuid:pk>/attachments/<int:attachment_id>/", ticket_attachment, name="ticket-attachment"),
+    path("tickets/<str:pk>/attachments/", ticket_attachments, name="ticket-attachments"),
+    path("tickets/<str:pk>/attachments/<str:attachment_id>/", ticket_attachment, name="ticket-attachment"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

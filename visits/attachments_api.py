@@ -36,6 +36,29 @@ class UploadSerializer(serializers.Serializer):
 THUMB_PARAMETER = OpenApiParameter(
     "thumb", OpenApiTypes.STR, enum=["0", "1"], description="1：照片的缩略图（JPEG）"
 )
+RECORD_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+def _id_parameter(kind) -> OpenApiParameter:
+    return OpenApiParameter(
+        "attachment_id", kind, OpenApiParameter.PATH, description="附件的 ID（列表中的 id）"
+    )
+
+
+def _parsed(value: str, parse):
+    """A path id, or the API's 404 (a malformed id is no attachment either)."""
+    try:
+        return parse(value)
+    except (TypeError, ValueError) as exc:
+        raise exceptions.NotFound(NOT_FOUND) from exc
+
+
+def _ticket_attachment_pk(value: str) -> int:
+    if not (value.isascii() and value.isdecimal()) or not 0 < int(value) <= 2**31 - 1:
+        raise ValueError(value)
+    return int(value)
+
+
 NOT_FOUND = "未找到该附件。"
 UPLOAD_RESPONSES = {k: v for k, v in WRITE_RESPONSES.items() if k not in (412, 428)}
 
@@ -96,13 +119,17 @@ class ReceptionAttachmentViewSet(ScopedViewSet):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = UploadSerializer  # what an upload takes (no choice lists for a form)
 
-    @extend_schema(responses={200: ReceptionAttachmentSerializer(many=True), 404: ERROR_RESPONSES[404]})
+    @extend_schema(
+        parameters=[RECORD_ID],
+        responses={200: ReceptionAttachmentSerializer(many=True), 404: ERROR_RESPONSES[404]},
+    )
     def list(self, request, pk=None):
         session = self.get_object()
         attachments = session.attachments.order_by("created_at", "pk")
         return Response(ReceptionAttachmentSerializer(attachments, many=True).data)
 
     @extend_schema(
+        parameters=[RECORD_ID],
         request={"multipart/form-data": UploadSerializer},
         responses={
             200: ReceptionAttachmentSerializer,
@@ -123,7 +150,7 @@ class ReceptionAttachmentViewSet(ScopedViewSet):
         return Response(ReceptionAttachmentSerializer(attachment).data, status=code)
 
     @extend_schema(
-        parameters=[THUMB_PARAMETER],
+        parameters=[RECORD_ID, _id_parameter(OpenApiTypes.UUID), THUMB_PARAMETER],
         responses={
             **{(200, content_type): OpenApiTypes.BINARY for content_type in ATTACHMENT_TYPES},
             400: ERROR_RESPONSES[400],
@@ -133,7 +160,7 @@ class ReceptionAttachmentViewSet(ScopedViewSet):
     def download(self, request, pk=None, attachment_id=None):
         session = self.get_object()
         thumb = _thumb_wanted(request)
-        attachment = session.attachments.filter(pk=attachment_id).first()
+        attachment = session.attachments.filter(pk=_parsed(attachment_id, uuid.UUID)).first()
         if attachment is None or (thumb and not attachment.thumbnail):
             raise exceptions.NotFound(NOT_FOUND)
         if thumb:
@@ -168,11 +195,15 @@ class TicketAttachmentViewSet(ScopedViewSet):
     def _attachments(self, ticket: Ticket):
         return Attachment.objects.filter(event__ticket=ticket).select_related("event").order_by("pk")
 
-    @extend_schema(responses={200: TicketAttachmentSerializer(many=True), 404: ERROR_RESPONSES[404]})
+    @extend_schema(
+        parameters=[RECORD_ID],
+        responses={200: TicketAttachmentSerializer(many=True), 404: ERROR_RESPONSES[404]},
+    )
     def list(self, request, pk=None):
         return Response(TicketAttachmentSerializer(self._attachments(self.get_object()), many=True).data)
 
     @extend_schema(
+        parameters=[RECORD_ID],
         request={"multipart/form-data": UploadSerializer},
         responses={200: TicketAttachmentSerializer, 201: TicketAttachmentSerializer, **UPLOAD_RESPONSES},
     )
@@ -189,13 +220,15 @@ class TicketAttachmentViewSet(ScopedViewSet):
         return Response(TicketAttachmentSerializer(attachment).data, status=code)
 
     @extend_schema(
+        parameters=[RECORD_ID, _id_parameter(OpenApiTypes.INT)],
         responses={
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="文件（上传时的类型）"),
             404: OpenApiResponse(ErrorSerializer, description="附件不存在，或不在您的范围内"),
         },
     )
     def download(self, request, pk=None, attachment_id=None):
-        attachment = self._attachments(self.get_object()).filter(pk=attachment_id).first()
+        pk = _parsed(attachment_id, _ticket_attachment_pk)
+        attachment = self._attachments(self.get_object()).filter(pk=pk).first()
         if attachment is None:
             raise exceptions.NotFound(NOT_FOUND)
         return _file_response(attachment.file, attachment.content_type)

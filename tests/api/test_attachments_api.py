@@ -258,3 +258,19 @@ def test_odd_uploads_never_answer_5xx(files_world):
         assert response["Content-Type"].startswith("application/json")
 
     run()
+
+
+def test_a_malformed_id_is_the_apis_json_404(files_world):
+    w = files_world
+    for url in (
+        "/api/v1/receptions/not-a-uuid/attachments/",
+        f"{reception_url(w['reception'])}-1/",
+        f"{reception_url(w['reception'])}{uuid.uuid4()}/",
+        "/api/v1/tickets/0.5/attachments/",
+        f"{ticket_url(w['ticket'])}-5/",
+        f"{ticket_url(w['ticket'])}²/",
+        f"{ticket_url(w['ticket'])}99999999999999999999/",
+    ):
+        response = w["officer_api"].get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"].startswith("application/json"), url
