@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from liaison import scoping
 from liaison.api import (
+    ERROR_RESPONSES,
     WRITE_RESPONSES,
     CreatedCursorPagination,
     PreconditionFailed,
@@ -487,6 +488,7 @@ class ReceptionViewSet(
             return ReceptionWriteSerializer
         return ReceptionSerializer if self.action in ("list", "sync") else ReceptionDetailSerializer
 
+    @extend_schema(responses={200: ReceptionDetailSerializer, 404: ERROR_RESPONSES[404]})
     def retrieve(self, request, *args, **kwargs):
         """One reception as a whole, with its ledger rows; ``ETag`` is what an update's
         ``If-Match`` quotes."""

@@ -137,6 +137,8 @@ def test_three_visits_captured_offline_sync_resolve_a_conflict_and_count(
     phone.edit_visit(v2, status="done", notes="走访三户群众；周大山反映桥梁问题")
     # ... while the station head corrects the same draft on the page
     client.force_login(head)
+    page = client.get(reverse("visits:edit", args=[v2])).content.decode()
+    assert "张三丰" in page and "自来水水压不足" in page  # the draft the phone sent, on the page
     draft = _page_post(station, [wang, li], village, category, kind="door_to_door")
     draft.update(citizens_received="5", theme="入户走访（站长补记）", save_draft="1")
     del draft["finish"]
