@@ -10,6 +10,7 @@ from reports.api import ReportView
 from stations.api import RegionViewSet, StationViewSet
 from suggestions.api import CalendarDayViewSet, CategoryViewSet, HandlingUnitViewSet, TicketViewSet
 from visits.api import AttendanceViewSet, ReceptionViewSet
+from visits.attachments_api import ReceptionAttachmentViewSet, TicketAttachmentViewSet
 
 app_name = "api"
 
@@ -27,10 +28,24 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("calendar-days", CalendarDayViewSet, basename="calendarday")
 
 token = TokenViewSet.as_view({"get": "show", "post": "create", "delete": "revoke"})
+# files hang off their reception or ticket: list and upload, and one file's download
+reception_attachments = ReceptionAttachmentViewSet.as_view({"get": "list", "post": "create"})
+reception_attachment = ReceptionAttachmentViewSet.as_view({"get": "download"})
+ticket_attachments = TicketAttachmentViewSet.as_view({"get": "list", "post": "create"})
+ticket_attachment = TicketAttachmentViewSet.as_view({"get": "download"})
 
 urlpatterns = [
     path("token/", token, name="token"),
     path("reports/", ReportView.as_view(), name="reports"),
+    # (ids parsed by the views, so a malformed one is the API's JSON 404, not the resolver's)
+    path("receptions/<str:pk>/attachments/", reception_attachments, name="reception-attachments"),
+    path(
+        "receptions/<str:pk>/attachments/<str:attachment_id>/",
+        reception_attachment,
+        name="reception-attachment",
+    ),
+    path("tickets/<str:pk>/attachments/", ticket_attachments, name="ticket-attachments"),
+    path("tickets/<str:pk>/attachments/<str:attachment_id>/", ticket_attachment, name="ticket-attachment"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # GET only: OPTIONS would render the page template without its context (a 500)
     path(

@@ -285,6 +285,13 @@ def can_see_citizen_data(user: User, ticket: Ticket) -> bool:
     return False
 
 
+def can_see_draft_row_data(user: User, station: Station) -> bool:
+    """A draft reception's ledger rows are not tickets yet: their citizens' details are
+    seen in full only by those who keep the station's books (the first rule of
+    ``can_see_citizen_data``). Needs ``station.region``."""
+    return _logs_at(scope_for(user), station)
+
+
 def _covers_station(scope: Scope, station: Station, *, include_deputy_station: bool) -> bool:
     """Whether the scope covers ``station`` (needs station.region loaded): those who keep
     it, those who oversee its region, and (optionally) deputies based there."""

@@ -341,7 +341,12 @@ class TimelineEvent(models.Model):
         return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
 
     # labels of events that are not rows of the workflow table
-    OTHER_LABELS = {"register": "登记", "merged_in": "合并件并入", "escalate": "逾期升级督办"}
+    OTHER_LABELS = {
+        "register": "登记",
+        "merged_in": "合并件并入",
+        "escalate": "逾期升级督办",
+        "attach": "补充附件",
+    }
 
     @property
     def label(self) -> str:
@@ -383,6 +388,8 @@ class Attachment(models.Model):
     original_name = models.CharField("原文件名", max_length=200)
     content_type = models.CharField("类型", max_length=100, blank=True)
     size = models.PositiveIntegerField("大小（字节）")
+    # the UUID an API client gave the upload: a retried upload finds it and adds nothing
+    client_id = models.UUIDField("客户端ID", null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = "附件"

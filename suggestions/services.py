@@ -19,10 +19,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import FileExtensionValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, original_name, upload_check
 from suggestions.calendar import add_working_days, working_days_between
 from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
 from suggestions.workflow import TRANSITIONS, Transition, transition_for
@@ -564,3 +565,65 @@ def ticket_withdraw(*, ticket: Ticket, actor: User, comment: str, **kw) -> Ticke
 def ticket_merge(*, ticket: Ticket, into: Ticket, actor: User, comment: str = "", **kw) -> Ticket:
     """合并 ``ticket`` into ``into`` as a duplicate."""
     return ticket_transition(ticket=ticket, action="merge", actor=actor, into=into, comment=comment, **kw)
+
+
+# --- files added to a ticket after registration (the API) ----------------------------------
+
+
+def ticket_attach(
+    *, ticket: Ticket, upload: UploadedFile, actor: User, attachment_id: UUID
+) -> tuple[Attachment, bool]:
+    """Add a photo or scan to a ticket (a photo of the citizen's letter, taken on a visit
+    and sent when the phone is online): an ``attach`` event on the timeline carrying the
+    file, sniffed and size-limited like the reception page's uploads. Idempotent by the
+    client's UUID: a repeat answers with the stored attachment (``created`` False).
+    Who may: those who log receptions at the ticket's station."""
+    from liaison.scoping import can_log_reception
+
+    if not can_log_reception(actor, ticket.station):
+        raise PermissionDenied("您的角色不能为该联络站的意见建议上传附件。")
+
+    def stored() -> Attachment | None:
+        found = Attachment.objects.select_related("event").filter(client_id=attachment_id).first()
+        if found is not None and (found.event.ticket_id != ticket.pk or found.size != upload.size):
+            raise ValidationError({"id": ValidationError(ID_REUSED_MESSAGE, code="reused")})
+        return found
+
+    existing = stored()
+    if existing is not None:
+        return existing, False
+    content_type = upload_check(upload)
+    try:
+        with transaction.atomic():
+            # under the ticket's row lock, as every timeline write
+            locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+            existing = stored()
+            if existing is not None:
+                return existing, False
+            event = TimelineEvent.objects.create(
+                ticket=locked,
+                action="attach",
+                from_status=locked.status,
+                to_status=locked.status,
+                actor=actor,
+                data={"file": original_name(upload)},
+            )
+            attachment = Attachment(
+                event=event,
+                client_id=attachment_id,
+                original_name=original_name(upload),
+                content_type=content_type,
+                size=upload.size,
+            )
+            attachment.file.save(f"a.{ATTACHMENT_TYPES[content_type]}", upload, save=False)
+            try:
+                attachment.save()
+            except BaseException:
+                attachment.file.storage.delete(attachment.file.name)
+                raise
+    except IntegrityError:  # the same UUID sent for another ticket at the same moment
+        existing = stored()
+        if existing is None:
+            raise
+        return existing, False
+    return attachment, True

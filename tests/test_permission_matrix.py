@@ -14,6 +14,7 @@ action the role may not take answers 403.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -69,6 +70,11 @@ class Route:
       "report"        the report API: a region or station the role sees → 200, any
                       other → 404
       "post_only", "detail_missing", "sync": API actions, unknown ids and sync feeds
+      "files"         the API's attachments of one ``model`` record: its list shows that
+                      record's files and no other's; ``allowed`` roles upload (201), the
+                      others get 403; a hidden record's list and upload are 404
+      "file"          one attachment's download: visible → the file, hidden → 404, and a
+                      hidden record's attachment asked for under a visible record → 404
                       (what a sync feed shows: ``test_sync_matrix``)
     """
 
@@ -151,6 +157,11 @@ ROUTES: dict[str, Route] = {
     "api:ticket-detail": Route("detail", "ticket"),
     "api:ticket-transitions": Route("record_action", "ticket", ("officer", "head", "unit", "admin"), "post"),
     "api:ticket-batch": Route("post_only"),
+    # photos and scans over the API: read by whoever sees the record, uploaded by its keepers
+    "api:reception-attachments": Route("files", "reception", ("officer", "head", "admin")),
+    "api:reception-attachment": Route("file", "reception"),
+    "api:ticket-attachments": Route("files", "ticket", ("officer", "head", "admin")),
+    "api:ticket-attachment": Route("file", "ticket"),
     "api:handlingunit-list": Route("list", "unit"),
     "api:handlingunit-detail": Route("detail", "unit"),
     # records hanging off the matrix's records: scoped by their parent's rule (tests/api/test_reads.py)
@@ -333,7 +344,7 @@ CASES = [(role, name) for name in ROUTES for role in ROLES]
 
 
 @pytest.mark.parametrize(("role", "route_name"), CASES, ids=[f"{r}-{n}" for r, n in CASES])
-def test_matrix(client, world, role, route_name):
+def test_matrix(client, world, role, route_name, request):
     route = ROUTES[route_name]
     client.force_login(world["users"][role])
     visible = VISIBLE[role].get(route.model, ()) if route.model else ()
@@ -379,6 +390,8 @@ def test_matrix(client, world, role, route_name):
     elif route.kind == "detail_missing":
         missing = "00000000-0000-0000-0000-000000000000"
         assert client.get(reverse(route_name, args=[missing])).status_code == 404
+    elif route.kind in ("files", "file"):
+        _check_files_route(client, request.getfixturevalue("world_files"), role, route_name, route)
     elif route.kind == "sync":
         assert client.get(reverse(route_name)).status_code == 200  # what it shows: test_sync_matrix
     elif route.kind == "report":
@@ -425,6 +438,67 @@ def _check_own_route(client, world, role, route_name, route):
     assert mine.read_at is not None and theirs.read_at is None
 
 
+@pytest.fixture
+def world_files(world, settings, tmp_path):
+    """One attachment on each world's reception and ticket, named and filled after its world."""
+    from django.core.files.base import ContentFile
+
+    from suggestions.models import Attachment, TimelineEvent
+    from visits.models import ReceptionAttachment
+
+    settings.MEDIA_ROOT = tmp_path
+    files = {}
+    for key, records in world["records"].items():
+        content = f"%PDF-1.4 文件{key}".encode()
+        photo = ReceptionAttachment(
+            session=records["reception"],
+            original_name=f"照片{key}.pdf",
+            content_type="application/pdf",
+            size=9,
+        )
+        photo.file.save("a.pdf", ContentFile(content), save=True)
+        event = TimelineEvent.objects.create(ticket=records["ticket"], action="attach", to_status="assigned")
+        letter = Attachment(
+            event=event, original_name=f"来信{key}.pdf", content_type="application/pdf", size=9
+        )
+        letter.file.save("a.pdf", ContentFile(content), save=True)
+        files[key] = {"reception": photo, "ticket": letter, "content": content}
+    return {**world, "files": files}
+
+
+def _check_files_route(client, w, role, route_name, route):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    visible = VISIBLE[role].get(route.model, ())
+    names = {
+        key: f["ticket" if route.model == "ticket" else "reception"].original_name
+        for key, f in w["files"].items()
+    }
+    for key in ALL:
+        record = w["records"][key][route.model]
+        attachment = w["files"][key][route.model]
+        if route.kind == "files":
+            url = reverse(route_name, args=[record.pk])
+            listed = client.get(url)
+            body = listed.content.decode()
+            assert listed.status_code == (200 if key in visible else 404), (key, listed.status_code)
+            assert [k for k in ALL if names[k] in body] == ([key] if key in visible else []), (key, body)
+            upload = client.post(
+                url, {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 new")}, format="multipart"
+            )
+            expected = 404 if key not in visible else 201 if role in route.allowed else 403
+            assert upload.status_code == expected, (key, upload.status_code)
+        else:
+            response = client.get(reverse(route_name, args=[record.pk, attachment.pk]))
+            assert response.status_code == (200 if key in visible else 404), (key, response.status_code)
+            got = b"".join(response.streaming_content) if response.streaming else response.content
+            assert (got == w["files"][key]["content"]) == (key in visible)
+            for other in visible:
+                if other != key:  # this attachment asked for under another (visible) record
+                    crossed = reverse(route_name, args=[w["records"][other][route.model].pk, attachment.pk])
+                    assert client.get(crossed).status_code == 404
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_sync_matrix(client, world, role):
@@ -452,6 +526,10 @@ def test_anonymous_is_sent_to_sign_in(client, world, route_name):
         args = [_own_records(world, "officer")[0].pk]
     elif route.kind == "detail_missing":
         args = ["00000000-0000-0000-0000-000000000000"]
+    elif route.kind == "files":
+        args = [world["records"]["A"][route.model].pk]
+    elif route.kind == "file":
+        args = [world["records"]["A"][route.model].pk, 1 if route.model == "ticket" else uuid.uuid4()]
     else:
         args = []
     response = client.get(reverse(route_name, args=args))

@@ -11,9 +11,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from liaison.uploads import ATTACHMENT_MAX_BYTES, attachment_check
 from visits.models import Attendance, ExportJob, ReceptionSession
 from visits.selectors import ReceptionChoices
-from visits.services import ATTACHMENT_MAX_BYTES, Guest, LedgerRow, ReceptionInput, attachment_check
+from visits.services import (
+    CITIZENS_RECEIVED_MAX,
+    LEDGER_ROWS_MAX,
+    Guest,
+    LedgerRow,
+    ReceptionInput,
+    phone_error,
+    session_rule_errors,
+)
 
 
 class DeputyChoiceField(forms.ModelMultipleChoiceField):
@@ -106,7 +115,9 @@ class ReceptionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="每行一人：姓名 单位职务",
     )
-    citizens_received = forms.IntegerField(label="接待群众（人次）", min_value=0, max_value=100000, initial=0)
+    citizens_received = forms.IntegerField(
+        label="接待群众（人次）", min_value=0, max_value=CITIZENS_RECEIVED_MAX, initial=0
+    )
     notes = forms.CharField(label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     attachments = MultipleFileField(
         label="照片、签到表",
@@ -140,23 +151,19 @@ class ReceptionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        station = data.get("station")
-        kind = data.get("kind")
-        if kind == ReceptionSession.Kind.THEMED and not data.get("theme"):
-            self.add_error("theme", "主题活动须填写主题。")
-        if data.get("theme_kind") and not data.get("theme"):
-            self.add_error("theme", "选择了主题类别，请填写主题。")
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", "结束时间须晚于开始时间。")
-        if station:
-            allowed = {station.pk, station.parent_id}
-            wrong = [d.name for d in data.get("deputies") or [] if d.home_station_id not in allowed]
-            if wrong:
-                self.add_error("deputies", f"不是本站的代表：{'、'.join(wrong)}")
-            slot = data.get("slot")
-            if slot and slot.station_id != station.pk:
-                self.add_error("slot", "接待安排不属于所选联络站。")
+        has_times = data.get("date") and data.get("start_time")
+        errors = session_rule_errors(
+            station=data.get("station"),
+            kind=data.get("kind"),
+            theme=data.get("theme", ""),
+            theme_kind=data.get("theme_kind", ""),
+            starts_at=self.starts_at() if has_times else None,
+            ends_at=self.ends_at() if has_times else None,
+            deputies=data.get("deputies") or [],
+            slot=data.get("slot"),
+        )
+        for name, message in errors.items():
+            self.add_error({"ends_at": "end_time"}.get(name, name), message)
         return data
 
     def starts_at(self) -> dt.datetime:
@@ -207,8 +214,9 @@ class LedgerRowForm(forms.Form):
 
     def clean_citizen_phone(self):
         phone = self.cleaned_data["citizen_phone"].strip()
-        if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
-            raise ValidationError("联系电话只能包含数字和“-”。")
+        error = phone_error(phone)
+        if error:
+            raise ValidationError(error)
         return phone
 
     def row(self) -> LedgerRow:
@@ -239,12 +247,12 @@ class BaseLedgerFormSet(forms.BaseFormSet):
         if any(self.errors):
             return
         count = sum(1 for f in self.forms if f.has_changed() and not self._should_delete_form(f))
-        if count > 200:
-            raise ValidationError("一次最多登记 200 条意见建议。")
+        if count > LEDGER_ROWS_MAX:
+            raise ValidationError(f"一次最多登记 {LEDGER_ROWS_MAX} 条意见建议。")
 
 
 LedgerFormSet = formset_factory(
-    LedgerRowForm, formset=BaseLedgerFormSet, extra=1, max_num=200, absolute_max=200
+    LedgerRowForm, formset=BaseLedgerFormSet, extra=1, max_num=LEDGER_ROWS_MAX, absolute_max=LEDGER_ROWS_MAX
 )
 
 

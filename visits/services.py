@@ -7,13 +7,14 @@ import datetime as dt
 import io
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -24,9 +25,10 @@ from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
 from liaison import outbox, scoping
+from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, attachment_check, original_name, upload_check
 from stations.models import Region, Station
 from stations.services import station_status_held
-from suggestions.models import Category
+from suggestions.models import Category, Ticket
 from suggestions.services import ticket_register
 from visits.models import Attendance, ExportJob, ReceptionAttachment, ReceptionSession, ReceptionSlot
 
@@ -109,7 +111,11 @@ def attendance_add(
     return attendance
 
 
-# --- a whole reception, as the form records it --------------------------------------------
+# --- a whole reception, as the form (or an API client) records it -------------------------
+
+# Bounds the page and the API share.
+CITIZENS_RECEIVED_MAX = 100_000
+LEDGER_ROWS_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,10 @@ class Guest:
 
 @dataclass(frozen=True)
 class LedgerRow:
-    """One line of the ledger (登记簿): a citizen's opinion heard at the session."""
+    """One line of the ledger (登记簿): a citizen's opinion heard at the session.
+
+    ``id`` becomes the ticket's UUID: an offline client chooses it, so it can refer to
+    the ticket (attach a photo of the citizen's letter) before it is online."""
 
     citizen_name: str
     content: str
@@ -135,10 +144,12 @@ class LedgerRow:
     received_by_cadre: LeadingCadre | None = None
     on_the_spot_action: str = ""
     consent_to_share: bool = False
+    id: uuid.UUID | None = None
 
     def as_draft(self) -> dict:
         """JSON for a draft (ids, not instances)."""
         return {
+            "id": str(self.id) if self.id else "",
             "citizen_name": self.citizen_name,
             "citizen_phone": self.citizen_phone,
             "citizen_address": self.citizen_address,
@@ -178,6 +189,46 @@ class ReceptionInput:
 
 
 NOT_PRESENT_MESSAGE = "接待代表须是本次出席的代表或领导干部。"
+ROW_ID_TAKEN_MESSAGE = "登记簿行的 ID 已被其他意见建议使用：{}"
+CONFLICT_MESSAGE = "与同时保存的其他记录冲突，未保存。请取回最新情况后重试。"
+
+
+def phone_error(phone: str) -> str | None:
+    """A citizen's contact number: digits, spaces, "+" and "-" only."""
+    if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
+        return "联系电话只能包含数字和“-”。"
+    return None
+
+
+def session_rule_errors(
+    *,
+    station: Station | None,
+    kind: str | None,
+    theme: str,
+    theme_kind: str,
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    deputies: Sequence[Deputy] = (),
+    slot: ReceptionSlot | None = None,
+) -> dict[str, str]:
+    """The rules a session's own fields obey, by field (the page's form shows them next
+    to its fields; ``_check`` refuses a ReceptionInput that breaks one). Parts not known
+    yet (None) are skipped."""
+    errors: dict[str, str] = {}
+    if kind == ReceptionSession.Kind.THEMED and not theme:
+        errors["theme"] = "主题活动须填写主题。"
+    elif theme_kind and not theme:
+        errors["theme"] = "选择了主题类别，请填写主题。"
+    if starts_at and ends_at and ends_at <= starts_at:
+        errors["ends_at"] = "结束时间须晚于开始时间。"
+    if station is not None:
+        allowed = {station.pk, station.parent_id}
+        wrong = [d.name for d in deputies if d.home_station_id not in allowed]
+        if wrong:
+            errors["deputies"] = f"不是本站的代表：{'、'.join(wrong)}"
+        if slot is not None and slot.station_id != station.pk:
+            errors["slot"] = "接待安排不属于该联络站。"
+    return errors
 
 
 def _check_receivers(data: ReceptionInput) -> None:
@@ -190,16 +241,46 @@ def _check_receivers(data: ReceptionInput) -> None:
             raise ValidationError(NOT_PRESENT_MESSAGE)
 
 
-def _check(data: ReceptionInput, *, session: ReceptionSession | None = None) -> None:
+def _check_row_ids(data: ReceptionInput) -> None:
+    """A row's id becomes its ticket's: it must be new, and not given twice."""
+    counts = Counter(row.id for row in data.rows if row.id)
+    repeated = {i for i, n in counts.items() if n > 1}
+    taken = repeated | set(Ticket.objects.filter(pk__in=list(counts)).values_list("pk", flat=True))
+    if taken:
+        raise ValidationError({"rows": ROW_ID_TAKEN_MESSAGE.format("、".join(sorted(map(str, taken))))})
+
+
+def _check(data: ReceptionInput, *, session: ReceptionSession | None = None, draft: bool = False) -> None:
+    errors = session_rule_errors(
+        station=data.station,
+        kind=data.kind,
+        theme=data.theme,
+        theme_kind=data.theme_kind,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        deputies=data.deputies,
+        slot=data.slot,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if len(data.rows) > LEDGER_ROWS_MAX:
+        raise ValidationError({"rows": f"一次最多登记 {LEDGER_ROWS_MAX} 条意见建议。"})
     if data.slot is not None:
-        if data.slot.station_id != data.station.pk:
-            raise ValidationError({"slot": "接待安排不属于该联络站。"})
         held = ReceptionSession.objects.filter(slot=data.slot)
         if session is not None:
             held = held.exclude(pk=session.pk)
         if held.exists():
             raise ValidationError({"slot": "该接待安排已登记过接待活动。"})
     _check_receivers(data)
+    if not draft:
+        _check_row_ids(data)
+
+
+def _with_row_ids(data: ReceptionInput) -> ReceptionInput:
+    """Every row gets its ticket's UUID now (a draft keeps it until it is finished)."""
+    if all(row.id for row in data.rows):
+        return data
+    return replace(data, rows=[row if row.id else replace(row, id=uuid.uuid4()) for row in data.rows])
 
 
 def _fill(*, session: ReceptionSession, data: ReceptionInput, draft: bool, actor) -> None:
@@ -220,6 +301,7 @@ def _fill(*, session: ReceptionSession, data: ReceptionInput, draft: bool, actor
         return
     for row in data.rows:
         ticket_register(
+            ticket_id=row.id,
             station=data.station,
             reception=session,
             category=row.category,
@@ -278,61 +360,136 @@ def _session_fields(data: ReceptionInput, *, draft: bool) -> dict[str, Any]:
     }
 
 
+def _attendance_key(session: ReceptionSession) -> tuple:
+    people = list(session.attendances.all())
+    return (
+        sorted(str(a.deputy_id) for a in people if a.deputy_id),
+        sorted(str(a.cadre_id) for a in people if a.cadre_id),
+        sorted((a.role, a.guest_name, a.guest_title) for a in people if not (a.deputy_id or a.cadre_id)),
+    )
+
+
+def _input_attendance_key(data: ReceptionInput) -> tuple:
+    return (
+        sorted(str(d.pk) for d in data.deputies),
+        sorted(str(c.pk) for c in data.cadres),
+        sorted((g.role, g.name.strip(), g.title) for g in data.guests if g.name.strip()),
+    )
+
+
+def reception_changes(*, session: ReceptionSession, data: ReceptionInput, draft: bool) -> list[str]:
+    """What recording ``data`` over ``session`` would change: the names of the parts that
+    differ (session fields, "station", "attendance", "rows"); empty when it is a repeat.
+
+    A completed session's rows are tickets with a life of their own (corrected through
+    the ticket, moved on by the workflow), so they are compared by their ids only."""
+    wanted = _session_fields(data, draft=draft)
+    changed = [
+        name
+        for name, value in wanted.items()
+        if name not in ("slot", "draft_rows") and getattr(session, name) != value
+    ]
+    if session.station_id != data.station.pk:
+        changed.append("station")
+    if session.slot_id != (data.slot.pk if data.slot else None):
+        changed.append("slot")
+    if _attendance_key(session) != _input_attendance_key(data):
+        changed.append("attendance")
+    if session.status == ReceptionSession.Status.DRAFT:
+        rows_differ = session.draft_rows != wanted["draft_rows"]
+    else:
+        ticket_ids = sorted(str(pk) for pk in session.tickets.values_list("pk", flat=True))
+        rows_differ = ticket_ids != sorted(str(row.id) for row in data.rows)
+    if rows_differ:
+        changed.append("rows")
+    return changed
+
+
+def _by_token(client_token: uuid.UUID) -> ReceptionSession | None:
+    return ReceptionSession.objects.filter(client_token=client_token).first()
+
+
 def reception_record(
-    *, data: ReceptionInput, client_token: uuid.UUID, actor, draft: bool = False
+    *,
+    data: ReceptionInput,
+    client_token: uuid.UUID,
+    actor,
+    draft: bool = False,
+    session_id: uuid.UUID | None = None,
 ) -> tuple[ReceptionSession, bool]:
     """Record a whole reception in one transaction: the session, who was there, the
     attachments and each ledger row as a ticket (nothing half-saved).
 
-    ``client_token`` comes from the form: if a session with that token exists (a double
-    click, a resubmitted form, a retry after a lost response) it is returned unchanged
-    and ``created`` is False."""
-    existing = ReceptionSession.objects.filter(client_token=client_token).first()
+    ``client_token`` comes from the form (an API client sends its own UUID as both
+    ``client_token`` and ``session_id``, the session's key): if a session with that
+    token exists (a double click, a resubmitted form, a retry after a lost response) it
+    is returned unchanged and ``created`` is False."""
+    existing = _by_token(client_token)
     if existing is not None:
         return existing, False
-    _check(data)
+    data = _with_row_ids(data)
     try:
+        _check(data, draft=draft)
         with transaction.atomic(), _files_removed_on_error():
             session = reception_create(
                 station=data.station,
                 created_by=actor,
                 client_token=client_token,
+                **({"id": session_id} if session_id else {}),
                 **_session_fields(data, draft=draft),
             )
             _fill(session=session, data=data, draft=draft, actor=actor)
-    except IntegrityError:
-        # A concurrent request with the same token won the race (it waited on our
-        # unique index and committed first): answer with its session.
-        existing = ReceptionSession.objects.filter(client_token=client_token).first()
-        if existing is None:
-            raise
-        return existing, False
+    except (ValidationError, IntegrityError) as exc:
+        # A concurrent request with the same token won the race: its session, row ids
+        # and slot now exist (it waited on our locks or we on its unique index), and its
+        # session is the answer.
+        existing = _by_token(client_token)
+        if existing is not None:
+            return existing, False
+        if isinstance(exc, IntegrityError):
+            raise ValidationError(CONFLICT_MESSAGE, code="conflict") from exc
+        raise
     return session, True
 
 
 DONE_IS_FINAL_MESSAGE = "该接待活动已完成登记，不能再修改。"
+STALE_MESSAGE = "该接待活动已被他人修改，请取回最新情况后再提交。"
 
 
 def reception_update_draft(
-    *, session: ReceptionSession, data: ReceptionInput, actor, draft: bool = False
+    *,
+    session: ReceptionSession,
+    data: ReceptionInput,
+    actor,
+    draft: bool = False,
+    expected_version: int | None = None,
 ) -> ReceptionSession:
     """Save a draft again, or finish it (``draft=False``: the rows become tickets).
-    Finishing twice (a resubmitted form) is refused by the status check under a lock."""
+    Finishing twice (a resubmitted form) is refused by the status check under a lock;
+    the same finish again (a retried request) changes nothing. With
+    ``expected_version``, a session changed meanwhile is refused (code "stale")."""
     with transaction.atomic(), _files_removed_on_error():
-        return _reception_update_draft(session=session, data=data, actor=actor, draft=draft)
+        return _reception_update_draft(
+            session=session, data=_with_row_ids(data), actor=actor, draft=draft, expected=expected_version
+        )
 
 
 def _reception_update_draft(
-    *, session: ReceptionSession, data: ReceptionInput, actor, draft: bool
+    *, session: ReceptionSession, data: ReceptionInput, actor, draft: bool, expected: int | None
 ) -> ReceptionSession:
     locked = ReceptionSession.objects.select_for_update().get(pk=session.pk)
+    if expected is not None:
+        if not data.attachments and not reception_changes(session=locked, data=data, draft=draft):
+            return locked
+        if locked.version != expected:
+            raise ValidationError(STALE_MESSAGE, code="stale")
     if locked.status != ReceptionSession.Status.DRAFT:
-        raise ValidationError(DONE_IS_FINAL_MESSAGE)
+        raise ValidationError(DONE_IS_FINAL_MESSAGE, code="final")
     _check_station_open(data.station)
     locked.station = data.station
     for name, value in _session_fields(data, draft=draft).items():
         setattr(locked, name, value)
-    _check(data, session=locked)
+    _check(data, session=locked, draft=draft)
     locked.full_clean()
     locked.save()
     _fill(session=locked, data=data, draft=draft, actor=actor)
@@ -360,33 +517,7 @@ def _files_removed_on_error():
 
 # --- attachments -------------------------------------------------------------------------
 
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-ATTACHMENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 THUMBNAIL_SIZE = (320, 320)
-
-
-def attachment_check(upload: UploadedFile) -> str:
-    """The real content type of an upload (sniffed, not the browser's word), or a
-    ValidationError: photos (JPEG/PNG) and scanned sheets (PDF), at most 10 MB."""
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(f"文件“{upload.name}”超过 10 MB。")
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if head.startswith(b"%PDF"):
-        return "application/pdf"
-    try:
-        with Image.open(upload) as image:
-            image.verify()
-            fmt = image.format
-    except Exception as exc:
-        raise ValidationError(f"文件“{upload.name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。") from exc
-    finally:
-        upload.seek(0)
-    content_type = {"JPEG": "image/jpeg", "PNG": "image/png"}.get(fmt or "")
-    if content_type is None:
-        raise ValidationError(f"文件“{upload.name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。")
-    return content_type
 
 
 def _thumbnail(upload: UploadedFile) -> ContentFile:
@@ -400,14 +531,24 @@ def _thumbnail(upload: UploadedFile) -> ContentFile:
     return ContentFile(out.getvalue(), name="thumb.jpg")
 
 
-def attachment_add(*, session: ReceptionSession, upload: UploadedFile, actor=None) -> ReceptionAttachment:
-    content_type = attachment_check(upload)
+def attachment_add(
+    *,
+    session: ReceptionSession,
+    upload: UploadedFile,
+    actor=None,
+    attachment_id: uuid.UUID | None = None,
+    content_type: str | None = None,
+) -> ReceptionAttachment:
+    """Store one photo or scan of ``session`` (``content_type``: the caller already ran
+    ``attachment_check``)."""
+    content_type = content_type or attachment_check(upload)
     attachment = ReceptionAttachment(
+        **({"id": attachment_id} if attachment_id else {}),
         session=session,
         kind=ReceptionAttachment.Kind.PHOTO
         if content_type.startswith("image/")
         else ReceptionAttachment.Kind.SIGN_IN,
-        original_name=upload.name[:200],
+        original_name=original_name(upload),
         content_type=content_type,
         size=upload.size,
         uploaded_by=actor,
@@ -420,6 +561,45 @@ def attachment_add(*, session: ReceptionSession, upload: UploadedFile, actor=Non
         written.extend(name for name in (attachment.file.name, attachment.thumbnail.name) if name)
     attachment.save()
     return attachment
+
+
+def reception_attachment_upload(
+    *, session: ReceptionSession, upload: UploadedFile, actor, attachment_id: uuid.UUID
+) -> tuple[ReceptionAttachment, bool]:
+    """Add one photo or scan to a session, draft or completed (an offline client sends
+    its photos when it has a good connection), idempotent by the client's UUID: a repeat
+    answers with the attachment already stored (``created`` False) and stores nothing.
+    Who may: those who log receptions at the station."""
+    if not scoping.can_log_reception(actor, session.station):
+        raise PermissionDenied("您的角色不能为该联络站的接待活动上传附件。")
+
+    def stored() -> ReceptionAttachment | None:
+        found = ReceptionAttachment.objects.filter(pk=attachment_id).first()
+        if found is not None and (found.session_id != session.pk or found.size != upload.size):
+            raise ValidationError({"id": ValidationError(ID_REUSED_MESSAGE, code="reused")})
+        return found
+
+    existing = stored()
+    if existing is not None:
+        return existing, False
+    content_type = upload_check(upload)
+    try:
+        with transaction.atomic(), _files_removed_on_error():
+            attachment = attachment_add(
+                session=session,
+                upload=upload,
+                actor=actor,
+                attachment_id=attachment_id,
+                content_type=content_type,
+            )
+            return attachment, True
+    except IntegrityError:
+        # the same upload, sent twice at once: the other one's row is the answer (our
+        # files are gone with our attempt)
+        existing = stored()
+        if existing is None:
+            raise
+        return existing, False
 
 
 # --- timetable ----------------------------------------------------------------------------
