@@ -34,8 +34,20 @@ if TYPE_CHECKING:
     from visits.models import ReceptionSession
 
 
-@transaction.atomic
-def ticket_register(
+# The references a registration names. A caller that fetched them itself (in scope, in
+# this transaction) passes ``references_checked`` so full_clean does not query each again.
+REGISTRATION_REFERENCES = (
+    "station",
+    "category",
+    "village",
+    "reception",
+    "received_by_deputy",
+    "received_by_cadre",
+    "created_by",
+)
+
+
+def ticket_registration(
     *,
     station: Station,
     category: Category,
@@ -53,9 +65,14 @@ def ticket_register(
     received_at: datetime | None = None,
     actor: User | None = None,
     ticket_id: UUID | None = None,
+    references_checked: bool = False,
 ) -> Ticket:
-    """Register (登记) one citizen opinion as a ticket. ``ticket_id``: the client's own UUID
-    (a syncing client creates by PUT to it, so a retried create cannot make two)."""
+    """The ticket that registering (登记) this citizen opinion saves, validated, unsaved.
+
+    ``references_checked``: the caller fetched every reference in this transaction and
+    holds ``lock_client_ids`` on a ``ticket_id`` it found absent, so full_clean skips the
+    per-row existence, uniqueness and constraint queries (the database still enforces the
+    constraints: a violation raises ``IntegrityError`` at the insert)."""
     if station.is_closed:
         raise ValidationError({"station": "该联络站已撤销，不能登记新的意见建议。"})
     if reception is not None and reception.station_id != station.pk:
@@ -79,17 +96,49 @@ def ticket_register(
         status=Ticket.Status.REGISTERED,
         created_by=actor,
     )
-    ticket.full_clean()
-    ticket.save()
-    TimelineEvent.objects.create(
+    try:
+        if references_checked:
+            ticket.full_clean(
+                exclude=REGISTRATION_REFERENCES, validate_unique=False, validate_constraints=False
+            )
+        else:
+            ticket.full_clean()
+    except ValidationError:
+        if not references_checked:
+            raise
+        ticket.full_clean()  # every message, as ticket_register gives them
+    return ticket
+
+
+def _registration_event(ticket: Ticket) -> TimelineEvent:
+    return TimelineEvent(
         ticket=ticket,
         action="register",
         from_status="",
         to_status=Ticket.Status.REGISTERED,
-        actor=actor,
-        data={"station": station.name},
+        actor=ticket.created_by,
+        data={"station": ticket.station.name},
     )
+
+
+@transaction.atomic
+def ticket_register(*, station: Station, category: Category, **details) -> Ticket:
+    """Register (登记) one citizen opinion as a ticket (``ticket_registration`` names the
+    details). ``ticket_id``: the client's own UUID (a syncing client creates by PUT to it,
+    so a retried create cannot make two)."""
+    ticket = ticket_registration(station=station, category=category, **details)
+    ticket.save()
+    _registration_event(ticket).save()
     return ticket
+
+
+@transaction.atomic
+def tickets_register_many(*, tickets: Sequence[Ticket]) -> None:
+    """Save registrations built by ``ticket_registration(references_checked=True)`` and
+    their timeline events: two INSERTs whatever their number (the batch endpoint)."""
+    if tickets:
+        Ticket.objects.bulk_create(tickets)
+        TimelineEvent.objects.bulk_create([_registration_event(t) for t in tickets])
 
 
 # What registration recorded and may still be corrected while the ticket is open (not the
@@ -109,8 +158,18 @@ EDITABLE_DETAILS = (
 
 
 def ticket_detail_changes(*, ticket: Ticket, fields: dict) -> list[str]:
-    """The names of ``fields`` whose values differ from ``ticket``'s."""
-    return [name for name, value in fields.items() if getattr(ticket, name) != value]
+    """The names of ``fields`` whose values differ from ``ticket``'s (references compared
+    by id, so comparing a batch of tickets fetches none of their categories or villages)."""
+    changed = []
+    for name, value in fields.items():
+        field = Ticket._meta.get_field(name)
+        if field.is_relation:
+            differs = getattr(ticket, field.attname) != (None if value is None else value.pk)
+        else:
+            differs = getattr(ticket, name) != value
+        if differs:
+            changed.append(name)
+    return changed
 
 
 @transaction.atomic
