@@ -55,10 +55,10 @@ def raw_connection(**kwargs) -> psycopg.Connection:
     )
 
 
-def lock_waiters(conn: psycopg.Connection, like: str) -> int:
-    """Backends of this database waiting on a lock in a statement matching ``like``."""
-    return conn.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        " AND wait_event_type = 'Lock' AND query LIKE %s",
-        [like],
+def lock_waiters(watcher: psycopg.Connection, holder: psycopg.Connection) -> int:
+    """Backends waiting on a lock that ``holder``'s transaction holds (seen from ``watcher``)."""
+    return watcher.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND %s = ANY(pg_blocking_pids(pid))",
+        [holder.info.backend_pid],
     ).fetchone()[0]

@@ -71,7 +71,7 @@ def test_a_repeat_waits_for_the_first_and_replays_what_it_committed(api_world):
         answers = []
         repeat = threading.Thread(target=lambda: answers.append(post(client, body(api_world), "k-wait")))
         repeat.start()
-        wait_for(lambda: lock_waiters(watcher, "%liaison_idempotencykey%") == 1)
+        wait_for(lambda: lock_waiters(watcher, first) == 1)
         first.commit()
         repeat.join(30)
     connection.close()
@@ -92,7 +92,7 @@ def test_a_repeat_runs_itself_when_the_first_rolls_back(api_world):
         answers = []
         repeat = threading.Thread(target=lambda: answers.append(post(client, body(api_world), "k-back")))
         repeat.start()
-        wait_for(lambda: lock_waiters(watcher, "%liaison_idempotencykey%") == 1)
+        wait_for(lambda: lock_waiters(watcher, first) == 1)
         first.rollback()
         repeat.join(30)
     connection.close()
