@@ -283,9 +283,17 @@ def _ticket_create(user, pk: uuid.UUID, data: dict) -> Ticket:
 
 
 def _ticket_correct(
-    user, existing: Ticket, data: dict, *, expected_version: int | None, references=None
+    user,
+    existing: Ticket,
+    data: dict,
+    *,
+    expected_version: int | None,
+    references: TicketReferences | None = None,
+    deferred: bool = False,
 ) -> tuple[str, Ticket]:
-    """The update half of an upsert: correct ``existing`` or find it unchanged."""
+    """The update half of an upsert: correct ``existing`` or find it unchanged.
+    ``deferred`` (a batch that row-locked ``existing`` and resolved ``references``): the
+    correction is validated here and saved by the caller (``tickets_save_corrections``)."""
     kwargs = resolve_ticket_input(user, data, references)
     _check_unchanged_references(existing, kwargs)
     details = {k: v for k, v in kwargs.items() if k in services.EDITABLE_DETAILS}
@@ -298,6 +306,11 @@ def _ticket_correct(
         return "unchanged", existing
     if expected_version != existing.version:
         raise PreconditionFailed(version=existing.version)
+    if deferred:
+        changed = services.ticket_correction(
+            ticket=existing, actor=user, expected_version=expected_version, references_checked=True, **details
+        )
+        return ("updated" if changed else "unchanged"), existing
     with stale_as_412(Ticket, existing.pk):
         ticket, changed = services.ticket_update_details(
             ticket=existing, actor=user, expected_version=expected_version, **details
@@ -438,30 +451,42 @@ def _batch_per_record(request, records: list, *, atomic: bool) -> tuple[list[dic
 
 
 def _batch_set_based(user, shaped: list, *, atomic: bool) -> list[dict]:
-    """The batch in a fixed number of queries: lock every id, read the tickets, resolve
-    every reference at once, answer each record in order (updates through
-    ``ticket_update_details``, creates validated in Python), then insert the creates."""
+    """The batch in a fixed number of queries: lock every id, read (and, when a record
+    may update, row-lock) the tickets, resolve every reference at once, answer each
+    record in order in Python (the services' own rules), then one INSERT of the new
+    tickets, one of their events and one UPDATE of the corrected ones."""
     pending = [s for s in shaped if isinstance(s, _BatchRecord)]
     ids = [s.ticket_id for s in pending]
     lock_client_ids(ids)
-    existing = {t.pk: t for t in _scoped_tickets(user, ids)} if ids else {}
+    tickets = _scoped_tickets(user, ids).order_by("pk")
+    if any(s.version is not None for s in pending):
+        tickets = tickets.select_for_update(of=("self",), no_key=True)
+    existing = {t.pk: t for t in tickets} if ids else {}
     missing = [i for i in ids if i not in existing]
     elsewhere = set(Ticket.objects.filter(pk__in=missing).values_list("pk", flat=True)) if missing else set()
     references = TicketReferences(user, [s.data for s in pending if s.ticket_id not in elsewhere])
     results: list[dict] = []
     creates: list[Ticket] = []
+    corrected: list[tuple[dict, Ticket]] = []
     for s in shaped:
         if isinstance(s, dict):
             result = s
         elif s.ticket_id in elsewhere:
             result = {"id": s.rid, "status": "not_found"}
         elif s.ticket_id in existing:
-            result, _ = _batch_answer(
+            result, ticket = _batch_answer(
                 s.rid,
                 lambda s=s: _ticket_correct(
-                    user, existing[s.ticket_id], s.data, expected_version=s.version, references=references
+                    user,
+                    existing[s.ticket_id],
+                    s.data,
+                    expected_version=s.version,
+                    references=references,
+                    deferred=True,
                 ),
             )
+            if result["status"] == "updated":
+                corrected.append((result, ticket))
         else:
             result, ticket = _batch_answer(
                 s.rid,
@@ -479,13 +504,21 @@ def _batch_set_based(user, shaped: list, *, atomic: bool) -> list[dict]:
                 creates.append(ticket)
         results.append(result)
         if atomic and result["status"] not in APPLIED:
-            # the creates before it must still pass the database's constraints to say
+            # what came before must still pass the database's constraints to say
             # "rolled_back" rather than fail (IntegrityError: the per-record path answers)
-            services.tickets_register_many(tickets=creates)
+            _batch_write(creates, corrected)
             raise _BatchFailed(results)
+    _batch_write(creates, corrected)
+    return results
+
+
+def _batch_write(creates: list[Ticket], corrected: list[tuple[dict, Ticket]]) -> None:
     if creates:
         services.tickets_register_many(tickets=creates)
-    return results
+    if corrected:
+        services.tickets_save_corrections(tickets=[t for _, t in corrected])
+        for result, ticket in corrected:  # the version the UPDATE gave it
+            result["version"] = ticket.version
 
 
 def ticket_batch(request, records: list, *, atomic: bool) -> tuple[list[dict], bool]:

@@ -34,17 +34,23 @@ if TYPE_CHECKING:
     from visits.models import ReceptionSession
 
 
-# The references a registration names. A caller that fetched them itself (in scope, in
-# this transaction) passes ``references_checked`` so full_clean does not query each again.
-REGISTRATION_REFERENCES = (
-    "station",
-    "category",
-    "village",
-    "reception",
-    "received_by_deputy",
-    "received_by_cadre",
-    "created_by",
-)
+# A ticket's references. A caller that fetched them itself (in scope, in this transaction)
+# passes ``references_checked`` so full_clean does not query each again.
+TICKET_REFERENCES = tuple(f.name for f in Ticket._meta.concrete_fields if f.is_relation)
+
+
+def _full_clean(ticket: Ticket, *, references_checked: bool) -> None:
+    """``full_clean``; with ``references_checked`` without its per-row queries (existence
+    of each reference, uniqueness of the id, the check constraints, which the database
+    enforces anyway: a violation raises ``IntegrityError`` at the write). On an error the
+    whole check runs, so the messages are exactly those of a plain ``full_clean``."""
+    if not references_checked:
+        ticket.full_clean()
+        return
+    try:
+        ticket.full_clean(exclude=TICKET_REFERENCES, validate_unique=False, validate_constraints=False)
+    except ValidationError:
+        ticket.full_clean()
 
 
 def ticket_registration(
@@ -70,9 +76,7 @@ def ticket_registration(
     """The ticket that registering (登记) this citizen opinion saves, validated, unsaved.
 
     ``references_checked``: the caller fetched every reference in this transaction and
-    holds ``lock_client_ids`` on a ``ticket_id`` it found absent, so full_clean skips the
-    per-row existence, uniqueness and constraint queries (the database still enforces the
-    constraints: a violation raises ``IntegrityError`` at the insert)."""
+    holds ``lock_client_ids`` on a ``ticket_id`` it found absent (see ``_full_clean``)."""
     if station.is_closed:
         raise ValidationError({"station": "该联络站已撤销，不能登记新的意见建议。"})
     if reception is not None and reception.station_id != station.pk:
@@ -96,17 +100,7 @@ def ticket_registration(
         status=Ticket.Status.REGISTERED,
         created_by=actor,
     )
-    try:
-        if references_checked:
-            ticket.full_clean(
-                exclude=REGISTRATION_REFERENCES, validate_unique=False, validate_constraints=False
-            )
-        else:
-            ticket.full_clean()
-    except ValidationError:
-        if not references_checked:
-            raise
-        ticket.full_clean()  # every message, as ticket_register gives them
+    _full_clean(ticket, references_checked=references_checked)
     return ticket
 
 
@@ -172,36 +166,66 @@ def ticket_detail_changes(*, ticket: Ticket, fields: dict) -> list[str]:
     return changed
 
 
-@transaction.atomic
-def ticket_update_details(
-    *, ticket: Ticket, actor: User, expected_version: int | None = None, **fields
-) -> tuple[Ticket, bool]:
-    """Correct what registration recorded (under a row lock), if ``actor`` decides on the
-    ticket (``scoping.can_decide_ticket``). Returns the ticket and whether anything
-    changed: the same values again change nothing (the version stays). With
-    ``expected_version``, a ticket changed meanwhile is refused (code "stale")."""
+def ticket_correction(
+    *,
+    ticket: Ticket,
+    actor: User,
+    expected_version: int | None = None,
+    references_checked: bool = False,
+    **fields,
+) -> list[str]:
+    """Correct what registration recorded on ``ticket`` (locked by the caller, with
+    ``station__region``) in memory, validated, unsaved, if ``actor`` decides on it
+    (``scoping.can_decide_ticket``). Returns the names changed: none for the same values
+    again. With ``expected_version``, a ticket changed meanwhile is refused (code
+    "stale"). ``references_checked``: as for ``ticket_registration``."""
     from liaison.scoping import can_decide_ticket
 
     unknown = set(fields) - set(EDITABLE_DETAILS)
     if unknown:
         raise ValidationError({name: "该字段不能在此修改。" for name in sorted(unknown)})
+    if expected_version is not None and ticket.version != expected_version:
+        raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
+    if not can_decide_ticket(actor, ticket):
+        raise PermissionDenied("您的角色不能修改本件的登记内容。")
+    changed = ticket_detail_changes(ticket=ticket, fields=fields)
+    if not changed:
+        return []
+    if ticket.status in Ticket.FINAL_STATUSES:
+        raise ValidationError(f"本件已{ticket.get_status_display()}，不能再修改登记内容。", code="final")
+    for name in changed:
+        setattr(ticket, name, fields[name])
+    _full_clean(ticket, references_checked=references_checked)
+    return changed
+
+
+@transaction.atomic
+def ticket_update_details(
+    *, ticket: Ticket, actor: User, expected_version: int | None = None, **fields
+) -> tuple[Ticket, bool]:
+    """Correct what registration recorded, under a row lock (``ticket_correction``).
+    Returns the ticket and whether anything changed (if not, the version stays)."""
     locked = (
         Ticket.objects.select_for_update(of=("self",)).select_related("station__region").get(pk=ticket.pk)
     )
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
-    if not can_decide_ticket(actor, locked):
-        raise PermissionDenied("您的角色不能修改本件的登记内容。")
-    changed = ticket_detail_changes(ticket=locked, fields=fields)
-    if not changed:
-        return locked, False
-    if locked.status in Ticket.FINAL_STATUSES:
-        raise ValidationError(f"本件已{locked.get_status_display()}，不能再修改登记内容。", code="final")
-    for name in changed:
-        setattr(locked, name, fields[name])
-    locked.full_clean()
-    locked.save()
-    return locked, True
+    changed = ticket_correction(ticket=locked, actor=actor, expected_version=expected_version, **fields)
+    if changed:
+        locked.save()
+    return locked, bool(changed)
+
+
+@transaction.atomic
+def tickets_save_corrections(*, tickets: Sequence[Ticket]) -> None:
+    """Save corrections made by ``ticket_correction(references_checked=True)`` on rows the
+    caller locked: one UPDATE of the editable details whatever their number (the batch
+    endpoint). Bumps each version, as ``SyncedModel.save`` does."""
+    if not tickets:
+        return
+    now = timezone.now()
+    for ticket in tickets:
+        ticket.version += 1
+        ticket.updated_at = now
+    Ticket.objects.bulk_update(tickets, [*EDITABLE_DETAILS, "version", "updated_at"])
 
 
 # --- the workflow ---------------------------------------------------------------------------
