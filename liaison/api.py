@@ -202,7 +202,10 @@ ERROR_RESPONSES = {
 }
 WRITE_RESPONSES = {
     **ERROR_RESPONSES,
-    409: OpenApiResponse(ErrorSerializer, description="相同 Idempotency-Key 的请求仍在处理"),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="相同 Idempotency-Key 的请求仍在处理（见 Retry-After），或 POST 的 id 已存在",
+    ),
     412: OpenApiResponse(ErrorSerializer, description="If-Match 过期：返回当前 version 与 etag，未覆盖"),
     422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key 已用于内容不同的请求"),
     428: OpenApiResponse(ErrorSerializer, description="修改已有记录须带 If-Match"),

@@ -137,8 +137,9 @@ class SyncHorizon(models.Model):
 
 class IdempotencyKey(models.Model):
     """The first response to a POST carrying ``Idempotency-Key`` (per user), replayed to
-    any repeat. The row is inserted and committed before the request runs, so a
-    concurrent repeat sees it "in progress" (409)."""
+    any repeat. The row is inserted, and its response stored, in the request's own
+    transaction (``liaison.idempotency``): once committed it is always complete, and a
+    concurrent repeat waits on the unique index for that transaction to end."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField("幂等键", max_length=255)
@@ -147,6 +148,7 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField("请求摘要", max_length=64)
     status_code = models.PositiveSmallIntegerField("响应状态", null=True, blank=True)
     response_body = models.JSONField("响应内容", null=True, blank=True)
+    response_headers = models.JSONField("响应头", default=dict, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
 
@@ -157,7 +159,3 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-    @property
-    def in_progress(self) -> bool:
-        return self.completed_at is None

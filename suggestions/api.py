@@ -11,12 +11,14 @@ workflow table (``ticket_transition``) after validating the same form the page u
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Value
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status
@@ -38,7 +40,7 @@ from liaison.api import (
     validation_detail,
     with_etag,
 )
-from liaison.idempotency import idempotent
+from liaison.idempotency import idempotent, lock_client_ids
 from liaison.masking import mask_citizen_fields
 from stations.models import Region, Station
 from suggestions import services
@@ -188,55 +190,55 @@ BatchOutputSerializer = inline_serializer(
 # --- writes: resolving references through the scope, then the services ----------------------------
 
 
-def _in_scope(user, queryset, pk, field: str, errors: dict):
-    if pk is None:
-        return None
-    found = scoping.scoped(user, queryset).filter(pk=pk).first()
-    if found is None:
-        errors[field] = ["未找到该记录，或您无权使用。"]
-    return found
+NOT_IN_SCOPE = "未找到该记录，或您无权使用。"
+# each reference a ticket input names: the field, what it is looked up in, the message
+# when it is missing or out of the user's scope (in this order of the error messages)
+TICKET_REFERENCES = (
+    ("station", Station.objects.select_related("region"), NOT_IN_SCOPE),
+    ("category", Category.objects.filter(is_active=True), "没有该意见类别。"),
+    ("village", Region.objects.all(), NOT_IN_SCOPE),
+    ("reception", ReceptionSession.objects.all(), NOT_IN_SCOPE),
+    ("received_by_deputy", Deputy.objects.all(), NOT_IN_SCOPE),
+    ("received_by_cadre", LeadingCadre.objects.all(), NOT_IN_SCOPE),
+)
+TICKET_DETAILS = (
+    "content",
+    "citizen_name",
+    "citizen_phone",
+    "citizen_address",
+    "citizen_id_number",
+    "consent_to_share",
+    "on_the_spot_action",
+    "received_at",
+)
 
 
-def resolve_ticket_input(user, data: dict) -> dict[str, Any]:
+class TicketReferences:
+    """The records that ticket inputs name, fetched in the user's scope: one query per
+    kind of reference, however many inputs (a batch), none for a kind no input names."""
+
+    def __init__(self, user, inputs: list[dict]):
+        self.found: dict[str, dict] = {}
+        for field, queryset, _ in TICKET_REFERENCES:
+            ids = {data[field] for data in inputs if data.get(field) is not None}
+            self.found[field] = (
+                {o.pk: o for o in scoping.scoped(user, queryset.all()).filter(pk__in=ids)} if ids else {}
+            )
+
+
+def resolve_ticket_input(user, data: dict, references: TicketReferences | None = None) -> dict[str, Any]:
     """Validated input → keyword arguments for the services (references resolved in scope)."""
+    references = references or TicketReferences(user, [data])
     errors: dict[str, list[str]] = {}
-    station = _in_scope(user, Station.objects.select_related("region"), data["station"], "station", errors)
-    category = (
-        scoping.scoped(user, Category.objects.filter(is_active=True)).filter(pk=data["category"]).first()
-    )
-    if category is None:
-        errors["category"] = ["没有该意见类别。"]
-    kwargs: dict[str, Any] = {
-        "station": station,
-        "category": category,
-        "village": _in_scope(user, Region.objects.all(), data.get("village"), "village", errors),
-        "reception": _in_scope(
-            user, ReceptionSession.objects.all(), data.get("reception"), "reception", errors
-        ),
-        "received_by_deputy": _in_scope(
-            user, Deputy.objects.all(), data.get("received_by_deputy"), "received_by_deputy", errors
-        ),
-        "received_by_cadre": None,
-    }
-    if data.get("received_by_cadre") is not None:
-        cadre = scoping.scoped(user, LeadingCadre.objects.all()).filter(pk=data["received_by_cadre"]).first()
-        if cadre is None:
-            errors["received_by_cadre"] = ["未找到该记录，或您无权使用。"]
-        kwargs["received_by_cadre"] = cadre
+    kwargs: dict[str, Any] = {}
+    for field, _, message in TICKET_REFERENCES:
+        pk = data.get(field)
+        kwargs[field] = None if pk is None else references.found[field].get(pk)
+        if pk is not None and kwargs[field] is None:
+            errors[field] = [message]
     if errors:
         raise exceptions.ValidationError(errors)
-    for name in (
-        "content",
-        "citizen_name",
-        "citizen_phone",
-        "citizen_address",
-        "citizen_id_number",
-        "consent_to_share",
-        "on_the_spot_action",
-        "received_at",
-    ):
-        if name in data:
-            kwargs[name] = data[name]
+    kwargs.update({name: data[name] for name in TICKET_DETAILS if name in data})
     return kwargs
 
 
@@ -251,27 +253,32 @@ def _check_unchanged_references(ticket: Ticket, kwargs: dict) -> None:
         raise exceptions.ValidationError(errors)
 
 
-def _ticket_create(user, pk: uuid.UUID, data: dict) -> Ticket:
-    """Register a ticket with the client's UUID, at a station where the user logs receptions."""
-    kwargs = resolve_ticket_input(user, data)
+def _registration_kwargs(user, data: dict, references: TicketReferences | None = None) -> dict[str, Any]:
+    """A registration's arguments, at a station where the user logs receptions."""
+    kwargs = resolve_ticket_input(user, data, references)
     if not scoping.can_log_reception(user, kwargs["station"]):
         raise PermissionDenied("您的角色不能在该联络站登记意见建议。")
-    return services.ticket_register(actor=user, ticket_id=pk, **kwargs)
+    return kwargs
 
 
-def ticket_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: int | None) -> tuple[str, Ticket]:
-    """Create the ticket with the client's UUID, or correct an existing one.
+def _ticket_create(user, pk: uuid.UUID, data: dict) -> Ticket:
+    """Register a ticket with the client's UUID (the caller holds ``lock_client_ids``)."""
+    return services.ticket_register(actor=user, ticket_id=pk, **_registration_kwargs(user, data))
 
-    Returns ("created" | "updated" | "unchanged", ticket). Raises 404 for a ticket that
-    exists outside the user's scope, 428/412 for an update without or with a stale
-    version (an identical repeat without a version is "unchanged", not 428)."""
-    user = request.user
-    existing = scoping.scoped(user, Ticket.objects.select_related("station__region")).filter(pk=pk).first()
-    if existing is None:
-        if Ticket.objects.filter(pk=pk).exists():
-            raise exceptions.NotFound("未找到该记录，或您无权查看。")
-        return "created", _ticket_create(user, pk, data)
-    kwargs = resolve_ticket_input(user, data)
+
+def _ticket_correct(
+    user,
+    existing: Ticket,
+    data: dict,
+    *,
+    expected_version: int | None,
+    references: TicketReferences | None = None,
+    deferred: bool = False,
+) -> tuple[str, Ticket]:
+    """The update half of an upsert: correct ``existing`` or find it unchanged.
+    ``deferred`` (a batch that row-locked ``existing`` and resolved ``references``): the
+    correction is validated here and saved by the caller (``tickets_save_corrections``)."""
+    kwargs = resolve_ticket_input(user, data, references)
     _check_unchanged_references(existing, kwargs)
     details = {k: v for k, v in kwargs.items() if k in services.EDITABLE_DETAILS}
     if "received_at" in details and details["received_at"] is None:
@@ -283,11 +290,48 @@ def ticket_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: int |
         return "unchanged", existing
     if expected_version != existing.version:
         raise PreconditionFailed(version=existing.version)
-    with stale_as_412(Ticket, pk):
+    if deferred:
+        changed = services.ticket_correction(
+            ticket=existing, actor=user, expected_version=expected_version, references_checked=True, **details
+        )
+        return ("updated" if changed else "unchanged"), existing
+    with stale_as_412(Ticket, existing.pk):
         ticket, changed = services.ticket_update_details(
             ticket=existing, actor=user, expected_version=expected_version, **details
         )
     return ("updated" if changed else "unchanged"), ticket
+
+
+def _scoped_tickets(user, ids):
+    return scoping.scoped(user, Ticket.objects.select_related("station__region")).filter(pk__in=ids)
+
+
+@transaction.atomic
+def ticket_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: int | None) -> tuple[str, Ticket]:
+    """Create the ticket with the client's UUID, or correct an existing one.
+
+    Returns ("created" | "updated" | "unchanged", ticket). Raises 404 for a ticket that
+    exists outside the user's scope, 428/412 for an update without or with a stale
+    version (an identical repeat without a version is "unchanged", not 428). Concurrent
+    upserts of one UUID take turns (``lock_client_ids``): one creates, the rest update or
+    find it unchanged."""
+    user = request.user
+    lock_client_ids([pk])
+    existing = _scoped_tickets(user, [pk]).first()
+    if existing is None:
+        if Ticket.objects.filter(pk=pk).exists():
+            raise exceptions.NotFound("未找到该记录，或您无权查看。")
+        return "created", _ticket_create(user, pk, data)
+    return _ticket_correct(user, existing, data, expected_version=expected_version)
+
+
+class TicketExists(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "id_exists"
+
+    def __init__(self):
+        super().__init__()
+        self.detail = {"id": ["该 ID 已存在；修改请用 PUT 并带 If-Match。"]}
 
 
 def _errors_of(exc: Exception) -> dict:
@@ -301,6 +345,180 @@ def _errors_of(exc: Exception) -> dict:
     if isinstance(exc, DjangoValidationError):
         return validation_detail(exc)
     return {"non_field_errors": [str(exc)]}
+
+
+# --- the batch: up to BATCH_MAX upserts in one transaction, set-based ----------------------------
+
+APPLIED = ("created", "updated", "unchanged")
+
+
+@dataclass
+class _BatchRecord:
+    rid: Any
+    ticket_id: uuid.UUID
+    version: int | None
+    data: dict
+
+
+def _batch_shape(record) -> _BatchRecord | dict:
+    """A record's shape checked (no database): the record to apply, or its "invalid" answer."""
+    if not isinstance(record, dict):
+        return {"id": None, "status": "invalid", "errors": {"non_field_errors": ["每条记录应为对象。"]}}
+    rid = _record_id(record)
+    try:
+        ticket_id = uuid.UUID(str(record.get("id")))
+    except ValueError:
+        return {"id": rid, "status": "invalid", "errors": {"id": ["须提供记录的 UUID。"]}}
+    version = record.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        return {"id": rid, "status": "invalid", "errors": {"version": ["应为整数。"]}}
+    payload = TicketInputSerializer(data={k: v for k, v in record.items() if k != "version"})
+    if not payload.is_valid():
+        return {"id": rid, "status": "invalid", "errors": payload.errors}
+    return _BatchRecord(rid, ticket_id, version, payload.validated_data)
+
+
+def _batch_answer(rid, apply: Callable[[], tuple[str, Ticket]]) -> tuple[dict, Ticket | None]:
+    """Run one record's upsert and answer it as the batch does."""
+    try:
+        outcome, ticket = apply()
+    except PreconditionFailed as exc:
+        return {"id": rid, "status": "conflict", **exc.detail}, None
+    except PreconditionRequired as exc:
+        return {"id": rid, "status": "conflict", "errors": {"version": [str(exc.detail)]}}, None
+    except exceptions.NotFound:
+        return {"id": rid, "status": "not_found"}, None
+    except (exceptions.APIException, DjangoValidationError, PermissionDenied) as exc:
+        return {"id": rid, "status": "invalid", "errors": _errors_of(exc)}, None
+    return {"id": rid, "status": outcome, "version": ticket.version}, ticket
+
+
+class _BatchFailed(Exception):
+    """An atomic batch met a record it cannot apply: roll everything back."""
+
+    def __init__(self, results: list[dict]):
+        self.results = results
+
+
+def _batch_rolled_back(results: list[dict], records: list) -> list[dict]:
+    """An atomic batch's answer when ``results[-1]`` failed: the earlier records say what
+    they would have been, the later ones were not tried."""
+    for r in results[:-1]:
+        r["status_if_applied"], r["status"] = r["status"], "rolled_back"
+    return results + [{"id": _record_id(r), "status": "skipped"} for r in records[len(results) :]]
+
+
+def _batch_per_record(request, records: list, *, atomic: bool) -> tuple[list[dict], bool]:
+    """Each record through ``ticket_upsert`` in turn (the PUT path): for batches the
+    set-based path does not take (one id twice, a constraint the database refused)."""
+    results: list[dict] = []
+    try:
+        with transaction.atomic():
+            for record in records:
+                shaped = _batch_shape(record)
+                if isinstance(shaped, dict):
+                    results.append(shaped)
+                else:
+                    results.append(
+                        _batch_answer(
+                            shaped.rid,
+                            lambda r=shaped: ticket_upsert(
+                                request, r.ticket_id, r.data, expected_version=r.version
+                            ),
+                        )[0]
+                    )
+                if atomic and results[-1]["status"] not in APPLIED:
+                    raise _BatchFailed(results)
+    except _BatchFailed:
+        return _batch_rolled_back(results, records), False
+    return results, True
+
+
+def _batch_set_based(user, shaped: list, *, atomic: bool) -> list[dict]:
+    """The batch in a fixed number of queries: lock every id, read (and, when a record
+    may update, row-lock) the tickets, resolve every reference at once, answer each
+    record in order in Python (the services' own rules), then one INSERT of the new
+    tickets, one of their events and one UPDATE of the corrected ones."""
+    pending = [s for s in shaped if isinstance(s, _BatchRecord)]
+    ids = [s.ticket_id for s in pending]
+    lock_client_ids(ids)
+    tickets = _scoped_tickets(user, ids).order_by("pk")
+    if any(s.version is not None for s in pending):
+        tickets = tickets.select_for_update(of=("self",), no_key=True)
+    existing = {t.pk: t for t in tickets} if ids else {}
+    missing = [i for i in ids if i not in existing]
+    elsewhere = set(Ticket.objects.filter(pk__in=missing).values_list("pk", flat=True)) if missing else set()
+    references = TicketReferences(user, [s.data for s in pending if s.ticket_id not in elsewhere])
+    results: list[dict] = []
+    creates: list[Ticket] = []
+    corrected: list[tuple[dict, Ticket]] = []
+    for s in shaped:
+        if isinstance(s, dict):
+            result = s
+        elif s.ticket_id in elsewhere:
+            result = {"id": s.rid, "status": "not_found"}
+        elif s.ticket_id in existing:
+            result, ticket = _batch_answer(
+                s.rid,
+                lambda s=s: _ticket_correct(
+                    user,
+                    existing[s.ticket_id],
+                    s.data,
+                    expected_version=s.version,
+                    references=references,
+                    deferred=True,
+                ),
+            )
+            if result["status"] == "updated":
+                corrected.append((result, ticket))
+        else:
+            result, ticket = _batch_answer(
+                s.rid,
+                lambda s=s: (
+                    "created",
+                    services.ticket_registration(
+                        actor=user,
+                        ticket_id=s.ticket_id,
+                        references_checked=True,
+                        **_registration_kwargs(user, s.data, references),
+                    ),
+                ),
+            )
+            if ticket is not None:
+                creates.append(ticket)
+        results.append(result)
+        if atomic and result["status"] not in APPLIED:
+            # what came before must still pass the database's constraints to say
+            # "rolled_back" rather than fail (IntegrityError: the per-record path answers)
+            _batch_write(creates, corrected)
+            raise _BatchFailed(results)
+    _batch_write(creates, corrected)
+    return results
+
+
+def _batch_write(creates: list[Ticket], corrected: list[tuple[dict, Ticket]]) -> None:
+    if creates:
+        services.tickets_register_many(tickets=creates)
+    if corrected:
+        services.tickets_save_corrections(tickets=[t for _, t in corrected])
+        for result, ticket in corrected:  # the version the UPDATE gave it
+            result["version"] = ticket.version
+
+
+def ticket_batch(request, records: list, *, atomic: bool) -> tuple[list[dict], bool]:
+    """Apply a batch of upserts; ``atomic``: all or nothing. Returns (answers, applied).
+    The same answers as applying each record by PUT, in one transaction."""
+    shaped = [_batch_shape(r) for r in records]
+    ids = [s.ticket_id for s in shaped if isinstance(s, _BatchRecord)]
+    if len(set(ids)) != len(ids):  # a later record sees what an earlier one wrote
+        return _batch_per_record(request, records, atomic=atomic)
+    try:
+        with transaction.atomic():
+            return _batch_set_based(request.user, shaped, atomic=atomic), True
+    except _BatchFailed as failed:
+        return _batch_rolled_back(failed.results, records), False
+    except IntegrityError:  # a check constraint full_clean left to the database
+        return _batch_per_record(request, records, atomic=atomic)
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -414,9 +632,11 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         ticket_id = data.get("id") or uuid.uuid4()
-        if Ticket.objects.filter(pk=ticket_id).exists():
-            raise exceptions.ValidationError({"id": ["该 ID 已存在；修改请用 PUT 并带 If-Match。"]})
-        ticket = _ticket_create(request.user, ticket_id, data)
+        with transaction.atomic():
+            lock_client_ids([ticket_id])
+            if Ticket.objects.filter(pk=ticket_id).exists():
+                raise TicketExists
+            ticket = _ticket_create(request.user, ticket_id, data)
         return self._ticket_response(request, ticket, status.HTTP_201_CREATED)
 
     def _ticket_response(self, request, ticket: Ticket, code: int) -> Response:
@@ -477,8 +697,9 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=False, methods=["post"])
     @idempotent
     def batch(self, request, format=None):
-        """Up to ``BATCH_MAX`` tickets, each ``{"id": uuid, "version": n?, …fields}``; mode
-        ``each`` applies each record in its own transaction, ``atomic`` all or nothing.
+        """Up to ``BATCH_MAX`` tickets, each ``{"id": uuid, "version": n?, …fields}``, in one
+        transaction; mode ``each`` applies each record on its own (one that fails changes
+        nothing), ``atomic`` all or nothing.
         Each record answers created / updated / unchanged / conflict / invalid / not_found."""
         mode = request.data.get("mode", "each") if isinstance(request.data, dict) else None
         records = request.data.get("records") if isinstance(request.data, dict) else None
@@ -491,60 +712,8 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             errors["records"] = [f"每批最多 {BATCH_MAX} 条。"]
         if errors:
             raise exceptions.ValidationError(errors)
-        results: list[dict] = []
-
-        def apply_all() -> None:
-            for record in records:
-                results.append(self._batch_one(request, record))
-                if mode == "atomic" and results[-1]["status"] not in ("created", "updated", "unchanged"):
-                    raise _BatchFailed
-
-        applied = True
-        if mode == "atomic":
-            try:
-                with transaction.atomic():
-                    apply_all()
-            except _BatchFailed:
-                applied = False
-                for r in results[:-1]:
-                    r["status_if_applied"], r["status"] = r["status"], "rolled_back"
-                results.extend({"id": _record_id(r), "status": "skipped"} for r in records[len(results) :])
-        else:
-            apply_all()
+        results, applied = ticket_batch(request, records, atomic=mode == "atomic")
         return Response({"mode": mode, "applied": applied, "results": results})
-
-    def _batch_one(self, request, record) -> dict:
-        if not isinstance(record, dict):
-            return {"id": None, "status": "invalid", "errors": {"non_field_errors": ["每条记录应为对象。"]}}
-        rid = _record_id(record)
-        try:
-            ticket_id = uuid.UUID(str(record.get("id")))
-        except ValueError:
-            return {"id": rid, "status": "invalid", "errors": {"id": ["须提供记录的 UUID。"]}}
-        version = record.get("version")
-        if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-            return {"id": rid, "status": "invalid", "errors": {"version": ["应为整数。"]}}
-        payload = TicketInputSerializer(data={k: v for k, v in record.items() if k != "version"})
-        if not payload.is_valid():
-            return {"id": rid, "status": "invalid", "errors": payload.errors}
-        try:
-            with transaction.atomic():
-                outcome, ticket = ticket_upsert(
-                    request, ticket_id, payload.validated_data, expected_version=version
-                )
-        except PreconditionFailed as exc:
-            return {"id": rid, "status": "conflict", **exc.detail}
-        except PreconditionRequired as exc:
-            return {"id": rid, "status": "conflict", "errors": {"version": [str(exc.detail)]}}
-        except exceptions.NotFound:
-            return {"id": rid, "status": "not_found"}
-        except (exceptions.APIException, DjangoValidationError, PermissionDenied) as exc:
-            return {"id": rid, "status": "invalid", "errors": _errors_of(exc)}
-        return {"id": rid, "status": outcome, "version": ticket.version}
-
-
-class _BatchFailed(Exception):
-    pass
 
 
 def _record_id(record) -> Any:

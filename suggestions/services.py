@@ -35,8 +35,26 @@ if TYPE_CHECKING:
     from visits.models import ReceptionSession
 
 
-@transaction.atomic
-def ticket_register(
+# A ticket's references. A caller that fetched them itself (in scope, in this transaction)
+# passes ``references_checked`` so full_clean does not query each again.
+TICKET_REFERENCES = tuple(f.name for f in Ticket._meta.concrete_fields if f.is_relation)
+
+
+def _full_clean(ticket: Ticket, *, references_checked: bool) -> None:
+    """``full_clean``; with ``references_checked`` without its per-row queries (existence
+    of each reference, uniqueness of the id, the check constraints, which the database
+    enforces anyway: a violation raises ``IntegrityError`` at the write). On an error the
+    whole check runs, so the messages are exactly those of a plain ``full_clean``."""
+    if not references_checked:
+        ticket.full_clean()
+        return
+    try:
+        ticket.full_clean(exclude=TICKET_REFERENCES, validate_unique=False, validate_constraints=False)
+    except ValidationError:
+        ticket.full_clean()
+
+
+def ticket_registration(
     *,
     station: Station,
     category: Category,
@@ -54,9 +72,12 @@ def ticket_register(
     received_at: datetime | None = None,
     actor: User | None = None,
     ticket_id: UUID | None = None,
+    references_checked: bool = False,
 ) -> Ticket:
-    """Register (登记) one citizen opinion as a ticket. ``ticket_id``: the client's own UUID
-    (a syncing client creates by PUT to it, so a retried create cannot make two)."""
+    """The ticket that registering (登记) this citizen opinion saves, validated, unsaved.
+
+    ``references_checked``: the caller fetched every reference in this transaction and
+    holds ``lock_client_ids`` on a ``ticket_id`` it found absent (see ``_full_clean``)."""
     if station.is_closed:
         raise ValidationError({"station": "该联络站已撤销，不能登记新的意见建议。"})
     if reception is not None and reception.station_id != station.pk:
@@ -80,17 +101,39 @@ def ticket_register(
         status=Ticket.Status.REGISTERED,
         created_by=actor,
     )
-    ticket.full_clean()
-    ticket.save()
-    TimelineEvent.objects.create(
+    _full_clean(ticket, references_checked=references_checked)
+    return ticket
+
+
+def _registration_event(ticket: Ticket) -> TimelineEvent:
+    return TimelineEvent(
         ticket=ticket,
         action="register",
         from_status="",
         to_status=Ticket.Status.REGISTERED,
-        actor=actor,
-        data={"station": station.name},
+        actor=ticket.created_by,
+        data={"station": ticket.station.name},
     )
+
+
+@transaction.atomic
+def ticket_register(*, station: Station, category: Category, **details) -> Ticket:
+    """Register (登记) one citizen opinion as a ticket (``ticket_registration`` names the
+    details). ``ticket_id``: the client's own UUID (a syncing client creates by PUT to it,
+    so a retried create cannot make two)."""
+    ticket = ticket_registration(station=station, category=category, **details)
+    ticket.save()
+    _registration_event(ticket).save()
     return ticket
+
+
+@transaction.atomic
+def tickets_register_many(*, tickets: Sequence[Ticket]) -> None:
+    """Save registrations built by ``ticket_registration(references_checked=True)`` and
+    their timeline events: two INSERTs whatever their number (the batch endpoint)."""
+    if tickets:
+        Ticket.objects.bulk_create(tickets)
+        TimelineEvent.objects.bulk_create([_registration_event(t) for t in tickets])
 
 
 # What registration recorded and may still be corrected while the ticket is open (not the
@@ -110,40 +153,80 @@ EDITABLE_DETAILS = (
 
 
 def ticket_detail_changes(*, ticket: Ticket, fields: dict) -> list[str]:
-    """The names of ``fields`` whose values differ from ``ticket``'s."""
-    return [name for name, value in fields.items() if getattr(ticket, name) != value]
+    """The names of ``fields`` whose values differ from ``ticket``'s (references compared
+    by id, so comparing a batch of tickets fetches none of their categories or villages)."""
+    changed = []
+    for name, value in fields.items():
+        field = Ticket._meta.get_field(name)
+        if field.is_relation:
+            differs = getattr(ticket, field.attname) != (None if value is None else value.pk)
+        else:
+            differs = getattr(ticket, name) != value
+        if differs:
+            changed.append(name)
+    return changed
+
+
+def ticket_correction(
+    *,
+    ticket: Ticket,
+    actor: User,
+    expected_version: int | None = None,
+    references_checked: bool = False,
+    **fields,
+) -> list[str]:
+    """Correct what registration recorded on ``ticket`` (locked by the caller, with
+    ``station__region``) in memory, validated, unsaved, if ``actor`` decides on it
+    (``scoping.can_decide_ticket``). Returns the names changed: none for the same values
+    again. With ``expected_version``, a ticket changed meanwhile is refused (code
+    "stale"). ``references_checked``: as for ``ticket_registration``."""
+    from liaison.scoping import can_decide_ticket
+
+    unknown = set(fields) - set(EDITABLE_DETAILS)
+    if unknown:
+        raise ValidationError({name: "该字段不能在此修改。" for name in sorted(unknown)})
+    if expected_version is not None and ticket.version != expected_version:
+        raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
+    if not can_decide_ticket(actor, ticket):
+        raise PermissionDenied("您的角色不能修改本件的登记内容。")
+    changed = ticket_detail_changes(ticket=ticket, fields=fields)
+    if not changed:
+        return []
+    if ticket.status in Ticket.FINAL_STATUSES:
+        raise ValidationError(f"本件已{ticket.get_status_display()}，不能再修改登记内容。", code="final")
+    for name in changed:
+        setattr(ticket, name, fields[name])
+    _full_clean(ticket, references_checked=references_checked)
+    return changed
 
 
 @transaction.atomic
 def ticket_update_details(
     *, ticket: Ticket, actor: User, expected_version: int | None = None, **fields
 ) -> tuple[Ticket, bool]:
-    """Correct what registration recorded (under a row lock), if ``actor`` decides on the
-    ticket (``scoping.can_decide_ticket``). Returns the ticket and whether anything
-    changed: the same values again change nothing (the version stays). With
-    ``expected_version``, a ticket changed meanwhile is refused (code "stale")."""
-    from liaison.scoping import can_decide_ticket
-
-    unknown = set(fields) - set(EDITABLE_DETAILS)
-    if unknown:
-        raise ValidationError({name: "该字段不能在此修改。" for name in sorted(unknown)})
+    """Correct what registration recorded, under a row lock (``ticket_correction``).
+    Returns the ticket and whether anything changed (if not, the version stays)."""
     locked = (
         Ticket.objects.select_for_update(of=("self",)).select_related("station__region").get(pk=ticket.pk)
     )
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
-    if not can_decide_ticket(actor, locked):
-        raise PermissionDenied("您的角色不能修改本件的登记内容。")
-    changed = ticket_detail_changes(ticket=locked, fields=fields)
-    if not changed:
-        return locked, False
-    if locked.status in Ticket.FINAL_STATUSES:
-        raise ValidationError(f"本件已{locked.get_status_display()}，不能再修改登记内容。", code="final")
-    for name in changed:
-        setattr(locked, name, fields[name])
-    locked.full_clean()
-    locked.save()
-    return locked, True
+    changed = ticket_correction(ticket=locked, actor=actor, expected_version=expected_version, **fields)
+    if changed:
+        locked.save()
+    return locked, bool(changed)
+
+
+@transaction.atomic
+def tickets_save_corrections(*, tickets: Sequence[Ticket]) -> None:
+    """Save corrections made by ``ticket_correction(references_checked=True)`` on rows the
+    caller locked: one UPDATE of the editable details whatever their number (the batch
+    endpoint). Bumps each version, as ``SyncedModel.save`` does."""
+    if not tickets:
+        return
+    now = timezone.now()
+    for ticket in tickets:
+        ticket.version += 1
+        ticket.updated_at = now
+    Ticket.objects.bulk_update(tickets, [*EDITABLE_DETAILS, "version", "updated_at"])
 
 
 # --- the workflow ---------------------------------------------------------------------------

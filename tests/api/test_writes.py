@@ -69,21 +69,6 @@ def test_post_with_an_idempotency_key_is_applied_once(api_world):
     assert Ticket.objects.count() == 1
 
 
-def test_a_repeat_while_the_first_is_in_progress_is_409(api_world):
-    client, officer = api_world["officer_api"], api_world["officer"]
-    from liaison.idempotency import request_fingerprint
-
-    class Req:  # the fingerprint of the request below, as the first request stored it
-        method, path, data = "POST", "/api/v1/tickets/", body(api_world)
-
-    IdempotencyKey.objects.create(
-        user=officer, key="k-2", method="POST", path=Req.path, request_hash=request_fingerprint(Req)
-    )
-    response = client.post("/api/v1/tickets/", body(api_world), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
-    assert response.status_code == 409
-    assert Ticket.objects.count() == 0
-
-
 def test_a_failed_request_frees_its_key(api_world):
     client = api_world["officer_api"]
     bad = client.post(
