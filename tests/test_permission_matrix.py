@@ -664,8 +664,11 @@ def probe_worlds(user: str) -> tuple[str, ...]:
 def _route_urls(world, name: str, route: Route, user: str) -> list[str]:
     """The route with the probe worlds' records (or a missing one), or plain."""
     keys = probe_worlds(user)
-    if route.kind in ("detail", "record_action") and route.model:
+    if route.kind in ("detail", "record_action", "files") and route.model:
         return [reverse(name, args=[world["records"][k][route.model].pk]) for k in keys]
+    if route.kind == "file":  # an attachment that is not there, under each world's record
+        missing = "00000000-0000-0000-0000-000000000000" if route.model == "reception" else 999_999_999
+        return [reverse(name, args=[world["records"][k][route.model].pk, missing]) for k in keys]
     if route.kind == "own_action":
         return [reverse(name, args=[n.pk]) for n in _own_records(world, user if user in ROLES else "officer")]
     if route.kind == "detail_missing":
@@ -696,6 +699,16 @@ def _api_writes(world, user: str) -> list[tuple[str, str, dict]]:
             "received_by_deputy": str(r["deputy"].pk),
             "village": w["village"].pk,
         }
+        reception = {
+            "station": str(r["station"].pk),
+            "kind": "door_to_door",
+            "starts_at": "2024-05-10T09:00:00+08:00",
+            "status": "done",
+            "deputies": [str(r["deputy"].pk)],
+            "rows": [
+                {"id": str(uuid.uuid4()), **{k: ticket[k] for k in ("category", "content", "citizen_name")}}
+            ],
+        }
         tickets = reverse("api:ticket-list")
         writes += [
             ("put", reverse("api:ticket-detail", args=[uuid.uuid4()]), ticket),
@@ -708,6 +721,9 @@ def _api_writes(world, user: str) -> list[tuple[str, str, dict]]:
                 {"action": "assign", "tier": "county_dept", "handling_unit": str(r["unit"].pk)},
             ),
             ("patch", reverse("api:station-detail", args=[r["station"].pk]), {"name": "探测"}),
+            ("put", reverse("api:reception-detail", args=[uuid.uuid4()]), reception),
+            ("put", reverse("api:reception-detail", args=[r["reception"].pk]), reception),
+            ("post", reverse("api:reception-list"), reception),
             ("delete", reverse("api:ticket-detail", args=[r["ticket"].pk]), {}),
         ]
     return writes
