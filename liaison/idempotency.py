@@ -30,6 +30,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from liaison.models import IdempotencyKey
 
@@ -133,7 +134,8 @@ def _claim(request, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
 def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     if stored.request_hash != fingerprint:
         raise KeyReused
-    response = Response(stored.response_body, status=stored.status_code)
+    body = json.loads(stored.response_body) if stored.response_body else None
+    response = Response(body, status=stored.status_code)
     for name, value in (stored.response_headers or {}).items():
         response[name] = value
     response["Idempotent-Replayed"] = "true"
@@ -166,7 +168,7 @@ def idempotent(view_method):
                     raise _Refused(response)
                 IdempotencyKey.objects.filter(pk=record.pk).update(
                     status_code=response.status_code,
-                    response_body=json.loads(json.dumps(response.data, default=str)),
+                    response_body=json.dumps(response.data, cls=JSONEncoder, ensure_ascii=False),
                     response_headers={h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)},
                     completed_at=timezone.now(),
                 )

@@ -19,4 +19,9 @@ class Migration(migrations.Migration):
             name="response_headers",
             field=models.JSONField(blank=True, default=dict, verbose_name="响应头"),
         ),
+        migrations.AlterField(
+            model_name="idempotencykey",
+            name="response_body",
+            field=models.TextField(blank=True, null=True, verbose_name="响应内容"),
+        ),
     ]
