@@ -1,13 +1,14 @@
 """Stations over the API: read in scope; edit through stations.services."""
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
+from liaison import filters
 from liaison.api import (
     CreatedCursorPagination,
+    PathCursorPagination,
     ScopedViewSet,
     SyncMixin,
     VersionedRetrieveMixin,
@@ -64,9 +65,9 @@ for _flag in (*Station.SIX_HAVES, *Station.FIVE_IN_PLACE):
     StationUpdateSerializer._declared_fields[_flag] = serializers.BooleanField(required=False)
 
 
-class StationFilter(django_filters.FilterSet):
-    parent = django_filters.UUIDFilter()
-    region = django_filters.NumberFilter()
+class StationFilter(filters.StrictFilterSet):
+    parent = filters.UUIDFilter()
+    region = filters.IntegerFilter()
 
     class Meta:
         model = Station
@@ -108,17 +109,13 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "level", "path", "depth"]
 
 
-class RegionCursorPagination(CreatedCursorPagination):
-    ordering = ("path",)
-
-
 class RegionViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The region tree (行政区域): ``path`` is the materialized path, a child's path starts
     with its parent's."""
 
     base_queryset = Region.objects.all()
     serializer_class = RegionSerializer
-    pagination_class = RegionCursorPagination
+    pagination_class = PathCursorPagination
     filterset_fields = ["level", "code"]
     sync_resource = "regions"
     sync_fields = tuple(RegionSerializer.Meta.fields)

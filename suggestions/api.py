@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -26,10 +25,12 @@ from rest_framework.response import Response
 from accounts.middleware import request_client
 from accounts.services import personal_data_access_record_many
 from deputies.models import Deputy, LeadingCadre
-from liaison import scoping
+from liaison import filters, scoping
 from liaison.api import (
     WRITE_RESPONSES,
     CreatedCursorPagination,
+    DateCursorPagination,
+    IdCursorPagination,
     PreconditionFailed,
     PreconditionRequired,
     ScopedViewSet,
@@ -322,30 +323,30 @@ def _errors_of(exc: Exception) -> dict:
 # --- filters -------------------------------------------------------------------------------------
 
 
-class TicketFilter(django_filters.FilterSet):
-    station = django_filters.UUIDFilter()
-    category = django_filters.NumberFilter()
-    handling_unit = django_filters.UUIDFilter()
-    received_by_deputy = django_filters.UUIDFilter()
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+class TicketFilter(filters.StrictFilterSet):
+    station = filters.UUIDFilter()
+    category = filters.IntegerFilter()
+    handling_unit = filters.UUIDFilter()
+    received_by_deputy = filters.UUIDFilter()
+    received_after = filters.InstantFilter(field_name="received_at", lookup_expr="gte")
+    received_before = filters.InstantFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = Ticket
         fields = ["status", "tier", "station", "category", "handling_unit", "received_by_deputy"]
 
 
-class HandlingUnitFilter(django_filters.FilterSet):
-    region = django_filters.NumberFilter()
+class HandlingUnitFilter(filters.StrictFilterSet):
+    region = filters.IntegerFilter()
 
     class Meta:
         model = HandlingUnit
         fields = ["kind", "is_active", "region"]
 
 
-class CalendarDayFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+class CalendarDayFilter(filters.StrictFilterSet):
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
 
     class Meta:
         model = CalendarDay
@@ -564,10 +565,6 @@ class HandlingUnitViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModel
     sync_fields = tuple(HandlingUnitSerializer.Meta.fields)
 
 
-class IdCursorPagination(CreatedCursorPagination):
-    ordering = ("id",)
-
-
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
@@ -589,11 +586,6 @@ class CalendarDaySerializer(serializers.ModelSerializer):
     class Meta:
         model = CalendarDay
         fields = ["id", "date", "is_working_day", "note"]
-
-
-class DateCursorPagination(CreatedCursorPagination):
-    ordering = ("date",)
-    page_size = 366
 
 
 class CalendarDayViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -3,10 +3,10 @@ receptions are recorded on the page, through ``visits.services.reception_record`
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import Prefetch
 from rest_framework import mixins, serializers
 
+from liaison import filters
 from liaison.api import CreatedCursorPagination, ScopedViewSet, SyncMixin, VersionedRetrieveMixin
 from visits.models import Attendance, ReceptionSession
 
@@ -54,10 +54,10 @@ class ReceptionSerializer(serializers.ModelSerializer):
         fields = [*RECEPTION_FIELDS, "attendance"]
 
 
-class ReceptionFilter(django_filters.FilterSet):
-    station = django_filters.UUIDFilter()
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+class ReceptionFilter(filters.StrictFilterSet):
+    station = filters.UUIDFilter()
+    starts_after = filters.InstantFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = filters.InstantFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = ReceptionSession
@@ -79,9 +79,9 @@ class ReceptionViewSet(
     sync_fields = RECEPTION_FIELDS
 
 
-class AttendanceFilter(django_filters.FilterSet):
-    session = django_filters.UUIDFilter()
-    deputy = django_filters.UUIDFilter()
+class AttendanceFilter(filters.StrictFilterSet):
+    session = filters.UUIDFilter()
+    deputy = filters.UUIDFilter()
 
     class Meta:
         model = Attendance
