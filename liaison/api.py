@@ -28,7 +28,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from liaison import sync
-from liaison.filters import INT4_MAX, parse_integer
+from liaison.filters import parse_integer
 from liaison.scoping import scoped
 
 NOT_FOUND = "未找到该记录，或您无权查看。"
@@ -378,7 +378,8 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-IF_MATCH = re.compile(r'\s*(?:W/)?(?:"([0-9]+)"|([0-9]+))\s*')
+IF_MATCH_PATTERN = r'^\s*(?:W/)?(?:"([0-9]{1,9})"|([0-9]{1,9}))\s*$'
+IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
 
 def if_match_version(request) -> int | None:
@@ -387,11 +388,30 @@ def if_match_version(request) -> int | None:
     raw = request.headers.get("If-Match")
     if raw is None:
         return None
-    match = IF_MATCH.fullmatch(raw)
-    try:
-        return parse_integer(match.group(1) or match.group(2), minimum=0, maximum=INT4_MAX)  # type: ignore[union-attr]
-    except (AttributeError, DjangoValidationError) as exc:
-        raise field_error("If-Match", 'If-Match 应为记录的 ETag，如 "3"。') from exc
+    match = IF_MATCH.match(raw)
+    if match is None:
+        raise field_error("If-Match", 'If-Match 应为记录的 ETag，如 "3"。')
+    return int(match.group(1) or match.group(2))
+
+
+def if_match_parameter(*, required: bool) -> OpenApiParameter:
+    return OpenApiParameter(
+        "If-Match",
+        {"type": "string", "pattern": IF_MATCH_PATTERN},
+        OpenApiParameter.HEADER,
+        required=required,
+        description='记录的 ETag（GET 返回），如 "3"；过期则 412'
+        + ("；不带则 428" if required else "；修改已有记录时必带（否则 428）"),
+    )
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    OpenApiParameter.HEADER,
+    required=False,
+    description="客户端生成的幂等键：重试时带同一个键，得到第一次的回答（Idempotent-Replayed: true）",
+)
 
 
 def require_current_version(request, obj) -> int:
@@ -445,12 +465,15 @@ ERROR_RESPONSES = {
     403: OpenApiResponse(ErrorSerializer, description="您的角色不能执行该操作"),
     404: OpenApiResponse(ErrorSerializer, description="记录不存在，或不在您的范围内"),
 }
+PRECONDITION_RESPONSES = {
+    412: OpenApiResponse(ErrorSerializer, description="If-Match 过期：返回当前 version 与 etag，未覆盖"),
+    428: OpenApiResponse(ErrorSerializer, description="修改已有记录须带 If-Match"),
+}
 WRITE_RESPONSES = {
     **ERROR_RESPONSES,
+    **PRECONDITION_RESPONSES,
     409: OpenApiResponse(ErrorSerializer, description="相同 Idempotency-Key 的请求仍在处理"),
-    412: OpenApiResponse(ErrorSerializer, description="If-Match 过期：返回当前 version 与 etag，未覆盖"),
     422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key 已用于内容不同的请求"),
-    428: OpenApiResponse(ErrorSerializer, description="修改已有记录须带 If-Match"),
 }
 
 

@@ -7,11 +7,13 @@ from rest_framework.response import Response
 
 from liaison import filters
 from liaison.api import (
+    PRECONDITION_RESPONSES,
     CreatedCursorPagination,
     PathCursorPagination,
     ScopedViewSet,
     SyncMixin,
     VersionedRetrieveMixin,
+    if_match_parameter,
     require_current_version,
     stale_as_412,
     with_etag,
@@ -88,7 +90,11 @@ class StationViewSet(
         f for f in StationOutputSerializer.Meta.fields if f not in ("region_code", "region_name")
     )
 
-    @extend_schema(request=StationUpdateSerializer, responses={200: StationOutputSerializer})
+    @extend_schema(
+        request=StationUpdateSerializer,
+        parameters=[if_match_parameter(required=True)],
+        responses={200: StationOutputSerializer, **PRECONDITION_RESPONSES},
+    )
     def partial_update(self, request, pk=None):
         """Edit through ``station_update``; ``If-Match`` (the ETag) is required (428 without,
         412 when stale)."""

@@ -27,6 +27,7 @@ from accounts.services import personal_data_access_record_many
 from deputies.models import Deputy, LeadingCadre
 from liaison import filters, scoping
 from liaison.api import (
+    IDEMPOTENCY_KEY_PARAMETER,
     WRITE_RESPONSES,
     CreatedCursorPagination,
     DateCursorPagination,
@@ -35,6 +36,7 @@ from liaison.api import (
     PreconditionRequired,
     ScopedViewSet,
     SyncMixin,
+    if_match_parameter,
     if_match_version,
     stale_as_412,
     validation_detail,
@@ -404,6 +406,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(
         request=TicketInputSerializer,
+        parameters=[if_match_parameter(required=False)],
         responses={200: TicketOutputSerializer, 201: TicketOutputSerializer, **WRITE_RESPONSES},
     )
     def update(self, request, pk=None):
@@ -423,7 +426,11 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             request, ticket, status.HTTP_201_CREATED if outcome == "created" else 200
         )
 
-    @extend_schema(request=TicketInputSerializer, responses={201: TicketOutputSerializer, **WRITE_RESPONSES})
+    @extend_schema(
+        request=TicketInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: TicketOutputSerializer, **WRITE_RESPONSES},
+    )
     @idempotent
     def create(self, request):
         """POST: register a ticket (send ``Idempotency-Key`` so a retry is not a second ticket)."""
@@ -442,7 +449,9 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return with_etag(Response(data, status=code), ticket.version)
 
     @extend_schema(
-        request=TransitionInputSerializer, responses={200: TicketOutputSerializer, **WRITE_RESPONSES}
+        request=TransitionInputSerializer,
+        parameters=[if_match_parameter(required=False), IDEMPOTENCY_KEY_PARAMETER],
+        responses={200: TicketOutputSerializer, **WRITE_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -470,7 +479,11 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             ticket = services.ticket_transition(ticket=ticket, action=name, actor=request.user, **payload)
         return self._ticket_response(request, ticket, status.HTTP_200_OK)
 
-    @extend_schema(request=BatchInputSerializer, responses={200: BatchOutputSerializer, **WRITE_RESPONSES})
+    @extend_schema(
+        request=BatchInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={200: BatchOutputSerializer, **WRITE_RESPONSES},
+    )
     @action(detail=False, methods=["post"])
     @idempotent
     def batch(self, request):
