@@ -28,7 +28,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from liaison import sync
-from liaison.filters import parse_integer
+from liaison.filters import parse_instant, parse_integer
 from liaison.scoping import scoped
 
 NOT_FOUND = "未找到该记录，或您无权查看。"
@@ -59,6 +59,8 @@ class StrictQueryMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if getattr(self, request.method.lower(), None) is None:
+            return  # a method the endpoint lacks: DRF's 405 with Allow comes next
         allowed = self.allowed_query_params() | {api_settings.URL_FORMAT_OVERRIDE}
         errors = {}
         for name, values in request.query_params.lists():
@@ -270,6 +272,62 @@ class DateCursorPagination(KeysetPagination):
 
     ordering = ("date",)
     page_size = 366
+
+
+# --- request bodies: JSON types as the schema states them -------------------------------------------
+
+JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    # (serializer field class, accepted JSON value types, message); the first match applies
+    (serializers.BooleanField, (bool,), "应为 true 或 false。"),
+    (serializers.IntegerField, (int,), "应为整数。"),
+    (serializers.FloatField, (int, float), "应为数字。"),
+    (serializers.ListField, (list,), "应为列表。"),
+    (serializers.DictField, (dict,), "应为对象。"),
+    (serializers.Serializer, (dict,), "应为对象。"),
+    (serializers.Field, (str,), "应为字符串。"),  # char, choice, UUID, date, decimal (a string in the schema)
+]
+
+
+def json_type_error(field: serializers.Field, value) -> str | None:
+    """Why ``value`` is not of the JSON type ``field`` declares in the schema, or None. DRF
+    itself takes ``0`` for false, ``"5"`` for 5 and ``5`` for "5"; a client that sends those
+    disagrees with the schema, and a 400 says so before the value is misread."""
+    if value is None:
+        return None if field.allow_null else "不能为 null。"
+    if isinstance(field, serializers.SerializerMethodField | serializers.HiddenField):
+        return None
+    for field_class, types, message in JSON_TYPES:
+        if isinstance(field, field_class):
+            if isinstance(value, bool) and bool not in types:
+                return message
+            if not isinstance(value, types):
+                return message
+            break
+    if isinstance(field, serializers.DateTimeField):
+        try:
+            parse_instant(value)
+        except DjangoValidationError as exc:
+            return exc.messages[0]
+    return None
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """The base of the API's input serializers (shape only, the rules are in the services):
+    each field's JSON type is checked first (``json_type_error``), date-times are RFC 3339
+    with an offset."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {
+                name: [problem]
+                for name, field in self.fields.items()
+                if not field.read_only
+                and name in data
+                and (problem := json_type_error(field, data[name])) is not None
+            }
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return super().to_internal_value(data)
 
 
 def validation_detail(exc: DjangoValidationError) -> dict:
@@ -509,6 +567,18 @@ class ApiSchema(AutoSchema):
                     OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]), str(code)
                 )
         return responses
+
+
+def strict_query_schema(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a query parameter given empty is a 400
+    (``StrictQueryMixin``), so every string one says ``minLength: 1``."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
+    return result
 
 
 class SyncMixin:

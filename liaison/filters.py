@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import QuerySet
 from django_filters.fields import ChoiceField as FilterChoiceField
@@ -185,7 +186,15 @@ class StrictChoiceField(FilterChoiceField):
 
 
 class StrictCharField(forms.CharField):
+    """Text, not empty. A NUL character is kept: no stored text can hold one, so it matches
+    nothing (``CharFilter``) instead of being refused as if it were malformed."""
+
     empty_values = [None]
+    default_validators: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
     def to_python(self, value):
         if value == "":
@@ -206,6 +215,11 @@ class _Strict:
 
 class IntegerFilter(_Strict, django_filters.NumberFilter):
     field_class = StrictIntegerField
+
+    def __init__(self, *args, minimum: int = 1, maximum: int = INT8_MAX, **kwargs):
+        super().__init__(*args, minimum=minimum, maximum=maximum, **kwargs)
+        # what drf-spectacular shows (its own guess would be an unbounded integer)
+        self._spectacular_annotation = {"field": {"type": "integer", "minimum": minimum, "maximum": maximum}}
 
 
 class InstantFilter(_Strict, django_filters.IsoDateTimeFilter):
@@ -234,6 +248,11 @@ class ChoiceFilter(_Strict, django_filters.ChoiceFilter):
 
 class CharFilter(_Strict, django_filters.CharFilter):
     field_class = StrictCharField
+
+    def filter(self, qs, value):
+        if value is not None and "\x00" in value:
+            return qs.none()  # PostgreSQL text cannot hold NUL: nothing matches
+        return super().filter(qs, value)
 
 
 def _integer_bounds(field) -> dict:

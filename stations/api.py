@@ -11,6 +11,7 @@ from liaison.api import (
     CreatedCursorPagination,
     PathCursorPagination,
     ScopedViewSet,
+    StrictInputSerializer,
     SyncMixin,
     VersionedRetrieveMixin,
     if_match_parameter,
@@ -51,7 +52,7 @@ class StationOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class StationUpdateSerializer(serializers.Serializer):
+class StationUpdateSerializer(StrictInputSerializer):
     """Shape only; the rules are in station_update."""
 
     name = serializers.CharField(max_length=100, required=False)

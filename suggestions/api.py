@@ -35,6 +35,7 @@ from liaison.api import (
     PreconditionFailed,
     PreconditionRequired,
     ScopedViewSet,
+    StrictInputSerializer,
     SyncMixin,
     if_match_parameter,
     if_match_version,
@@ -153,7 +154,7 @@ class TicketDetailSerializer(TicketOutputSerializer):
         fields = [*TicketOutputSerializer.Meta.fields, "events", "replies"]
 
 
-class TicketInputSerializer(serializers.Serializer):
+class TicketInputSerializer(StrictInputSerializer):
     """Shape only; ``ticket_register`` / ``ticket_update_details`` apply the rules."""
 
     id = serializers.UUIDField(required=False, help_text="客户端生成的 UUID（POST 时可选）")
@@ -173,7 +174,7 @@ class TicketInputSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(StrictInputSerializer):
     """The action and its form's fields (as on the ticket page)."""
 
     action = serializers.ChoiceField(choices=sorted(TRANSITIONS))

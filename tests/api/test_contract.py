@@ -158,7 +158,11 @@ def test_the_statuses_the_api_answers_are_in_the_schema(api_world, schema):
                 "application/x-www-form-urlencoded",
             ),
         ),
-        ("/api/v1/categories/", "get", APIClient().get("/api/v1/categories/", HTTP_AUTHORIZATION="Token nope")),
+        (
+            "/api/v1/categories/",
+            "get",
+            APIClient().get("/api/v1/categories/", HTTP_AUTHORIZATION="Token nope"),
+        ),
         ("/api/v1/categories/", "get", officer.get("/api/v1/categories/", HTTP_ACCEPT="application/xml")),
     ]
     for path, method, response in observed:
