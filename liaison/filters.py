@@ -182,7 +182,10 @@ class StrictChoiceField(FilterChoiceField):
 
     def validate(self, value):
         if value is not None and not self.valid_value(value):
-            raise ValidationError(f"「{value}」不是可选值之一。", code="invalid_choice")
+            # the value goes in params: django-filter formats messages with ``%``
+            raise ValidationError(
+                "「%(value)s」不是可选值之一。", code="invalid_choice", params={"value": value}
+            )
 
 
 class StrictCharField(forms.CharField):

@@ -149,6 +149,7 @@ def test_if_match_forms_of_a_version_are_accepted(api_world, value):
         ("handling-units", "region", "-5"),
         ("tickets", "status", "bogus"),
         ("tickets", "status", "null"),
+        ("tickets", "status", "%s%(x)d"),  # the message must not %-format the value
         ("deputies", "level", "galactic"),
         ("deputies", "gender", "x"),
         ("regions", "level", "9"),
