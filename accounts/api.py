@@ -9,6 +9,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from liaison.api import StrictQueryMixin
+
 TokenSerializer = inline_serializer(
     "ApiToken",
     {
@@ -20,7 +22,7 @@ TokenSerializer = inline_serializer(
 )
 
 
-class TokenViewSet(viewsets.ViewSet):
+class TokenViewSet(StrictQueryMixin, viewsets.ViewSet):
     """``GET`` whether I have a token, ``POST`` create or rotate it (the key is shown once),
     ``DELETE`` revoke it. Not a record of the scoped world: it only ever touches the
     requesting user's own token."""

@@ -3,12 +3,11 @@ A deputy's phone is masked unless ``scoping.deputy_contact_q`` allows it."""
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, Value
 from rest_framework import mixins, serializers
 
-from deputies.models import Deputy, DeputyGroup, Mandate
-from liaison import scoping
+from deputies.models import Deputy, DeputyGroup, Level, Mandate
+from liaison import filters, scoping
 from liaison.api import CreatedCursorPagination, ScopedViewSet, SyncMixin, VersionedRetrieveMixin
 from liaison.masking import mask_phone
 
@@ -73,10 +72,10 @@ class DeputySerializer(serializers.ModelSerializer):
         return data
 
 
-class DeputyFilter(django_filters.FilterSet):
-    home_station = django_filters.UUIDFilter()
-    group = django_filters.UUIDFilter()
-    level = django_filters.CharFilter(method="filter_level", label="代表层级")
+class DeputyFilter(filters.StrictFilterSet):
+    home_station = filters.UUIDFilter()
+    group = filters.UUIDFilter()
+    level = filters.ChoiceFilter(choices=Level.choices, method="filter_level", label="代表层级")
 
     class Meta:
         model = Deputy
@@ -110,8 +109,8 @@ class DeputyViewSet(
         return rows
 
 
-class MandateFilter(django_filters.FilterSet):
-    deputy = django_filters.UUIDFilter()
+class MandateFilter(filters.StrictFilterSet):
+    deputy = filters.UUIDFilter()
 
     class Meta:
         model = Mandate
@@ -135,8 +134,8 @@ class DeputyGroupSerializer(serializers.ModelSerializer):
         fields = ["id", "station", "name", "leader", "created_at", "updated_at", "version"]
 
 
-class DeputyGroupFilter(django_filters.FilterSet):
-    station = django_filters.UUIDFilter()
+class DeputyGroupFilter(filters.StrictFilterSet):
+    station = filters.UUIDFilter()
 
     class Meta:
         model = DeputyGroup

@@ -11,5 +11,9 @@ class LiaisonConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from liaison.db import register_utc_datetime_dumper
+
+        register_utc_datetime_dumper()
+
         # Register every app's outbox handlers before anything enqueues or drains.
         autodiscover_modules("handlers")

@@ -1,5 +1,7 @@
 """Model building blocks shared by every app."""
 
+import contextlib
+import datetime
 import uuid
 
 from django.db import models
@@ -107,3 +109,27 @@ def sync_triggers(resource: str, *, scope: dict[str, str] | None = None) -> list
             ),
         ),
     ]
+
+
+# --- date-times go to PostgreSQL in UTC ------------------------------------------------------
+# Python (and RFC 3339) allow UTC offsets up to ±23:59, PostgreSQL only ±15:59: an aware
+# datetime with +19:12 from any form, serializer or filter sent as text is a DataError (a 500).
+# Sending every aware datetime as UTC names the same instant in a form PostgreSQL always reads.
+
+
+def register_utc_datetime_dumper() -> None:
+    """Called once from ``LiaisonConfig.ready``, before the first connection is made (Django
+    copies psycopg's adapters into each connection's context)."""
+    try:
+        from psycopg import adapters
+        from psycopg.types.datetime import DatetimeDumper
+    except ImportError:  # pragma: no cover - SQLite without psycopg
+        return
+
+    class UtcDatetimeDumper(DatetimeDumper):
+        def dump(self, obj: datetime.datetime):
+            with contextlib.suppress(OverflowError):  # within a day of year 1 or 9999: as it is
+                obj = obj.astimezone(datetime.UTC)
+            return super().dump(obj)
+
+    adapters.register_dumper(datetime.datetime, UtcDatetimeDumper)

@@ -261,10 +261,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "liaison.renderers.BrowsableAPIRenderer",
     ],
+    # JSON bodies only (415 otherwise): strict types per field, no form-encoded strings;
+    # attachment uploads set their own multipart parser
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["liaison.filters.StrictFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "liaison.api.ApiSchema",
     # Per token (= per user): a client retrying in a loop is slowed down, not the others.
     "DEFAULT_THROTTLE_CLASSES": ["liaison.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_RATE", default="1200/minute")},
@@ -280,6 +283,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # one name per choice set (several models have a "status")
+    "ENUM_NAME_OVERRIDES": {
+        "StationStatusEnum": "stations.models.Station.Status",
+        "MandateStatusEnum": "deputies.models.Mandate.Status",
+        "ReceptionStatusEnum": "visits.models.ReceptionSession.Status",
+        "TicketStatusEnum": "suggestions.models.Ticket.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "liaison.api.strict_query_schema",
+    ],
 }
 # Sync: tombstones of deleted records are kept this many days (manage.py prune_tombstones);
 # a client whose cursor is older gets 410 Gone and resyncs from scratch.

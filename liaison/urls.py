@@ -16,3 +16,9 @@ urlpatterns = [
     path("api/v1/", include("liaison.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# JSON under /api/, Django's pages elsewhere (liaison.api)
+handler400 = "liaison.api.handler400"
+handler403 = "liaison.api.handler403"
+handler404 = "liaison.api.handler404"
+handler500 = "liaison.api.handler500"

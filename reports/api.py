@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deputies.models import Deputy
+from liaison.api import StrictQueryMixin
 from liaison.scoping import get_scoped_or_404
 from reports.periods import KINDS, Period, Scope
 from reports.selectors import Figures, figures, figures_by
@@ -93,8 +94,11 @@ FiguresOut = inline_serializer("ReportFigures", FIGURE_FIELDS)
     },
     description="闭环办理率报表（按区域、联络站、承办单位或代表，按月/季/半年/年/自定义期间）。",
 )
-class ReportView(APIView):
+class ReportView(StrictQueryMixin, APIView):
     permission_classes = [IsAuthenticated]
+
+    def allowed_query_params(self) -> set[str]:
+        return set(ReportQuery().fields)
 
     def get(self, request):
         query = ReportQuery(data=request.query_params)

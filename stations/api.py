@@ -1,16 +1,20 @@
 """Stations over the API: read in scope; edit through stations.services."""
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
+from liaison import filters
 from liaison.api import (
+    PRECONDITION_RESPONSES,
     CreatedCursorPagination,
+    PathCursorPagination,
     ScopedViewSet,
+    StrictInputSerializer,
     SyncMixin,
     VersionedRetrieveMixin,
+    if_match_parameter,
     require_current_version,
     stale_as_412,
     with_etag,
@@ -48,7 +52,7 @@ class StationOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class StationUpdateSerializer(serializers.Serializer):
+class StationUpdateSerializer(StrictInputSerializer):
     """Shape only; the rules are in station_update."""
 
     name = serializers.CharField(max_length=100, required=False)
@@ -64,9 +68,9 @@ for _flag in (*Station.SIX_HAVES, *Station.FIVE_IN_PLACE):
     StationUpdateSerializer._declared_fields[_flag] = serializers.BooleanField(required=False)
 
 
-class StationFilter(django_filters.FilterSet):
-    parent = django_filters.UUIDFilter()
-    region = django_filters.NumberFilter()
+class StationFilter(filters.StrictFilterSet):
+    parent = filters.UUIDFilter()
+    region = filters.IntegerFilter()
 
     class Meta:
         model = Station
@@ -87,7 +91,11 @@ class StationViewSet(
         f for f in StationOutputSerializer.Meta.fields if f not in ("region_code", "region_name")
     )
 
-    @extend_schema(request=StationUpdateSerializer, responses={200: StationOutputSerializer})
+    @extend_schema(
+        request=StationUpdateSerializer,
+        parameters=[if_match_parameter(required=True)],
+        responses={200: StationOutputSerializer, **PRECONDITION_RESPONSES},
+    )
     def partial_update(self, request, pk=None, format=None):
         """Edit through ``station_update``; ``If-Match`` (the ETag) is required (428 without,
         412 when stale)."""
@@ -108,17 +116,13 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "level", "path", "depth"]
 
 
-class RegionCursorPagination(CreatedCursorPagination):
-    ordering = ("path",)
-
-
 class RegionViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The region tree (行政区域): ``path`` is the materialized path, a child's path starts
     with its parent's."""
 
     base_queryset = Region.objects.all()
     serializer_class = RegionSerializer
-    pagination_class = RegionCursorPagination
+    pagination_class = PathCursorPagination
     filterset_fields = ["level", "code"]
     sync_resource = "regions"
     sync_fields = tuple(RegionSerializer.Meta.fields)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -27,14 +26,19 @@ from rest_framework.response import Response
 
 from accounts.services import full_views_log
 from deputies.models import Deputy, LeadingCadre
-from liaison import scoping
+from liaison import filters, scoping
 from liaison.api import (
+    IDEMPOTENCY_KEY_PARAMETER,
     WRITE_RESPONSES,
     CreatedCursorPagination,
+    DateCursorPagination,
+    IdCursorPagination,
     PreconditionFailed,
     PreconditionRequired,
     ScopedViewSet,
+    StrictInputSerializer,
     SyncMixin,
+    if_match_parameter,
     if_match_version,
     stale_as_412,
     validation_detail,
@@ -136,7 +140,7 @@ class TicketDetailSerializer(TicketOutputSerializer):
         fields = [*TicketOutputSerializer.Meta.fields, "events", "replies"]
 
 
-class TicketInputSerializer(serializers.Serializer):
+class TicketInputSerializer(StrictInputSerializer):
     """Shape only; ``ticket_register`` / ``ticket_update_details`` apply the rules."""
 
     id = serializers.UUIDField(required=False, help_text="客户端生成的 UUID（POST 时可选）")
@@ -156,7 +160,7 @@ class TicketInputSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(StrictInputSerializer):
     """The action and its form's fields (as on the ticket page)."""
 
     action = serializers.ChoiceField(choices=sorted(TRANSITIONS))
@@ -524,30 +528,30 @@ def ticket_batch(request, records: list, *, atomic: bool) -> tuple[list[dict], b
 # --- filters -------------------------------------------------------------------------------------
 
 
-class TicketFilter(django_filters.FilterSet):
-    station = django_filters.UUIDFilter()
-    category = django_filters.NumberFilter()
-    handling_unit = django_filters.UUIDFilter()
-    received_by_deputy = django_filters.UUIDFilter()
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+class TicketFilter(filters.StrictFilterSet):
+    station = filters.UUIDFilter()
+    category = filters.IntegerFilter()
+    handling_unit = filters.UUIDFilter()
+    received_by_deputy = filters.UUIDFilter()
+    received_after = filters.InstantFilter(field_name="received_at", lookup_expr="gte")
+    received_before = filters.InstantFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = Ticket
         fields = ["status", "tier", "station", "category", "handling_unit", "received_by_deputy"]
 
 
-class HandlingUnitFilter(django_filters.FilterSet):
-    region = django_filters.NumberFilter()
+class HandlingUnitFilter(filters.StrictFilterSet):
+    region = filters.IntegerFilter()
 
     class Meta:
         model = HandlingUnit
         fields = ["kind", "is_active", "region"]
 
 
-class CalendarDayFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+class CalendarDayFilter(filters.StrictFilterSet):
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
 
     class Meta:
         model = CalendarDay
@@ -605,6 +609,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(
         request=TicketInputSerializer,
+        parameters=[if_match_parameter(required=False)],
         responses={200: TicketOutputSerializer, 201: TicketOutputSerializer, **WRITE_RESPONSES},
     )
     def update(self, request, pk=None, format=None):
@@ -624,7 +629,11 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             request, ticket, status.HTTP_201_CREATED if outcome == "created" else 200
         )
 
-    @extend_schema(request=TicketInputSerializer, responses={201: TicketOutputSerializer, **WRITE_RESPONSES})
+    @extend_schema(
+        request=TicketInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: TicketOutputSerializer, **WRITE_RESPONSES},
+    )
     @idempotent
     def create(self, request, format=None):
         """POST: register a ticket (send ``Idempotency-Key`` so a retry is not a second ticket)."""
@@ -665,7 +674,9 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return response
 
     @extend_schema(
-        request=TransitionInputSerializer, responses={200: TicketOutputSerializer, **WRITE_RESPONSES}
+        request=TransitionInputSerializer,
+        parameters=[if_match_parameter(required=False), IDEMPOTENCY_KEY_PARAMETER],
+        responses={200: TicketOutputSerializer, **WRITE_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -693,7 +704,11 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             ticket = services.ticket_transition(ticket=ticket, action=name, actor=request.user, **payload)
         return self._ticket_response(request, ticket, status.HTTP_200_OK)
 
-    @extend_schema(request=BatchInputSerializer, responses={200: BatchOutputSerializer, **WRITE_RESPONSES})
+    @extend_schema(
+        request=BatchInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={200: BatchOutputSerializer, **WRITE_RESPONSES},
+    )
     @action(detail=False, methods=["post"])
     @idempotent
     def batch(self, request, format=None):
@@ -737,10 +752,6 @@ class HandlingUnitViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModel
     sync_fields = tuple(HandlingUnitSerializer.Meta.fields)
 
 
-class IdCursorPagination(CreatedCursorPagination):
-    ordering = ("id",)
-
-
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
@@ -762,11 +773,6 @@ class CalendarDaySerializer(serializers.ModelSerializer):
     class Meta:
         model = CalendarDay
         fields = ["id", "date", "is_working_day", "note"]
-
-
-class DateCursorPagination(CreatedCursorPagination):
-    ordering = ("date",)
-    page_size = 366
 
 
 class CalendarDayViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -14,7 +14,6 @@ import uuid
 from contextlib import contextmanager
 from typing import Any
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -24,7 +23,7 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.response import Response
 
 from accounts.services import full_views_log
-from liaison import scoping
+from liaison import filters, scoping
 from liaison.api import (
     ERROR_RESPONSES,
     WRITE_RESPONSES,
@@ -32,6 +31,7 @@ from liaison.api import (
     PreconditionFailed,
     PreconditionRequired,
     ScopedViewSet,
+    StrictInputSerializer,
     SyncMixin,
     VersionedRetrieveMixin,
     if_match_version,
@@ -97,7 +97,7 @@ INT_MAX = 2**31 - 1
 NOT_FOUND_FOR_YOU = "未找到该记录，或您无权使用。"
 
 
-class GuestSerializer(serializers.Serializer):
+class GuestSerializer(StrictInputSerializer):
     """An invited official or legal expert, by name."""
 
     role = serializers.ChoiceField(
@@ -110,7 +110,7 @@ class GuestSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class LedgerRowSerializer(serializers.Serializer):
+class LedgerRowSerializer(StrictInputSerializer):
     """One line of the ledger (登记簿); its ``id`` becomes the ticket's UUID."""
 
     id = serializers.UUIDField(help_text="客户端生成的 UUID，登记后即该意见建议（ticket）的 ID")
@@ -134,7 +134,7 @@ class LedgerRowSerializer(serializers.Serializer):
         return value
 
 
-class ReceptionWriteSerializer(serializers.Serializer):
+class ReceptionWriteSerializer(StrictInputSerializer):
     """A whole reception: shape only; the services apply the rules."""
 
     id = serializers.UUIDField(
@@ -459,10 +459,10 @@ class ReceptionDetailSerializer(ReceptionSerializer):
 # --- endpoints ---------------------------------------------------------------------------------
 
 
-class ReceptionFilter(django_filters.FilterSet):
-    station = django_filters.UUIDFilter()
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+class ReceptionFilter(filters.StrictFilterSet):
+    station = filters.UUIDFilter()
+    starts_after = filters.InstantFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = filters.InstantFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = ReceptionSession
@@ -556,9 +556,9 @@ class ReceptionViewSet(
         return with_etag(Response(data, status=code), session.version)
 
 
-class AttendanceFilter(django_filters.FilterSet):
-    session = django_filters.UUIDFilter()
-    deputy = django_filters.UUIDFilter()
+class AttendanceFilter(filters.StrictFilterSet):
+    session = filters.UUIDFilter()
+    deputy = filters.UUIDFilter()
 
     class Meta:
         model = Attendance

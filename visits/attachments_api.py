@@ -119,6 +119,9 @@ class ReceptionAttachmentViewSet(ScopedViewSet):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = UploadSerializer  # what an upload takes (no choice lists for a form)
 
+    def allowed_query_params(self) -> set[str]:
+        return {"thumb"} if self.action == "download" else super().allowed_query_params()
+
     @extend_schema(
         parameters=[RECORD_ID],
         responses={200: ReceptionAttachmentSerializer(many=True), 404: ERROR_RESPONSES[404]},
