@@ -289,6 +289,10 @@ SPECTACULAR_SETTINGS = {
         "MandateStatusEnum": "deputies.models.Mandate.Status",
         "ReceptionStatusEnum": "visits.models.ReceptionSession.Status",
         "TicketStatusEnum": "suggestions.models.Ticket.Status",
+        "StationKindEnum": "stations.models.Station.Kind",
+        "HandlingUnitKindEnum": "suggestions.models.HandlingUnit.Kind",
+        "ReceptionKindEnum": "visits.models.ReceptionSession.Kind",
+        "AttachmentKindEnum": "visits.models.ReceptionAttachment.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
