@@ -1024,7 +1024,7 @@ def classify_5xx(logfile: Path, marks: list[tuple[str, int]], end: int) -> dict:
             if lines[i].startswith(("Internal Server Error:", "Service Unavailable:")):
                 head, j, last = lines[i], i + 1, ""
                 while j < len(lines) and not lines[j].startswith(
-                    ("Internal Server Error:", "127.0.0.1 ", "[")
+                    ("Internal Server Error:", "Service Unavailable:", "127.0.0.1 ", "[")
                 ):
                     if TRACEBACK_END.match(lines[j]):
                         last = lines[j]
