@@ -31,8 +31,8 @@ logged. Fault phases in sequence, each with a calm phase after it:
 1. ``redis_stopped``: redis-server SIGKILLed, started again (empty) at the phase's end;
 2. ``redis_frozen``: redis-server SIGSTOPped (accepts connections, never answers), then
    SIGCONT;
-3. ``worker_killed``: the escalation sweep (5,000+ seed tickets made overdue, batches of
-   200) and then the nightly full rollups refresh are queued as beat would queue them and
+3. ``worker_killed``: the escalation sweep (the seed's running tickets, 152, made overdue;
+   the worker's ``ESCALATION_BATCH_SIZE`` 1, so the sweep lasts seconds) and then the nightly full rollups refresh are queued as beat would queue them and
    the whole worker (process group) is SIGKILLed while each runs (seen in
    ``liaison.JobRun``: started, not completed), then started again. Each job's record is
    first set to "last completed one period ago", as in steady state, so the catch-up at
