@@ -32,8 +32,9 @@ logged. Fault phases in sequence, each with a calm phase after it:
 2. ``redis_frozen``: redis-server SIGSTOPped (accepts connections, never answers), then
    SIGCONT;
 3. ``worker_killed``: the escalation sweep (the seed's running tickets, 152, made overdue;
-   the worker's ``ESCALATION_BATCH_SIZE`` 1, so the sweep lasts seconds) and then the nightly full rollups refresh are queued as beat would queue them and
-   the whole worker (process group) is SIGKILLed while each runs (seen in
+   the worker's ``ESCALATION_BATCH_SIZE`` 1, so the sweep lasts seconds) and then the
+   nightly full rollups refresh are queued as beat would queue them, and the whole
+   worker (process group) is SIGKILLed while each runs (seen in
    ``liaison.JobRun``: started, not completed), then started again. Each job's record is
    first set to "last completed one period ago", as in steady state, so the catch-up at
    worker start is what must finish the cut-short run;
