@@ -17,12 +17,17 @@ DB_URL=${PROD_CHECK_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/liaison_pro
 REDIS=${PROD_CHECK_REDIS_URL:-redis://127.0.0.1:6379/8}
 log() { echo "prod-check: $*" >&2; }
 
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-    command -v apt-get >/dev/null 2>&1 || { log "nginx is not installed and apt-get is not available"; exit 1; }
+missing=()
+{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx-light)
+command -v envsubst >/dev/null 2>&1 || missing+=(gettext-base)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null 2>&1 || { log "${missing[*]} missing and apt-get is not available"; exit 1; }
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    log "installing nginx with apt-get"
+    log "installing ${missing[*]} with apt-get"
     $SUDO apt-get update -q
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 DATABASE_URL=$DB_URL scripts/ensure-services.sh
