@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "csp",
     "liaison",
     # Liaison's own apps; dependencies point one way:
     # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- notifications
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "liaison.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,6 +162,26 @@ PERMISSIONS_POLICY = {
     "payment": [],
     "usb": [],
     "interest-cohort": [],
+}
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and pictures from this site
+# only, no inline script or style attribute anywhere (pages, the admin, the browsable API,
+# the API docs: tests/browser/test_csp.py loads each kind in Chromium and fails on any
+# violation), no plugins, no framing, forms post only here. Pictures may also be data: and
+# blob: URLs (the API docs' icons, a photo previewed before upload).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
 }
 
 # How scoped files (attachments) leave: "django" streams them from the view (the demo,

@@ -79,6 +79,15 @@ HEADERS = {
 def _assert_security_headers(response):
     for name, value in HEADERS.items():
         assert response.headers.get(name) == value, (response.request["PATH_INFO"], name, response.headers)
+    csp = response.headers["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+    ):
+        assert directive in csp, (directive, csp)
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     policy = response.headers["Permissions-Policy"]
     for feature in ("camera=()", "geolocation=()", "microphone=()", "payment=()"):
         assert feature in policy
