@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from liaison import views
+from liaison import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("liaison.api_urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 # JSON under /api/, Django's pages elsewhere (liaison.api)
