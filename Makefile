@@ -1,7 +1,8 @@
 # Liaison: the two commands a newcomer needs.
 #   make demo   run the embedded default (SQLite, in-process tasks) with demo data on 127.0.0.1:8000
 #   make test   the full check against PostgreSQL + Redis, as CI runs it
-# Both create .venv from requirements.lock the first time (and again whenever the lock changes).
+# Both create .venv from requirements-dev.lock (= requirements.lock + test tools) the first
+# time, and again whenever a lock changes.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,10 +12,11 @@ MAKEFLAGS += --no-print-directory
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-LOCK := requirements.lock
+# requirements-dev.lock = requirements.lock (production) + the test tools; both are hashed.
+LOCK := requirements-dev.lock
 # The stamp is named after the lock's content, so a changed lock reinstalls and an
 # unchanged one (even freshly checked out, with a new mtime) does not.
-LOCK_SHA := $(shell sha256sum $(LOCK) 2>/dev/null | cut -c1-16)
+LOCK_SHA := $(shell cat requirements.lock $(LOCK) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_SHA)
 
 # Set on the command line only (make demo PORT=8001): a PORT or HOST in the shell is ignored.
@@ -30,7 +32,7 @@ help:
 	@echo "make demo   run Liaison on SQLite with demo data at http://$(HOST):$(PORT)/ (PORT=8001 to move it)"
 	@echo "make test   check, makemigrations --check, ruff, pytest on PostgreSQL + Redis (ARGS='-k foo')"
 	@echo "make prod-check  the production stack on loopback, smoke-tested through nginx"
-	@echo "make lock   regenerate requirements.lock from .venv"
+	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from .venv"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "make: python3.11 not found" >&2; exit 1; }
@@ -38,7 +40,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): | $(BIN)/python
-	@test -n "$(LOCK_SHA)" || { echo "make: $(LOCK) is missing" >&2; exit 1; }
+	@test -f requirements.lock -a -f $(LOCK) || { echo "make: requirements.lock or $(LOCK) is missing" >&2; exit 1; }
 	@echo "==> installing $(LOCK) into $(VENV)"
 	@# (sed drops this machine's noise about absent local index folders; pip's status is kept)
 	@$(BIN)/python -m pip install --quiet --requirement $(LOCK) 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
