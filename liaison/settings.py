@@ -246,6 +246,9 @@ OUTBOX_KICK_TIMEOUT = env.float("OUTBOX_KICK_TIMEOUT", default=1.0)
 # Where a notification goes besides the in-app inbox: "email", "sms".
 NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["inbox", "email"])
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+# Notifications of one kind reaching one user within this many seconds fold into one
+# digest; its e-mail / SMS waits until the window closes (notifications.services).
+NOTIFICATION_DIGEST_SECONDS = env.int("NOTIFICATION_DIGEST_SECONDS", default=120)
 
 # --- Django REST framework ----------------------------------------------------------
 REST_FRAMEWORK = {
