@@ -284,3 +284,19 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+def channel_preferences_save(*, user, choices: dict[str, tuple[bool, bool]]) -> int:
+    """Store the user's (e-mail, SMS) choice for each kind: one upsert whatever their
+    number, so a repeated or concurrent save leaves one row per kind. Unknown kinds are
+    refused (``ValueError``) rather than stored."""
+    from notifications.kinds import KINDS
+
+    unknown = set(choices) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown notification kinds: {sorted(unknown)}")
+    rows = [ChannelPreference(user=user, kind=k, email=e, sms=s) for k, (e, s) in choices.items()]
+    ChannelPreference.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["user", "kind"], update_fields=["email", "sms"]
+    )
+    return len(rows)
