@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -118,6 +118,7 @@ def _fold_digests(messages: list[Message], now) -> set[tuple[int, str]]:
     by_pair: dict[tuple[int, str], list[Message]] = defaultdict(list)
     for m in messages:
         by_pair[(m.user_id, m.digest.key)].append(m)
+    _lock_digests(sorted(f"{u}:{k}" for u, k in by_pair))
     open_rows = {
         (n.recipient_id, n.data.get("digest")): n
         for n in Notification.objects.select_for_update()
@@ -167,6 +168,19 @@ def notify(
         Message(user_id=uid, kind=kind, title=title, body=body, url=url, data=data or {})
         for uid in dict.fromkeys(user_ids)
     )
+
+
+def _lock_digests(names: list[str]) -> None:
+    """Serialise writers of the same users' digests until commit (PostgreSQL: transaction
+    advisory locks, taken in order, so two steps at once cannot both start a digest; the
+    second waits, then sees the first's row). One statement; SQLite writes one at a time."""
+    if names and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('notifications.digest:' || n))"
+                " FROM unnest(%s::text[]) AS n ORDER BY n",
+                [names],
+            )
 
 
 def _wanted_channels(user_ids: list[int], kinds: set[str]) -> dict[tuple[int, str], tuple[bool, bool]]:

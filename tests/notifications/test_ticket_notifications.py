@@ -148,3 +148,18 @@ def test_a_read_digest_or_a_closed_window_starts_a_new_notification(w, settings)
     services.ticket_assign(ticket=t3, actor=w.officer, handling_unit=w.unit)
     rows = Notification.objects.filter(recipient=w.unit_staff, kind="ticket_assigned").order_by("pk")
     assert [r.title.split("：")[1] for r in rows] == ["第0件", "第1件", "第2件"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_assignments_at_once_make_one_digest_with_the_right_count():
+    from tests.api.concurrency import at_once
+    from tests.suggestions.factories import make_world as world_for_threads
+
+    w = world_for_threads()
+    tickets = [ticket_in(w, S.ACCEPTED, content=f"第{i}件：并发交办") for i in range(20)]
+    Notification.objects.all().delete()
+    at_once(20, lambda i: services.ticket_assign(ticket=tickets[i], actor=w.officer, handling_unit=w.unit))
+    assert Ticket.objects.filter(pk__in=[t.pk for t in tickets], status=S.ASSIGNED).count() == 20
+    rows = list(Notification.objects.filter(recipient=w.unit_staff, kind="ticket_assigned"))
+    assert len(rows) == 1
+    assert rows[0].data["count"] == 20 and rows[0].title == "20 件意见建议交办给您"
