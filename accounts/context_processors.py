@@ -10,33 +10,35 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
 from liaison.scoping import (
     can_browse_audit,
     has_decision_queue,
     has_supervision_queue,
     has_unit_queue,
+    nav_sections,
     user_roles,
 )
 
 # (label, URL name, the section a resolved URL belongs to: its namespace, or its name at the top level)
 NAV_ITEMS: list[tuple[str, str, str]] = [
-    ("工作台", "home", "home"),
-    ("联络站", "stations:list", "stations"),
-    ("人大代表", "deputies:list", "deputies"),
-    ("接待活动", "visits:list", "visits"),
-    ("意见建议", "suggestions:list", "suggestions"),
-    ("数据看板", "dashboards:index", "dashboards"),
+    (_("工作台"), "home", "home"),
+    (_("联络站"), "stations:list", "stations"),
+    (_("人大代表"), "deputies:list", "deputies"),
+    (_("接待活动"), "visits:list", "visits"),
+    (_("意见建议"), "suggestions:list", "suggestions"),
+    (_("数据看板"), "dashboards:index", "dashboards"),
 ]
-AUDIT_ITEM = ("审计日志", "accounts:audit", "accounts:audit")
-ADMIN_ITEM = ("管理后台", "admin:index", "admin")
+AUDIT_ITEM = (_("审计日志"), "accounts:audit", "accounts:audit")
+ADMIN_ITEM = (_("管理后台"), "admin:index", "admin")
 
 
 # The work queues, in the order a user holding several roles sees them.
 QUEUE_ITEMS = [
-    ("办理待办", "suggestions:unit_queue", has_unit_queue),
-    ("决定待办", "suggestions:decision_queue", has_decision_queue),
-    ("督办", "suggestions:supervision_queue", has_supervision_queue),
+    (_("办理待办"), "suggestions:unit_queue", has_unit_queue),
+    (_("决定待办"), "suggestions:decision_queue", has_decision_queue),
+    (_("督办"), "suggestions:supervision_queue", has_supervision_queue),
 ]
 
 
@@ -51,7 +53,10 @@ def _current_section(request: HttpRequest) -> str:
 
 def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
     user = request.user
-    items = list(NAV_ITEMS)
+    # only the sections the user's roles can use (liaison.scoping.nav_sections): a unit or
+    # a deputy sees no link to a page that would be empty for them
+    sections = nav_sections(user)
+    items = [item for item in NAV_ITEMS if item[2] in sections]
     items += [(label, url_name, "suggestions:queue") for label, url_name, has in QUEUE_ITEMS if has(user)]
     if can_browse_audit(user):
         items.append(AUDIT_ITEM)

@@ -39,6 +39,7 @@ JOBS: dict[str, str] = {
     "rollups": "reports.services.rollups_refresh",
     "rollups_full": "reports.services.rollups_refresh_full",
     "tombstones_prune": "liaison.services.tombstones_prune",
+    "reminders": "notifications.reminders.reminders_send",
 }
 
 # How late beat's own tick may be before the catch-up runs the job instead.

@@ -646,3 +646,69 @@ def scoped_tombstones(user: User, resource: str) -> QuerySet[Tombstone]:
     if scope.is_empty:
         return queryset.none()
     return queryset.filter(_TOMBSTONE_RULES[resource](scope))
+
+
+# --- who must act next: the recipients of the workflow's notifications ----------------------
+
+
+def unit_staff_ids(unit_ids) -> dict:
+    """The active staff of each handling unit (``can_act_for_unit`` the other way round):
+    unit id → user ids, in one query whatever the number of units."""
+    out: dict = {}
+    for user_id, unit_id in RoleAssignment.objects.filter(
+        role=Role.HANDLING_UNIT, handling_unit_id__in=list(unit_ids), is_active=True, user__is_active=True
+    ).values_list("user_id", "handling_unit_id"):
+        out.setdefault(unit_id, []).append(user_id)
+    return out
+
+
+def scheduled_deputy_user_ids(slot_ids) -> list[tuple[int, object]]:
+    """(user id, slot id) for each active deputy account sitting at one of the reception
+    slots: two queries whatever the number of slots."""
+    from visits.models import ReceptionSlot
+
+    through = ReceptionSlot.deputies.through
+    deputies: dict = {}
+    for slot_id, deputy_id in through.objects.filter(receptionslot_id__in=list(slot_ids)).values_list(
+        "receptionslot_id", "deputy_id"
+    ):
+        deputies.setdefault(deputy_id, []).append(slot_id)
+    if not deputies:
+        return []
+    users = RoleAssignment.objects.filter(
+        role=Role.DEPUTY, is_active=True, user__is_active=True, deputy_id__in=list(deputies)
+    ).values_list("user_id", "deputy_id")
+    return [(user_id, slot_id) for user_id, deputy_id in users for slot_id in deputies[deputy_id]]
+
+
+def own_slots_q(user: User) -> Q:
+    """The reception days that are the user's own work: at the stations they keep (officers,
+    station heads; admins: all) and those they sit at as a deputy. For the to-do list."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = _keepers_q(scope, "station__")
+    if scope.deputy_ids:
+        q |= Q(deputies__in=scope.deputy_ids)
+    return q
+
+
+# --- navigation: which sections a user's roles can use (one rule, read by the page shell) ---
+
+
+def nav_sections(user: User) -> frozenset[str]:
+    """The sections of the site worth a link for ``user``: none that would only show an
+    empty page. Units work on tickets only; deputies on their receptions, their tickets and
+    their own dashboard; keepers and overseers on everything of their area."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return frozenset({"home", "stations", "deputies", "visits", "suggestions", "dashboards"})
+    sections = {"home"}
+    keeps_or_oversees = _keeps_any_station(scope) or bool(scope.oversight_region_paths)
+    if keeps_or_oversees:
+        sections |= {"stations", "deputies", "visits", "suggestions", "dashboards"}
+    if scope.deputy_ids:
+        sections |= {"visits", "suggestions", "dashboards"}
+    if scope.unit_ids:
+        sections |= {"suggestions"}
+    return frozenset(sections)

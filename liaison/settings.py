@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
     # The sweep is cheap when nothing is due (one indexed query), so it runs often: a
     # ticket is escalated within minutes of its deadline passing at midnight.
     "escalation-sweep": {"task": "liaison.run_job", "args": ["escalation"], "schedule": 600.0},
+    # deadline and reception-day reminders (idempotent: each sent once, however often it runs)
+    "reminders": {"task": "liaison.run_job", "args": ["reminders"], "schedule": 900.0},
     # only the (station, month) groups whose source rows changed
     "rollups-refresh": {"task": "liaison.run_job", "args": ["rollups"], "schedule": 60.0},
     # sync tombstones and idempotency keys past their keeping time
@@ -307,6 +309,11 @@ OUTBOX_KICK_TIMEOUT = env.float("OUTBOX_KICK_TIMEOUT", default=1.0)
 # Where a notification goes besides the in-app inbox: "email", "sms".
 NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["inbox", "email"])
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.ConsoleSmsBackend")
+# Notifications of one kind reaching one user within this many seconds fold into one
+# digest; its e-mail / SMS waits until the window closes (notifications.services).
+NOTIFICATION_DIGEST_SECONDS = env.int("NOTIFICATION_DIGEST_SECONDS", default=120)
+# "Due soon" reminders go this many working days before a ticket's deadline.
+REMINDER_DUE_WORKING_DAYS = env.int("REMINDER_DUE_WORKING_DAYS", default=2)
 
 # --- Django REST framework ----------------------------------------------------------
 REST_FRAMEWORK = {

@@ -47,3 +47,49 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class ChannelPreference(models.Model):
+    """A user's choice of channels for one kind of notification (通知方式). The inbox always
+    gets it; e-mail and SMS follow this row, or the kind's default when there is none.
+    The channels the system has at all come from ``settings.NOTIFICATION_CHANNELS``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name="用户",
+    )
+    kind = models.CharField("类型", max_length=50)
+    email = models.BooleanField("电子邮件", default=True)
+    sms = models.BooleanField("短信", default=False)
+
+    class Meta:
+        verbose_name = "通知方式"
+        verbose_name_plural = "通知方式"
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="channel_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+class Reminder(models.Model):
+    """A reminder that has been sent (提醒记录): one row per kind, subject (a ticket or a
+    reception slot) and date (the deadline, the reception day). The unique key makes the
+    reminder job idempotent: a second run, or two runs at once, insert nothing and so send
+    nothing (``INSERT … ON CONFLICT DO NOTHING RETURNING``)."""
+
+    kind = models.CharField("类型", max_length=30)
+    subject = models.UUIDField("对象")
+    for_date = models.DateField("日期")
+    sent_at = models.DateTimeField("发送时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "提醒记录"
+        verbose_name_plural = "提醒记录"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject", "for_date"], name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} {self.for_date}"

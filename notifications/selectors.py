@@ -36,3 +36,33 @@ def notification_of_user_or_404(*, user, notification_id: int) -> Notification:
     if notification is None:
         raise Http404("没有这条通知。")
     return notification
+
+
+def channel_preferences(*, user) -> list[dict]:
+    """Each kind of notification with the user's channels (their choice, else the kind's
+    default) and which channels the system has at all: one query."""
+    from django.conf import settings
+
+    from notifications.kinds import KINDS
+    from notifications.models import ChannelPreference
+
+    chosen = {
+        kind: (email, sms)
+        for kind, email, sms in ChannelPreference.objects.filter(user=user).values_list(
+            "kind", "email", "sms"
+        )
+    }
+    system = set(settings.NOTIFICATION_CHANNELS)
+    rows = []
+    for kind in KINDS.values():
+        email, sms = chosen.get(kind.name, (kind.email, kind.sms))
+        rows.append(
+            {
+                "kind": kind,
+                "email": email,
+                "sms": sms,
+                "email_available": "email" in system,
+                "sms_available": "sms" in system,
+            }
+        )
+    return rows

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import selectors, services
 
@@ -42,5 +43,28 @@ def notification_read(request, pk: int):
 @require_POST
 def notification_read_all(request):
     count = services.notification_mark_read(user=request.user)
-    messages.success(request, f"已将 {count} 条通知标记为已读。" if count else "没有未读通知。")
+    messages.success(
+        request,
+        _("已将 %(count)s 条通知标记为已读。") % {"count": count} if count else _("没有未读通知。"),
+    )
     return redirect("notifications:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    """通知方式: per kind, e-mail and SMS on or off (the inbox always). A checkbox left
+    unticked is "off"; every kind is saved at once."""
+    rows = selectors.channel_preferences(user=request.user)
+    if request.method == "POST":
+        choices = {
+            row["kind"].name: (
+                request.POST.get(f"{row['kind'].name}-email") == "on",
+                request.POST.get(f"{row['kind'].name}-sms") == "on",
+            )
+            for row in rows
+        }
+        services.channel_preferences_save(user=request.user, choices=choices)
+        messages.success(request, _("通知方式已保存。"))
+        return redirect("notifications:settings")
+    return render(request, "notifications/settings.html", {"rows": rows})

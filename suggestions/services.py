@@ -553,7 +553,7 @@ def ticket_transition(
     if transition.needs_comment and not comment:
         raise ValidationError({"comment": f"「{transition.label}」须填写理由。"})
 
-    from_status = locked.status
+    from_status, from_unit = locked.status, locked.handling_unit_id
     effect = _HANDLERS[action](locked, actor, comment=comment, **payload)
     locked.status = transition.target
     locked.save()
@@ -576,6 +576,12 @@ def ticket_transition(
         )
     if effect.then is not None:
         effect.then(event)
+    # who must act next is told in this same transaction (inbox rows + outbox delivery)
+    from notifications.tickets import ticket_transition_notify  # downstream app: imported where used
+
+    ticket_transition_notify(
+        ticket=locked, event=event, actor_id=getattr(actor, "pk", None), previous_unit_id=from_unit
+    )
     return locked
 
 

@@ -127,6 +127,8 @@ ROUTES: dict[str, Route] = {
     "notifications:list": Route("own_list", "notification"),
     "notifications:read": Route("own_action", "notification", method="post"),
     "notifications:read_all": Route("own_all", "notification", method="post"),
+    # channel preferences: every role, each user their own (tests/notifications/test_preferences.py)
+    "notifications:settings": Route("page"),
     # dashboards: a region's for the region roles over it; a station's for its keepers and
     # the staff over it; a deputy's for whoever sees the deputy; each with its Excel export
     "dashboards:index": Route("page"),

@@ -44,8 +44,9 @@ def test_notify_many_costs_the_same_queries_for_3_or_30_messages(settings):
     users = [UserFactory(email=f"u{i}@example.cn", phone=f"1390000000{i}") for i in range(10)]
     few, many = _queries_for(_messages(users[:3], 3)), _queries_for(_messages(users, 30))
     assert few == many
-    # savepoint, INSERT notifications, SELECT addresses, INSERT outbox, release
-    assert many <= 5
+    # savepoint, INSERT notifications, SELECT addresses, SELECT channel preferences,
+    # INSERT outbox, release
+    assert many <= 6
     assert Notification.objects.count() == 33
     # one e-mail and one SMS per recipient (not per notification), each listing theirs
     assert OutboxMessage.objects.filter(task_name="notifications.send_email").count() == 3 + 10
