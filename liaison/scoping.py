@@ -175,7 +175,10 @@ def _receptions_q(scope: Scope) -> Q:
 
 
 def _tickets_q(scope: Scope) -> Q:
-    q = _stations_q(scope, "station__")
+    """A ticket is seen by those over its station, by the unit it is assigned to and by
+    the deputy who received it; a deputy does not see the rest of their station's
+    tickets (those are the citizens' opinions to other deputies)."""
+    q = _stations_q(scope, "station__", include_deputy_station=False)
     if scope.deputy_ids:
         q |= Q(received_by_deputy__in=scope.deputy_ids)
     if scope.unit_ids:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from deputies.models import Deputy
 from stations.models import Station
@@ -84,6 +85,9 @@ class TicketMeasures(models.Model):
     replied = models.PositiveIntegerField("答复已反馈（件）", default=0)
     rated = models.PositiveIntegerField("已评价（件）", default=0)
     satisfied = models.PositiveIntegerField("满意及基本满意（件）", default=0)
+    # closed without a rating, by the reason recorded (not "unsatisfied", not dropped)
+    evaluation_refused = models.PositiveIntegerField(gettext_lazy("拒绝评价（件）"), default=0)
+    unreachable = models.PositiveIntegerField(gettext_lazy("无法联系（件）"), default=0)
     close_days_sum = models.PositiveIntegerField("办结用时合计（工作日）", default=0)
     close_days_count = models.PositiveIntegerField("计入用时的办结件", default=0)
 

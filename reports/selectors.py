@@ -49,6 +49,8 @@ class Figures:
     replied: int = 0
     rated: int = 0
     satisfied: int = 0
+    evaluation_refused: int = 0  # closed without a rating: the citizen refused (拒绝评价)
+    unreachable: int = 0  # … or could not be reached (无法联系)
     close_days_sum: int = 0
     close_days_count: int = 0
     overdue: int = 0
@@ -77,6 +79,11 @@ class Figures:
     def satisfaction_rate(self) -> float | None:
         """满意率: satisfied or basically satisfied / rated."""
         return self._rate(self.satisfied, self.rated)
+
+    @property
+    def not_evaluated(self) -> int:
+        """Tickets with a recorded reason for no rating (outside the satisfaction rate)."""
+        return self.evaluation_refused + self.unreachable
 
     @property
     def avg_close_days(self) -> float | None:
@@ -158,6 +165,8 @@ def _tickets(scope: Scope, period: Period):
         "replied": _sum("replied"),
         "rated": _sum("rated"),
         "satisfied": _sum("satisfied"),
+        "evaluation_refused": _sum("evaluation_refused"),
+        "unreachable": _sum("unreachable"),
     }
     if scope.deputy is not None:
         measures |= {"deputy_collected": _sum("collected"), "deputy_closed": _sum("collected", **closed)}

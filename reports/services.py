@@ -203,6 +203,8 @@ def _ticket_measures() -> dict:
         "satisfied": Count(
             "pk", filter=Q(satisfaction__in=(Ticket.Satisfaction.SATISFIED, Ticket.Satisfaction.BASICALLY))
         ),
+        "evaluation_refused": Count("pk", filter=Q(no_evaluation=Ticket.NoEvaluation.REFUSED)),
+        "unreachable": Count("pk", filter=Q(no_evaluation=Ticket.NoEvaluation.UNREACHABLE)),
         "close_days_sum": Coalesce(Sum("working_days_to_close"), 0),
         "close_days_count": Count("working_days_to_close"),
     }

@@ -96,6 +96,7 @@ TICKET_FIELDS = (
     "due_on",
     "closed_at",
     "satisfaction",
+    "no_evaluation",
     "reopen_count",
     "merged_into",
     "escalation_level",
@@ -171,6 +172,7 @@ class TransitionInputSerializer(StrictInputSerializer):
     channel = serializers.CharField(required=False, max_length=10)
     delivered_at = serializers.DateTimeField(required=False)
     satisfaction = serializers.ChoiceField(choices=Ticket.Satisfaction.choices, required=False)
+    no_evaluation = serializers.ChoiceField(choices=Ticket.NoEvaluation.choices, required=False)
     into = serializers.UUIDField(required=False)
 
 

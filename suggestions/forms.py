@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from suggestions import selectors
 from suggestions.models import Delivery, Ticket
-from suggestions.services import ATTACHMENT_EXTENSIONS
+from suggestions.services import (
+    ATTACHMENT_EXTENSIONS,
+    EVALUATION_MISSING_MESSAGE,
+    EVALUATION_TWICE_MESSAGE,
+)
 from suggestions.workflow import Transition
 
 
@@ -97,10 +102,46 @@ class DeliverForm(ActionForm):
 
 
 class SatisfactionForm(ActionForm):
+    """The citizen's rating, or why there is none (one of the two; the service decides)."""
+
     satisfaction = forms.ChoiceField(
-        label="群众评价", choices=Ticket.Satisfaction.choices, widget=forms.RadioSelect
+        label="群众评价", choices=Ticket.Satisfaction.choices, widget=forms.RadioSelect, required=False
     )
-    field_order = ["satisfaction", "comment", "attachments"]
+    no_evaluation = forms.ChoiceField(
+        label=gettext_lazy("群众未评价的原因"),
+        choices=Ticket.NoEvaluation.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=gettext_lazy("群众拒绝评价或无法联系时选择，不计入满意率"),
+    )
+    field_order = ["satisfaction", "no_evaluation", "comment", "attachments"]
+
+    def clean(self):
+        data = super().clean()
+        satisfaction, reason = data.get("satisfaction"), data.get("no_evaluation")
+        if satisfaction and reason:
+            self.add_error("no_evaluation", EVALUATION_TWICE_MESSAGE)
+        elif not (satisfaction or reason) and self.evaluation_required():
+            self.add_error("satisfaction", EVALUATION_MISSING_MESSAGE)
+        return data
+
+    def evaluation_required(self) -> bool:
+        return True
+
+
+class CloseForm(SatisfactionForm):
+    """办结: asks for the rating (or the reason there is none) only when it is not
+    recorded yet, so the step cannot be taken without it."""
+
+    field_order = ["satisfaction", "no_evaluation", "comment", "attachments"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.evaluation_required():
+            del self.fields["satisfaction"], self.fields["no_evaluation"]
+
+    def evaluation_required(self) -> bool:
+        return not (self.ticket.satisfaction or self.ticket.no_evaluation)
 
 
 class MergeForm(ActionForm):
@@ -122,6 +163,7 @@ FORMS: dict[str, type[ActionForm]] = {
     "deliver_reply": DeliverForm,
     "deliver_to_merged": DeliverForm,
     "record_satisfaction": SatisfactionForm,
+    "close": CloseForm,
     "merge": MergeForm,
 }
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from deputies.models import Deputy, LeadingCadre
 from liaison.audit import audited
@@ -128,6 +129,13 @@ class Ticket(SyncTracked, SyncedModel):
         BASICALLY = "basically", "基本满意"
         UNSATISFIED = "unsatisfied", "不满意"
 
+    class NoEvaluation(models.TextChoices):
+        """Why a closed ticket has no rating: counted apart from the ratings (not as
+        "unsatisfied", and not dropped), so the satisfaction rate stays ratings ÷ rated."""
+
+        REFUSED = "refused", gettext_lazy("拒绝评价")
+        UNREACHABLE = "unreachable", gettext_lazy("无法联系")
+
     FINAL_STATUSES = (Status.CLOSED, Status.WITHDRAWN, Status.MERGED)
     # the deadline runs while the ticket waits for handling and a reply
     RUNNING_STATUSES = (Status.ACCEPTED, Status.ASSIGNED)
@@ -197,6 +205,13 @@ class Ticket(SyncTracked, SyncedModel):
     satisfaction = models.CharField(
         "群众评价", max_length=12, choices=Satisfaction.choices, blank=True, help_text="最近一次答复的评价"
     )
+    no_evaluation = models.CharField(
+        gettext_lazy("未评价原因"),
+        max_length=12,
+        choices=NoEvaluation.choices,
+        blank=True,
+        help_text=gettext_lazy("群众未给出评价时记录原因（拒绝评价、无法联系）"),
+    )
     reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
     merged_into = models.ForeignKey(
         "self",
@@ -237,6 +252,10 @@ class Ticket(SyncTracked, SyncedModel):
             models.CheckConstraint(
                 condition=Q(received_by_deputy__isnull=True) | Q(received_by_cadre__isnull=True),
                 name="ticket_one_receiver",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction="") | Q(no_evaluation=""),
+                name="ticket_rated_or_reason",
             ),
             models.CheckConstraint(
                 condition=Q(status="closed", closed_at__isnull=False)
@@ -369,6 +388,8 @@ class TimelineEvent(models.Model):
             parts.append(f"反馈方式：{Delivery.Channel(d['channel']).label}")
         if d.get("satisfaction"):
             parts.append(f"群众评价：{Ticket.Satisfaction(d['satisfaction']).label}")
+        if d.get("no_evaluation"):
+            parts.append(gettext("未评价：%s") % Ticket.NoEvaluation(d["no_evaluation"]).label)
         if d.get("reopen_count"):
             parts.append(f"第 {d['reopen_count']} 次重新办理")
         if d.get("level"):

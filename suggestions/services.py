@@ -22,6 +22,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, original_name, upload_check
 from stations.models import Region, RegionLevel
@@ -392,7 +393,7 @@ def _deliver_reply(
     reply = _latest_reply(ticket)
     if reply is None:  # pragma: no cover - a replied ticket has a reply
         raise ValidationError("本件还没有答复。")
-    ticket.satisfaction = ""
+    ticket.satisfaction = ticket.no_evaluation = ""
     return _deliver(ticket, reply, actor, channel, delivered_at)
 
 
@@ -408,41 +409,74 @@ def _deliver_to_merged(ticket: Ticket, actor, *, comment: str, channel: str = ""
     return effect
 
 
-def _record_satisfaction(ticket: Ticket, actor, *, comment: str, satisfaction: str = "", **_) -> _Effect:
-    if satisfaction not in Ticket.Satisfaction.values:
-        raise ValidationError({"satisfaction": "请选择群众评价。"})
-    ticket.satisfaction = satisfaction
+EVALUATION_MISSING_MESSAGE = gettext_lazy(
+    "请选择群众评价；群众未评价的，选择未评价原因（拒绝评价或无法联系）。"
+)
+EVALUATION_TWICE_MESSAGE = gettext_lazy("群众评价与未评价原因只能选一项。")
+CLOSE_UNEVALUATED_MESSAGE = gettext_lazy(
+    "办结前须记录群众评价；群众未评价的，须记录原因（拒绝评价或无法联系）。"
+)
+
+
+def _evaluation(ticket: Ticket, *, satisfaction: str, no_evaluation: str) -> _Effect:
+    """Record the citizen's rating, or why there is none (exactly one of the two)."""
+    if satisfaction and no_evaluation:
+        raise ValidationError({"no_evaluation": EVALUATION_TWICE_MESSAGE})
+    if no_evaluation:
+        if no_evaluation not in Ticket.NoEvaluation.values:
+            raise ValidationError({"no_evaluation": EVALUATION_MISSING_MESSAGE})
+    elif satisfaction not in Ticket.Satisfaction.values:
+        raise ValidationError({"satisfaction": EVALUATION_MISSING_MESSAGE})
+    ticket.satisfaction, ticket.no_evaluation = satisfaction, no_evaluation
     delivery = ticket.deliveries.order_by("-delivered_at", "-pk").first()
 
     def then(event: TimelineEvent) -> None:
         if delivery is not None:
             Delivery.objects.filter(pk=delivery.pk).update(satisfaction=satisfaction)
 
-    return _Effect({"satisfaction": satisfaction}, then)
+    data = {"no_evaluation": no_evaluation} if no_evaluation else {"satisfaction": satisfaction}
+    return _Effect(data, then)
+
+
+def _record_satisfaction(
+    ticket: Ticket, actor, *, comment: str, satisfaction: str = "", no_evaluation: str = "", **_
+) -> _Effect:
+    return _evaluation(ticket, satisfaction=satisfaction, no_evaluation=no_evaluation)
 
 
 def _reopen(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
     if ticket.satisfaction != Ticket.Satisfaction.UNSATISFIED:
         raise ValidationError("只有群众不满意的件可以重新办理。")
     ticket.reopen_count += 1
-    ticket.satisfaction = ""
+    ticket.satisfaction = ticket.no_evaluation = ""
     return _Effect({"reopen_count": ticket.reopen_count})
 
 
-def _close(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
+def _close(
+    ticket: Ticket, actor, *, comment: str, satisfaction: str = "", no_evaluation: str = "", **_
+) -> _Effect:
+    """办结 needs the citizen's rating or a recorded reason why there is none; the close
+    form may carry it (recorded in the same step) when it was not recorded before."""
     reply = _latest_reply(ticket)
     if reply is None or not Delivery.objects.filter(ticket=ticket, reply=reply).exists():
         raise ValidationError("答复尚未反馈群众，不能办结。")
     waiting = ticket.merged_tickets.exclude(deliveries__reply=reply).count()
     if waiting:
         raise ValidationError(f"还有 {waiting} 件合并件的群众尚未收到答复，全部反馈后才能办结。")
+    evaluated = None
+    if satisfaction or no_evaluation:
+        evaluated = _evaluation(ticket, satisfaction=satisfaction, no_evaluation=no_evaluation)
+    elif not (ticket.satisfaction or ticket.no_evaluation):
+        raise ValidationError({"satisfaction": CLOSE_UNEVALUATED_MESSAGE}, code="unevaluated")
     if ticket.satisfaction == Ticket.Satisfaction.UNSATISFIED and not comment:
         raise ValidationError({"comment": "群众不满意的件办结，须说明理由。"})
     ticket.closed_at = timezone.now()
     ticket.working_days_to_close = max(
         0, working_days_between(timezone.localdate(ticket.received_at), timezone.localdate(ticket.closed_at))
     )
-    return _Effect({"satisfaction": ticket.satisfaction})
+    if ticket.no_evaluation:
+        return _Effect({"no_evaluation": ticket.no_evaluation}, evaluated.then if evaluated else None)
+    return _Effect({"satisfaction": ticket.satisfaction}, evaluated.then if evaluated else None)
 
 
 def _withdraw(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
@@ -646,10 +680,18 @@ def ticket_deliver_to_merged(
     )
 
 
-def ticket_record_satisfaction(*, ticket: Ticket, actor: User, satisfaction: str, **kw) -> Ticket:
-    """群众评价: satisfied / basically satisfied / unsatisfied."""
+def ticket_record_satisfaction(
+    *, ticket: Ticket, actor: User, satisfaction: str = "", no_evaluation: str = "", **kw
+) -> Ticket:
+    """群众评价: satisfied / basically satisfied / unsatisfied; or, when the citizen gives
+    none, why (拒绝评价 refused, 无法联系 unreachable)."""
     return ticket_transition(
-        ticket=ticket, action="record_satisfaction", actor=actor, satisfaction=satisfaction, **kw
+        ticket=ticket,
+        action="record_satisfaction",
+        actor=actor,
+        satisfaction=satisfaction,
+        no_evaluation=no_evaluation,
+        **kw,
     )
 
 
@@ -659,7 +701,9 @@ def ticket_reopen(*, ticket: Ticket, actor: User, comment: str, **kw) -> Ticket:
 
 
 def ticket_close(*, ticket: Ticket, actor: User, comment: str = "", **kw) -> Ticket:
-    """办结: only with a reply delivered to the citizen (and to every merged ticket's)."""
+    """办结: only with a reply delivered to the citizen (and to every merged ticket's) and
+    the citizen's rating or the reason there is none (``satisfaction`` / ``no_evaluation``
+    in ``kw`` record it in the same step)."""
     return ticket_transition(ticket=ticket, action="close", actor=actor, comment=comment, **kw)
 
 

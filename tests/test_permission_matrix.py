@@ -217,7 +217,7 @@ VISIBLE: dict[str, dict[str, tuple[str, ...]]] = {
         "region": ("A", "B"),
         "unit": ("A", "B"),
     },
-    # a deputy: their home station, themself, receptions and tickets at their station
+    # a deputy: their home station, themself, receptions at their station, the tickets they received
     "deputy": {"station": ("A",), "deputy": ("A",), "reception": ("A",), "ticket": ("A",), "region": ("A",)},
     # handling-unit staff: only the tickets assigned to their unit (and the unit itself)
     "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",), "unit": ("A",)},

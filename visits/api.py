@@ -76,6 +76,7 @@ RECEPTION_FIELDS = (
     "ends_at",
     "citizens_received",
     "notes",
+    "exception_reason",
     "status",
     "created_at",
     "updated_at",
@@ -152,6 +153,13 @@ class ReceptionWriteSerializer(StrictInputSerializer):
         min_value=0, max_value=services.CITIZENS_RECEIVED_MAX, required=False, default=0
     )
     notes = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    exception_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="特殊情况说明：已完成的接待活动无代表（领导干部）出席或接待群众为 0 时须填写原因",
+    )
     slot = serializers.UUIDField(required=False, allow_null=True, default=None, help_text="对应的接待安排")
     status = serializers.ChoiceField(
         choices=ReceptionSession.Status.choices,
@@ -264,6 +272,7 @@ def resolve_reception_input(user, data: dict) -> services.ReceptionInput:
         theme_kind=data["theme_kind"],
         citizens_received=data["citizens_received"],
         notes=data["notes"],
+        exception_reason=data["exception_reason"].strip(),
         slot=slot,
         deputies=[deputies[pk] for pk in dict.fromkeys(data["deputies"])],
         cadres=[cadres[pk] for pk in dict.fromkeys(data["cadres"])],

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.utils.translation import gettext_lazy
 
 from liaison.uploads import ATTACHMENT_MAX_BYTES, attachment_check
 from visits.models import Attendance, ExportJob, ReceptionSession
@@ -20,6 +22,7 @@ from visits.services import (
     Guest,
     LedgerRow,
     ReceptionInput,
+    completion_rule_errors,
     phone_error,
     session_rule_errors,
 )
@@ -119,6 +122,13 @@ class ReceptionForm(forms.Form):
         label="接待群众（人次）", min_value=0, max_value=CITIZENS_RECEIVED_MAX, initial=0
     )
     notes = forms.CharField(label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    exception_reason = forms.CharField(
+        label=gettext_lazy("特殊情况说明"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("无代表（领导干部）出席或无群众来访时，写明原因"),
+    )
     attachments = MultipleFileField(
         label="照片、签到表",
         required=False,
@@ -277,6 +287,7 @@ def reception_input(form: ReceptionForm, formset, *, station=None) -> ReceptionI
         theme_kind=data["theme_kind"],
         citizens_received=data["citizens_received"],
         notes=data["notes"].strip(),
+        exception_reason=data["exception_reason"].strip(),
         slot=data.get("slot"),
         deputies=deputies,
         cadres=cadres,
@@ -348,3 +359,62 @@ def check_rows_against_station(form: ReceptionForm, formset) -> bool:
             row_form.add_error("receiver", f"{deputy.name}不是本站的代表。")
             ok = False
     return ok
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One line of the reception page's error summary: where the error is (``anchor``, an
+    element id on the page; empty for an error of the whole form), what, and why."""
+
+    anchor: str
+    label: str
+    message: str
+
+
+# fields drawn as a fieldset of checkboxes: the summary links to the fieldset
+_FIELDSET_ANCHORS = {"deputies": "deputies", "cadres": "cadres"}
+
+
+def error_summary(form: ReceptionForm, formset) -> list[FieldError]:
+    """Every error on the page (the session's fields, then the ledger rows), each linked to
+    its field and the rows' named by their row ("登记簿第 2 条：…"), so the summary at the
+    top leads to an error thousands of pixels further down."""
+    lines: list[FieldError] = [FieldError("", "", str(e)) for e in form.non_field_errors()]
+    for name, field in form.fields.items():
+        for message in form.errors.get(name, ()):
+            anchor = _FIELDSET_ANCHORS.get(name) or form[name].auto_id
+            lines.append(FieldError(anchor, str(field.label), message))
+    lines += [FieldError("ledger", gettext_lazy("登记簿"), str(e)) for e in formset.non_form_errors()]
+    for number, row in enumerate(formset.forms, start=1):
+        row_label = gettext_lazy("登记簿第 %(number)s 条") % {"number": number}
+        lines += [FieldError(f"row-{number}", row_label, str(e)) for e in row.non_field_errors()]
+        for name, field in row.fields.items():
+            for message in row.errors.get(name, ()):
+                lines.append(FieldError(row[name].auto_id, f"{row_label}：{field.label}", message))
+    return lines
+
+
+def add_completion_errors(form: ReceptionForm, formset) -> None:
+    """The rules of a completed reception (``completion_rule_errors``, which the service
+    applies again), put next to their fields on the same submit as any other error, so an
+    officer is not sent back twice. Not for a draft. Parts not valid yet are skipped."""
+    if "save_draft" in form.data:
+        return
+    data = getattr(form, "cleaned_data", None) or {}
+    rows = [f for f in formset.forms if f.has_changed()]
+    receivers = {f.cleaned_data.get("receiver") for f in rows if getattr(f, "cleaned_data", None)}
+    receivers.discard("")
+    receivers.discard(None)
+    has_times = data.get("date") and data.get("start_time")
+    errors = completion_rule_errors(
+        kind=data.get("kind"),
+        starts_at=form.starts_at() if has_times else None,
+        attendees=len(data.get("deputies") or ()) + len(data.get("cadres") or ()) + len(receivers),
+        citizens_received=data.get("citizens_received"),
+        rows=len(rows),
+        exception_reason=data.get("exception_reason") or "",
+    )
+    for name, message in errors.items():
+        name = {"starts_at": "date"}.get(name, name)
+        if name not in form.errors:
+            form.add_error(name, message)

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from deputies.models import Deputy, LeadingCadre
 from liaison.audit import audited
@@ -55,6 +56,14 @@ class ReceptionSession(SyncTracked, SyncedModel):
     ends_at = models.DateTimeField("结束时间", null=True, blank=True)
     citizens_received = models.PositiveIntegerField("接待群众（人次）", default=0)
     notes = models.TextField("情况记录", blank=True)
+    # Why a completed session had no deputy or cadre present, or received no citizen
+    # (visits.services.completion_rule_errors asks for it then).
+    exception_reason = models.CharField(
+        gettext_lazy("特殊情况说明"),
+        max_length=500,
+        blank=True,
+        help_text=gettext_lazy("无代表（领导干部）出席或无群众来访时，写明原因"),
+    )
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DONE)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
@@ -180,6 +181,7 @@ class ReceptionInput:
     theme_kind: str = ""
     citizens_received: int = 0
     notes: str = ""
+    exception_reason: str = ""
     slot: ReceptionSlot | None = None
     deputies: Sequence[Deputy] = ()
     cadres: Sequence[LeadingCadre] = ()
@@ -231,6 +233,52 @@ def session_rule_errors(
     return errors
 
 
+FUTURE_MESSAGE = gettext_lazy("已完成的接待活动日期不能晚于今天。尚未举行的，请保存为草稿或发布接待安排。")
+NO_ATTENDEE_MESSAGE = gettext_lazy(
+    "已完成的接待活动须至少有一名出席的代表或领导干部；确无人出席的，请在“特殊情况说明”中写明原因。"
+)
+NO_CITIZENS_MESSAGE = gettext_lazy(
+    "接待群众为 0 人次的，请在“特殊情况说明”中写明原因（如：当天无群众来访）。"
+)
+ROWS_WITHOUT_CITIZENS_MESSAGE = gettext_lazy("登记了 {} 条群众意见建议，接待群众不能为 0 人次。")
+# Kinds whose purpose is to receive citizens: 0 citizens needs a reason. A themed
+# "station +" activity (training, a central task) may receive none.
+RECEIVING_KINDS = (
+    ReceptionSession.Kind.STATION_RECEPTION,
+    ReceptionSession.Kind.DOOR_TO_DOOR,
+    ReceptionSession.Kind.ONLINE,
+)
+
+
+def completion_rule_errors(
+    *,
+    kind: str | None,
+    starts_at: dt.datetime | None,
+    attendees: int,
+    citizens_received: int | None,
+    rows: int,
+    exception_reason: str,
+    today: dt.date | None = None,
+) -> dict[str, str]:
+    """The rules a session recorded as completed (已完成) obeys, by field; a draft is
+    exempt (it may be filled in before the day). ``attendees`` counts deputies and
+    leading cadres present; ``rows`` the ledger rows. A session is dated by its local day:
+    one logged in the morning before its start time is not "in the future"."""
+    errors: dict[str, str] = {}
+    today = today or timezone.localdate()
+    reason = exception_reason.strip()
+    if starts_at is not None and timezone.localdate(starts_at) > today:
+        errors["starts_at"] = FUTURE_MESSAGE
+    if not attendees and not reason:
+        errors["deputies"] = NO_ATTENDEE_MESSAGE
+    if citizens_received == 0:
+        if rows:
+            errors["citizens_received"] = ROWS_WITHOUT_CITIZENS_MESSAGE.format(rows)
+        elif kind in RECEIVING_KINDS and not reason:
+            errors["citizens_received"] = NO_CITIZENS_MESSAGE
+    return errors
+
+
 def _check_receivers(data: ReceptionInput) -> None:
     deputy_ids = {d.pk for d in data.deputies}
     cadre_ids = {c.pk for c in data.cadres}
@@ -261,6 +309,18 @@ def _check(data: ReceptionInput, *, session: ReceptionSession | None = None, dra
         deputies=data.deputies,
         slot=data.slot,
     )
+    if not draft:
+        errors = {
+            **completion_rule_errors(
+                kind=data.kind,
+                starts_at=data.starts_at,
+                attendees=len(data.deputies) + len(data.cadres),
+                citizens_received=data.citizens_received,
+                rows=len(data.rows),
+                exception_reason=data.exception_reason,
+            ),
+            **errors,
+        }
     if errors:
         raise ValidationError(errors)
     if len(data.rows) > LEDGER_ROWS_MAX:
@@ -354,6 +414,7 @@ def _session_fields(data: ReceptionInput, *, draft: bool) -> dict[str, Any]:
         "theme_kind": data.theme_kind,
         "citizens_received": data.citizens_received,
         "notes": data.notes,
+        "exception_reason": data.exception_reason,
         "slot": data.slot,
         "status": ReceptionSession.Status.DRAFT if draft else ReceptionSession.Status.DONE,
         "draft_rows": [row.as_draft() for row in data.rows] if draft else [],

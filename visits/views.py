@@ -23,7 +23,9 @@ from visits.forms import (
     LedgerFormSet,
     ReceptionForm,
     SlotForm,
+    add_completion_errors,
     check_rows_against_station,
+    error_summary,
     reception_input,
 )
 from visits.models import ExportJob, ReceptionSession
@@ -88,6 +90,7 @@ def _save(request, form, formset, *, session: ReceptionSession | None):
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
+                field = {"starts_at": "date", "ends_at": "end_time"}.get(field, field)
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, exc)
@@ -108,7 +111,9 @@ def _reception_page(request, *, session: ReceptionSession | None, initial: dict,
     if request.method == "POST":
         form = ReceptionForm(request.POST, request.FILES, choices=choices)
         formset = LedgerFormSet(request.POST, prefix="rows", form_kwargs={"choices": choices})
-        if form.is_valid() and formset.is_valid():
+        valid = form.is_valid() & formset.is_valid()  # both, so every error shows at once
+        add_completion_errors(form, formset)
+        if valid and not form.errors:
             response = _save(request, form, formset, session=session)
             if response is not None:
                 return response
@@ -122,6 +127,7 @@ def _reception_page(request, *, session: ReceptionSession | None, initial: dict,
     context = {
         "form": form,
         "formset": formset,
+        "errors": error_summary(form, formset) if form.is_bound else [],
         "session": session,
         "lost_files": lost_files,
         "groups": _deputy_groups(form),
@@ -213,6 +219,7 @@ def visits_edit(request, pk):
         ),
         "citizens_received": session.citizens_received,
         "notes": session.notes,
+        "exception_reason": session.exception_reason,
     }
     return _reception_page(request, session=session, initial=initial, row_initial=session.draft_rows)
 

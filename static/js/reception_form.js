@@ -40,6 +40,25 @@
     });
   }
 
+  // --- errors: the summary at the top takes the focus, and each of its links moves the
+  // focus to its field (a ledger row's field may be thousands of pixels further down) ---
+  var summary = document.getElementById("form-errors");
+  if (summary) {
+    summary.scrollIntoView({ block: "start" });
+    summary.focus({ preventScroll: true });
+    summary.querySelectorAll("a[data-error-link]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) return;
+        event.preventDefault();
+        var control = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+        target.scrollIntoView({ block: "center" });
+        if (control) control.focus({ preventScroll: true });
+        if (window.history && window.history.replaceState) window.history.replaceState(null, "", link.getAttribute("href"));
+      });
+    });
+  }
+
   // --- no double submit: the token makes a second one harmless; this keeps it quiet ---
   form.addEventListener("submit", function () {
     window.setTimeout(function () {

@@ -106,7 +106,7 @@ def test_refused_rules_show_a_message(client, w):
     ticket = ticket_in(w, S.REPLIED)
     Ticket.objects.filter(pk=ticket.pk).update(status=S.DELIVERED)  # e.g. imported without a delivery
     client.force_login(w.officer)
-    r = _post(client, "close", ticket)
+    r = _post(client, "close", ticket, no_evaluation="refused")
     assert r.status_code == 302
     assert "答复尚未反馈群众，不能办结" in client.get(r["Location"]).content.decode()
 
@@ -117,8 +117,10 @@ def test_permissions_403_and_404(client, w):
     assert _post(client, "close", ticket).status_code == 403
     client.force_login(w.other_unit_staff)  # another unit does not even see it
     assert _post(client, "reply", ticket, text="x").status_code == 404
-    client.force_login(w.deputy)
-    assert _post(client, "reply", ticket, text="x").status_code == 403
+    client.force_login(w.deputy)  # a ticket the deputy did not receive is not theirs to see
+    assert _post(client, "reply", ticket, text="x").status_code == 404
+    mine = ticket_in(w, S.ASSIGNED, received_by_deputy=w.deputy.roles.get().deputy)
+    assert _post(client, "reply", mine, text="x").status_code == 403
     client.force_login(w.officer)
     assert client.get(_url("reply", ticket)).status_code == 405
 

@@ -44,7 +44,7 @@ PAYLOAD = {
     "deliver_to_merged": lambda w: {"channel": Delivery.Channel.SMS},
     "record_satisfaction": lambda w: {"satisfaction": Ticket.Satisfaction.BASICALLY},
     "reopen": lambda w: {"comment": "群众不满意，重新办理"},
-    "close": lambda w: {},
+    "close": lambda w: {"no_evaluation": Ticket.NoEvaluation.REFUSED},
     "withdraw": lambda w: {"comment": "群众撤回"},
     "merge": lambda w: {"into": w.ticket(content="道路坑洼积水")},
 }
@@ -199,7 +199,8 @@ def test_merge_every_citizen_gets_the_reply(w):
     with pytest.raises(ValidationError, match="1 件合并件"):
         services.ticket_close(ticket=target, actor=w.officer)
     services.ticket_deliver_to_merged(ticket=dup2, actor=w.officer, channel=Delivery.Channel.SMS)
-    assert services.ticket_close(ticket=target, actor=w.officer).status == S.CLOSED
+    closed = services.ticket_close(ticket=target, actor=w.officer, satisfaction=Ticket.Satisfaction.SATISFIED)
+    assert closed.status == S.CLOSED
 
     reply = target.replies.get()
     assert set(Delivery.objects.filter(reply=reply).values_list("ticket", flat=True)) == {

@@ -115,6 +115,7 @@ def _input(station, **overrides):
         "kind": "station_reception",
         "starts_at": DEFAULT_MOMENT,
         "deputies": [deputy],
+        "citizens_received": 1,
         "rows": [row],
     }
     data.update(overrides)
@@ -139,7 +140,7 @@ def test_a_receiver_who_was_not_there_is_refused(station):
 
     from visits.services import NOT_PRESENT_MESSAGE, reception_record
 
-    data = _input(station, deputies=[])
+    data = _input(station, deputies=[DeputyFactory(home_station=station)])  # another deputy was there
     with pytest.raises(ValidationError) as exc:
         reception_record(data=data, client_token=uuid.uuid4(), actor=None)
     assert exc.value.messages == [NOT_PRESENT_MESSAGE]
