@@ -218,13 +218,26 @@ def test_worker_killed_while_its_transaction_waits_then_the_retry_assigns_once(a
     assert TimelineEvent.objects.filter(ticket=ticket, action="assign").count() == 1
 
 
+def _retried(send, attempts: int = 5):
+    """``send()`` again after a dropped connection, as a client would, up to ``attempts``."""
+    for attempt in range(attempts):
+        try:
+            return send()
+        except (http.client.HTTPException, ConnectionError):
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.slow
 def test_a_request_past_gunicorns_timeout_then_the_retry_replays(api_world, gunicorn):
     server = gunicorn(timeout=3)
     headers = headers_for(api_world["officer"], "timed-out")
     # a first request does the worker's lazy imports, so the next one reaches its commit
     # well within the timeout even on a loaded machine; the hold (30 s) is what times out
-    warm = server.request("GET", "/api/v1/categories/", {}, {"Authorization": headers["Authorization"]})
+    warm = _retried(
+        lambda: server.request("GET", "/api/v1/categories/", {}, {"Authorization": headers["Authorization"]})
+    )
     assert warm[0] == 200
     (server.dir / "hold").touch()
     code = None
@@ -232,7 +245,11 @@ def test_a_request_past_gunicorns_timeout_then_the_retry_replays(api_world, guni
         code, _, _ = server.request("POST", "/api/v1/tickets/", body(api_world), headers)
     assert code is None or code >= 500  # gunicorn aborted the worker: no answer, or a 5xx
     assert (server.dir / "held").exists()
-    code, response_headers, data = server.request("POST", "/api/v1/tickets/", body(api_world), headers)
+    # the client retries until it gets an answer (on a loaded machine the fresh worker's own
+    # first request can outlast the 3 s timeout too; a retry of that is just another retry)
+    code, response_headers, data = _retried(
+        lambda: server.request("POST", "/api/v1/tickets/", body(api_world), headers)
+    )
     assert code == 201, data
     assert response_headers.get("Idempotent-Replayed") == "true"
     assert Ticket.objects.count() == 1
