@@ -1,4 +1,6 @@
 import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from liaison.filters import RegionSubtreeFilter
 from suggestions.models import Category, Ticket
@@ -16,6 +18,11 @@ class TicketFilter(django_filters.FilterSet):
         label="收集日期",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
+    escalated = django_filters.ChoiceFilter(
+        choices=(("yes", _("已督办")), ("no", _("未督办"))),
+        label=_("督办"),
+        method="filter_escalated",
+    )
     o = django_filters.OrderingFilter(
         fields=(("received_at", "received_at"), ("due_on", "due_on")),
         field_labels={"received_at": "收集时间", "due_on": "办理期限"},
@@ -24,4 +31,9 @@ class TicketFilter(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
-        fields = ["region", "station", "reception", "deputy", "category", "status", "period"]
+        fields = ["region", "station", "reception", "deputy", "category", "status", "escalated", "period"]
+
+    def filter_escalated(self, queryset, name, value):
+        """已督办: submitted to the standing committee or raised by the escalation sweep."""
+        escalated = Q(tier=Ticket.Tier.STANDING_COMMITTEE) | Q(escalation_level__gt=0)
+        return queryset.filter(escalated) if value == "yes" else queryset.exclude(escalated)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import full_views_log
-from liaison.pagination import paginate
+from liaison.pagination import keyset_page
 from liaison.scoping import can_export_ledger, can_log_reception, can_log_receptions_somewhere
 from visits import selectors, services
 from visits.forms import (
@@ -35,7 +35,8 @@ LEDGER_CLIENT = "ledger_export"
 @login_required
 def visits_list(request):
     reception_filter = selectors.reception_list(user=request.user, filters=request.GET, request=request)
-    page = paginate(request, reception_filter.qs)
+    ordering = selectors.RECEPTION_ORDERINGS.get(request.GET.get("o") or "", ("-starts_at", "-id"))
+    page = keyset_page(request, reception_filter.qs, ordering=ordering)
     context = {
         "filter": reception_filter,
         "page": page,
