@@ -76,6 +76,7 @@ def mask_row(row: dict[str, Any], visible: bool) -> dict[str, Any]:
 
 TICKET_FIELDS = (
     "id",
+    "number",
     "station",
     "reception",
     "village",

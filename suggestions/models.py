@@ -136,6 +136,8 @@ class Ticket(SyncTracked, SyncedModel):
     # … and of those, the reply delivered to the citizen (ticket_close refuses otherwise)
     REPLY_DELIVERED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
+    # 编号 such as 交城-2023-000123, given at registration (suggestions.numbering)
+    number = models.CharField("编号", max_length=40, unique=True, null=True, blank=True, editable=False)
     station = models.ForeignKey(
         Station, verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="tickets"
     )
@@ -281,6 +283,25 @@ class Ticket(SyncTracked, SyncedModel):
     @property
     def masked_citizen_id_number(self) -> str:
         return mask_id_number(self.citizen_id_number)
+
+
+class TicketNumberCounter(models.Model):
+    """The last ticket number given out in one county and year (编号计数), bumped by
+    ``suggestions.numbering`` with one upsert so concurrent registrations never share one."""
+
+    county = models.ForeignKey(
+        Region, verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    last = models.PositiveIntegerField("已编至", default=0)
+
+    class Meta:
+        verbose_name = "意见建议编号计数"
+        verbose_name_plural = "意见建议编号计数"
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="ticket_number_counter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year}: {self.last}"
 
 
 # --- the workflow: timeline, replies, deliveries, the working-day calendar ------------------
