@@ -105,13 +105,13 @@ def keyset_page(
     ordering: tuple[str, ...],
     per_page: int = PAGE_SIZE,
     param: str = "cursor",
-    count_cap: int = COUNT_CAP,
+    count_cap: int | None = COUNT_CAP,
 ) -> KeysetPage:
     """One page of ``queryset`` in ``ordering`` (every field in one direction, the last
     unique and no field NULL: order by a ``Coalesce`` annotation instead) after the
     cursor in ``request.GET[param]``. A cursor that does not verify gives the first page.
     Two queries: the rows (one more than a page, to know whether there is a next) and
-    the bounded count."""
+    the bounded count (none with ``count_cap=None``)."""
     if len({name.startswith("-") for name in ordering}) != 1:  # pragma: no cover - programming error
         raise TypeError("every ordering field must run in the same direction")
     fields = [name.lstrip("-") for name in ordering]
@@ -131,7 +131,7 @@ def keyset_page(
             backwards = bool(payload["b"])
         except (signing.BadSignature, ValidationError, ValueError, TypeError, KeyError, FieldDoesNotExist):
             position, backwards = None, False
-    count, capped = bounded_count(queryset, count_cap)
+    count, capped = bounded_count(queryset, count_cap) if count_cap is not None else (0, False)
     descending = ordering[0].startswith("-")
     page_qs = queryset.order_by(*(ordering if not backwards else tuple(_flip(n) for n in ordering)))
     if position is not None:

@@ -2,15 +2,42 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from deputies.models import Deputy
 from liaison.filters import RegionSubtreeFilter
+from liaison.pickers import PickerSelect
+from liaison.scoping import scoped
+from stations.models import Station
 from suggestions.models import Category, Ticket
+from visits.models import ReceptionSession
+
+
+def _scoped(model):
+    """A filter's choices: the user's records of ``model`` (validated one by one; the
+    picker widget never lists them)."""
+
+    def queryset(request):
+        return scoped(request.user, model.objects.all()) if request is not None else model.objects.none()
+
+    return queryset
 
 
 class TicketFilter(django_filters.FilterSet):
     region = RegionSubtreeFilter(path_field="station__region__path")
-    station = django_filters.UUIDFilter(field_name="station", label="联络站")
-    reception = django_filters.UUIDFilter(field_name="reception", label="接待活动")
-    deputy = django_filters.UUIDFilter(field_name="received_by_deputy", label="接待代表")
+    station = django_filters.ModelChoiceFilter(
+        field_name="station", queryset=_scoped(Station), label="联络站", widget=PickerSelect("stations")
+    )
+    reception = django_filters.ModelChoiceFilter(
+        field_name="reception",
+        queryset=_scoped(ReceptionSession),
+        label="接待活动",
+        widget=PickerSelect("receptions"),
+    )
+    deputy = django_filters.ModelChoiceFilter(
+        field_name="received_by_deputy",
+        queryset=_scoped(Deputy),
+        label="接待代表",
+        widget=PickerSelect("deputies"),
+    )
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="类别")
     status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label="状态")
     period = django_filters.DateFromToRangeFilter(
