@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,13 @@ def _scoped(model):
 
 
 class TicketFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("内容、群众姓名、电话或编号"), "maxlength": 100}
+        ),
+    )
     region = RegionSubtreeFilter(path_field="station__region__path")
     station = django_filters.ModelChoiceFilter(
         field_name="station", queryset=_scoped(Station), label="联络站", widget=PickerSelect("stations")
@@ -58,7 +66,20 @@ class TicketFilter(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
-        fields = ["region", "station", "reception", "deputy", "category", "status", "escalated", "period"]
+        fields = [
+            "q",
+            "region",
+            "station",
+            "reception",
+            "deputy",
+            "category",
+            "status",
+            "escalated",
+            "period",
+        ]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
 
     def filter_escalated(self, queryset, name, value):
         """已督办: submitted to the standing committee or raised by the escalation sweep."""

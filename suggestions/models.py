@@ -65,6 +65,25 @@ class HandlingUnit(SyncTracked, SyncedModel):
         return self.name
 
 
+SEARCH_MAX_WORDS = 5
+SEARCH_MAX_LENGTH = 100
+
+
+def search_q(text: str, fields: tuple[str, ...], *, phone: str | None = None) -> Q:
+    """Every word of ``text`` in one of ``fields`` (``icontains``); a word that is a phone
+    number or its last digits also in ``phone``."""
+    match = Q()
+    for word in (text or "")[:SEARCH_MAX_LENGTH].split()[:SEARCH_MAX_WORDS]:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        digits = word.replace("-", "")
+        if phone and digits.isascii() and digits.isdigit() and len(digits) >= 4:
+            any_field |= Q(**{f"{phone}__contains": digits})
+        match &= any_field
+    return match
+
+
 # 督办层级: the level a ticket overdue without a reply is escalated to (0 = not escalated)
 ESCALATION_LEVELS = {1: "县级人大常委会督办", 2: "市级人大常委会督办"}
 MAX_ESCALATION_LEVEL = max(ESCALATION_LEVELS)
@@ -97,6 +116,16 @@ class TicketQuerySet(models.QuerySet):
 
     def escalated(self) -> "TicketQuerySet":
         return self.filter(Q(tier=Ticket.Tier.STANDING_COMMITTEE) | Q(escalation_level__gt=0))
+
+    def search(self, text: str) -> "TicketQuerySet":
+        """Tickets matching every word of ``text`` (at most five) in the content, the
+        citizen's name or the ticket number; a word of digits (4 or more, dashes and
+        spaces ignored) matches the citizen's phone too. ``ILIKE '%word%'``, served on
+        PostgreSQL by the trigram GIN indexes of migration 0013 (they hold Chinese text:
+        the database's ctype is UTF-8); elsewhere a plain ``LIKE``."""
+        if "\x00" in (text or ""):
+            return self.none()  # PostgreSQL text cannot hold NUL: nothing matches
+        return self.filter(search_q(text, ("content", "citizen_name", "number"), phone="citizen_phone"))
 
 
 @audited()

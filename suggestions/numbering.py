@@ -100,9 +100,9 @@ WITH station_county AS (
       FROM stations_station s JOIN stations_region r ON r.id = s.region_id
 ), numbered AS (
     SELECT t.id, k.county_id,
-           extract(year FROM t.received_at AT TIME ZONE %(tz)s)::int AS year,
+           extract(year FROM t.received_at AT TIME ZONE %s)::int AS year,
            row_number() OVER (
-               PARTITION BY k.county_id, extract(year FROM t.received_at AT TIME ZONE %(tz)s)
+               PARTITION BY k.county_id, extract(year FROM t.received_at AT TIME ZONE %s)
                ORDER BY t.received_at, t.created_at, t.id
            ) AS seq
       FROM suggestions_ticket t JOIN station_county k ON k.station_id = t.station_id
@@ -133,7 +133,9 @@ def backfill_ticket_numbers(*, using=None) -> int:
     conn = connections[using or "default"]
     if conn.vendor == "postgresql":
         with conn.cursor() as cursor:
-            cursor.execute(BACKFILL_SQL, {"tz": settings.TIME_ZONE})
+            cursor.execute(
+                BACKFILL_SQL, [settings.TIME_ZONE, settings.TIME_ZONE]
+            )  # positional: pgtrigger.ignore adds its own
             return cursor.rowcount
     from suggestions.models import Ticket
 

@@ -454,3 +454,111 @@ def ticket_attachment(*, ticket: Ticket, attachment_id: str):
     if not str(attachment_id).isdigit():
         return None
     return Attachment.objects.filter(event__ticket=ticket, pk=int(attachment_id)).first()
+
+
+# --- the same citizen, the same opinion: earlier tickets and warnings at registration --------
+
+EARLIER_LIMIT = 10
+DUPLICATE_MONTHS = 6
+DUPLICATE_SIMILARITY = 0.5
+DUPLICATE_LIMIT = 3
+
+
+def citizen_earlier_tickets(*, user, ticket: Ticket, limit: int = EARLIER_LIMIT) -> list[Ticket]:
+    """The citizen's other opinions (same phone), the user may see, newest first, at most
+    ``limit`` (one query, served by the phone's trigram index)."""
+    if not ticket.citizen_phone:
+        return []
+    return list(
+        scoped(user, Ticket.objects.filter(citizen_phone=ticket.citizen_phone))
+        .exclude(pk=ticket.pk)
+        .select_related("station", "category")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def _county_path(region: Region) -> str:
+    """The county subtree a region lies in (the region itself above county level)."""
+    extra = max(0, region.level - RegionLevel.COUNTY)
+    return region.path[: len(region.path) - Region.steplen * extra] if extra else region.path
+
+
+@dataclass
+class RegistrationWarning:
+    """Earlier tickets that look like ``ticket``: the same phone, or a near-identical text."""
+
+    ticket: Ticket
+    same_phone: list
+    similar: list
+
+
+NEAR_DUPLICATES_SQL = """
+SELECT s.ord, m.id
+  FROM unnest(%s::text[], %s::uuid[]) WITH ORDINALITY AS s(content, self_id, ord)
+  CROSS JOIN LATERAL (
+      SELECT t.id FROM suggestions_ticket t
+       JOIN stations_station st ON st.id = t.station_id
+       JOIN stations_region r ON r.id = st.region_id
+       WHERE t.content %% s.content AND similarity(t.content, s.content) >= %s
+         AND r.path LIKE %s AND t.received_at >= %s AND t.id <> ALL(%s::uuid[])
+       ORDER BY similarity(t.content, s.content) DESC, t.received_at DESC
+       LIMIT %s
+  ) AS m
+"""
+
+
+def registration_warnings(
+    *, user, station: Station, tickets: list[Ticket], months: int = DUPLICATE_MONTHS
+) -> list[RegistrationWarning]:
+    """For tickets just registered at one station: earlier tickets in the station's county
+    of the last ``months`` months with the same phone, or (PostgreSQL) a near-identical
+    content (trigram similarity ≥ ``DUPLICATE_SIMILARITY``, the ``%`` operator on the
+    content's GIN index), that the user may see. A warning, not a refusal. Three queries
+    whatever the number of rows: phones, similar texts, and the found tickets in scope."""
+    if not tickets:
+        return []
+    county = _county_path(station.region)
+    since = timezone.now() - dt.timedelta(days=31 * months)
+    own = [t.pk for t in tickets]
+    recent = Ticket.objects.filter(station__region__path__startswith=county, received_at__gte=since).exclude(
+        pk__in=own
+    )
+    phones = {t.citizen_phone for t in tickets if t.citizen_phone}
+    by_phone: dict[str, list] = {}
+    for pk, phone in recent.filter(citizen_phone__in=phones).values_list("pk", "citizen_phone"):
+        by_phone.setdefault(phone, []).append(pk)
+    similar: dict[int, list] = {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                NEAR_DUPLICATES_SQL,
+                [
+                    [t.content for t in tickets],
+                    [t.pk for t in tickets],
+                    DUPLICATE_SIMILARITY,
+                    county + "%",
+                    since,
+                    own,
+                    DUPLICATE_LIMIT,
+                ],
+            )
+            for ord_, pk in cursor.fetchall():
+                similar.setdefault(ord_ - 1, []).append(pk)
+    wanted = {pk for pks in by_phone.values() for pk in pks} | {pk for pks in similar.values() for pk in pks}
+    if not wanted:
+        return []
+    visible = {
+        t.pk: t
+        for t in scoped(user, Ticket.objects.filter(pk__in=wanted)).select_related("station", "category")
+    }
+    warnings = []
+    for i, t in enumerate(tickets):
+        phone = sorted(
+            (visible[pk] for pk in by_phone.get(t.citizen_phone, []) if pk in visible),
+            key=lambda x: x.received_at,
+            reverse=True,
+        )[:EARLIER_LIMIT]
+        text = [visible[pk] for pk in similar.get(i, []) if pk in visible and visible[pk] not in phone]
+        if phone or text:
+            warnings.append(RegistrationWarning(ticket=t, same_phone=phone, similar=text))
+    return warnings

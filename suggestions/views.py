@@ -60,6 +60,7 @@ def _detail_context(request, ticket, *, bound: dict | None = None) -> dict:
         if merge
         else None,
         "similar": selectors.similar_open_tickets(user=request.user, ticket=ticket) if merge else [],
+        "earlier": selectors.citizen_earlier_tickets(user=request.user, ticket=ticket),
     }
 
 

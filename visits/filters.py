@@ -1,4 +1,6 @@
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison.filters import RegionSubtreeFilter
@@ -21,6 +23,13 @@ def _deputies(request):
 
 
 class ReceptionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("主题、情况记录或站点名称"), "maxlength": 100}
+        ),
+    )
     region = RegionSubtreeFilter(path_field="station__region__path")
     station = django_filters.ModelChoiceFilter(
         field_name="station", queryset=_stations, label="联络站", widget=PickerSelect("stations")
@@ -47,4 +56,7 @@ class ReceptionFilter(django_filters.FilterSet):
 
     class Meta:
         model = ReceptionSession
-        fields = ["region", "station", "kind", "status", "period", "deputy"]
+        fields = ["q", "region", "station", "kind", "status", "period", "deputy"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)

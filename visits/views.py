@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.services import full_views_log
 from liaison.pagination import keyset_page
 from liaison.scoping import can_export_ledger, can_log_reception, can_log_receptions_somewhere
+from suggestions.selectors import registration_warnings
 from visits import selectors, services
 from visits.forms import (
     LedgerExportForm,
@@ -53,7 +54,8 @@ def visits_detail(request, pk):
         "session": session,
         **selectors.reception_page_data(session=session),
         "attachments": selectors.reception_attachments(session=session),
-        "tickets": selectors.reception_tickets(session=session),
+        "tickets": (tickets := selectors.reception_tickets(session=session)),
+        "warnings": registration_warnings(user=request.user, station=session.station, tickets=tickets),
         "can_edit": session.status == ReceptionSession.Status.DRAFT
         and can_log_reception(request.user, session.station),
     }

@@ -153,6 +153,6 @@ def test_backfill_numbers_existing_tickets_in_received_order():
     with connection.cursor() as cursor:  # the statement is set-based: no row-by-row loop
         from suggestions.numbering import BACKFILL_SQL
 
-        cursor.execute("EXPLAIN " + BACKFILL_SQL, {"tz": "Asia/Shanghai"})
+        cursor.execute("EXPLAIN " + BACKFILL_SQL, ["Asia/Shanghai"] * 2)
         plan = "\n".join(r[0] for r in cursor.fetchall())
     assert re.search(r"WindowAgg", plan)
