@@ -24,11 +24,12 @@ ARGS :=
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/liaison
 TEST_REDIS_URL := redis://127.0.0.1:6379/0
 
-.PHONY: help install demo test lock services
+.PHONY: help install demo test lock services prod-check
 
 help:
 	@echo "make demo   run Liaison on SQLite with demo data at http://$(HOST):$(PORT)/ (PORT=8001 to move it)"
 	@echo "make test   check, makemigrations --check, ruff, pytest on PostgreSQL + Redis (ARGS='-k foo')"
+	@echo "make prod-check  the production stack on loopback, smoke-tested through nginx"
 	@echo "make lock   regenerate requirements.lock from .venv"
 
 $(BIN)/python:
@@ -80,7 +81,13 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run; \
 	$(BIN)/ruff check .; \
 	$(BIN)/ruff format --check .; \
-	$(BIN)/pytest --create-db $(ARGS)
+	$(BIN)/pytest --create-db $(ARGS); \
+	BIN=$(BIN) scripts/prod-check.sh
+
+# The production stack on loopback (nginx + gunicorn + worker + beat on PostgreSQL and
+# Redis), smoke-tested through nginx and stopped; `make test` ends with it.
+prod-check: install
+	@BIN=$(BIN) scripts/prod-check.sh
 
 lock: | $(BIN)/python
 	@scripts/lock.sh

@@ -8,11 +8,13 @@ is refused when the class is created (the escape hatch would have to be named
 
 import inspect
 import re
+import sys
 from contextlib import contextmanager
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404, JsonResponse
@@ -389,8 +391,32 @@ def handler404(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试。"
+# SQLSTATEs that mean "the server went away or is not taking connections": class 08
+# (connection exception), 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now
+_UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Did ``exc`` come from not reaching PostgreSQL (down, restarting, connection lost)?
+    psycopg's own connection failures carry no SQLSTATE; a failed statement (cancelled,
+    deadlocked, a constraint) carries its own, and is not this."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    cause = exc.__cause__
+    if cause is None or not type(cause).__module__.startswith("psycopg"):
+        return False
+    sqlstate = getattr(cause, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+
+
 def handler500(request):
+    """A server error under /api/ is JSON; while the database cannot be reached it is a
+    503 with ``Retry-After`` (clients retry it; nothing was applied: the request's
+    transaction never committed), still logged with its traceback by Django."""
     if is_api_path(request):
+        if database_unavailable(sys.exc_info()[1]):
+            return JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503, headers={"Retry-After": "1"})
         return JsonResponse({"detail": "服务器内部错误。"}, status=500)
     return defaults.server_error(request)
 

@@ -31,4 +31,7 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     def get_context(self, data, accepted_media_type, renderer_context):
         context = super().get_context(data, accepted_media_type, renderer_context)
         context["display_edit_forms"] = False
+        # Pygments' highlighting would come as an inline <style> (refused by the CSP);
+        # DRF's prettify.js, a static file, highlights the response instead.
+        context["code_style"] = None
         return context

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "csp",
     "liaison",
     # Liaison's own apps; dependencies point one way:
     # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- notifications
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "liaison.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +135,64 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and IS_POSTGRES)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- HTTPS behind the reverse proxy (deploy/nginx/liaison.conf) ------------------------
+# Each is off unless the environment turns it on, so a plain-HTTP test install still
+# works; the production environment (.env.example, deploy/) turns all of them on and
+# `manage.py check --deploy --fail-level WARNING` is clean with it (tests/test_deploy.py).
+# The proxy terminates TLS and says so in X-Forwarded-Proto; believe it only behind one.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Health probes from the host itself answer over plain HTTP (gunicorn's loopback port).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Permissions-Policy (django-permissions-policy): no page uses a camera, a microphone,
+# geolocation or payment; the reception form's photo upload is a plain file input.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "interest-cohort": [],
+}
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and pictures from this site
+# only, no inline script or style attribute anywhere (pages, the admin, the browsable API,
+# the API docs: tests/browser/test_csp.py loads each kind in Chromium and fails on any
+# violation), no plugins, no framing, forms post only here. Pictures may also be data: and
+# blob: URLs (the API docs' icons, a photo previewed before upload).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# How scoped files (attachments) leave: "django" streams them from the view (the demo,
+# tests, a bare gunicorn); "nginx" answers with X-Accel-Redirect to PROTECTED_MEDIA_URL
+# after the view's permission check, and nginx sends the file from MEDIA_ROOT through an
+# `internal` location (deploy/nginx/liaison.conf): never a public media URL.
+FILES_SENT_BY = env.str("FILES_SENT_BY", default="django")
+if FILES_SENT_BY not in ("django", "nginx"):
+    raise environ.ImproperlyConfigured(f"FILES_SENT_BY must be 'django' or 'nginx', not {FILES_SENT_BY!r}")
+PROTECTED_MEDIA_URL = env.str("PROTECTED_MEDIA_URL", default="/_protected/")
+
 # django-axes: lock an account+address out after repeated failed sign-ins.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
@@ -165,7 +226,7 @@ USE_TZ = True
 
 # --- Static and media files ---------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from liaison import pickers, views
+from liaison import health, pickers, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("pick/<slug:kind>/", pickers.pick, name="pick"),
     path("api/v1/", include("liaison.api_urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 # JSON under /api/, Django's pages elsewhere (liaison.api)

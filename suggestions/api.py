@@ -46,7 +46,7 @@ from liaison.api import (
 )
 from liaison.idempotency import idempotent, lock_client_ids
 from liaison.masking import mask_citizen_fields
-from stations.models import Region, Station
+from stations.models import Region, RegionLevel, Station
 from suggestions import services
 from suggestions.forms import FORMS, ActionForm
 from suggestions.models import CalendarDay, Category, HandlingUnit, Reply, Ticket, TimelineEvent
@@ -201,11 +201,15 @@ NOT_IN_SCOPE = "未找到该记录，或您无权使用。"
 TICKET_REFERENCES = (
     ("station", Station.objects.select_related("region"), NOT_IN_SCOPE),
     ("category", Category.objects.filter(is_active=True), "没有该意见类别。"),
-    ("village", Region.objects.all(), NOT_IN_SCOPE),
+    # any village: whether it may go with the ticket's station (in the user's scope) is the
+    # services' rule (services.village_check), as on the reception form
+    ("village", Region.objects.filter(level=RegionLevel.VILLAGE), NOT_IN_SCOPE),
     ("reception", ReceptionSession.objects.all(), NOT_IN_SCOPE),
     ("received_by_deputy", Deputy.objects.all(), NOT_IN_SCOPE),
     ("received_by_cadre", LeadingCadre.objects.all(), NOT_IN_SCOPE),
 )
+# references checked against the ticket's station by the services rather than the user's scope
+UNSCOPED_REFERENCES = frozenset({"village"})
 TICKET_DETAILS = (
     "content",
     "citizen_name",
@@ -226,9 +230,10 @@ class TicketReferences:
         self.found: dict[str, dict] = {}
         for field, queryset, _ in TICKET_REFERENCES:
             ids = {data[field] for data in inputs if data.get(field) is not None}
-            self.found[field] = (
-                {o.pk: o for o in scoping.scoped(user, queryset.all()).filter(pk__in=ids)} if ids else {}
+            in_scope = (
+                queryset.all() if field in UNSCOPED_REFERENCES else scoping.scoped(user, queryset.all())
             )
+            self.found[field] = {o.pk: o for o in in_scope.filter(pk__in=ids)} if ids else {}
 
 
 def resolve_ticket_input(user, data: dict, references: TicketReferences | None = None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, original_name, upload_check
+from stations.models import Region, RegionLevel
 from suggestions.calendar import add_working_days, working_days_between
 from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
 from suggestions.numbering import assign_ticket_numbers
@@ -32,7 +33,7 @@ from suggestions.workflow import TRANSITIONS, Transition, transition_for
 if TYPE_CHECKING:
     from accounts.models import User
     from deputies.models import Deputy, LeadingCadre
-    from stations.models import Region, Station
+    from stations.models import Station
     from visits.models import ReceptionSession
 
 
@@ -53,6 +54,19 @@ def _full_clean(ticket: Ticket, *, references_checked: bool) -> None:
         ticket.full_clean(exclude=TICKET_REFERENCES, validate_unique=False, validate_constraints=False)
     except ValidationError:
         ticket.full_clean()
+
+
+VILLAGE_NOT_OF_STATION = "该村（社区）不在联络站所在的乡镇（街道）。"
+
+
+def village_check(station: Station, village: Region | None) -> None:
+    """A ticket's village is a village of its station's township (what the reception form
+    offers): the one rule for the page, the API's writes and corrections."""
+    if village is None:
+        return
+    township = station.region.path[: Region.steplen * RegionLevel.TOWNSHIP]
+    if village.level != RegionLevel.VILLAGE or not village.path.startswith(township):
+        raise ValidationError({"village": VILLAGE_NOT_OF_STATION})
 
 
 def ticket_registration(
@@ -83,6 +97,7 @@ def ticket_registration(
         raise ValidationError({"station": "该联络站已撤销，不能登记新的意见建议。"})
     if reception is not None and reception.station_id != station.pk:
         raise ValidationError({"reception": "接待活动不属于该联络站。"})
+    village_check(station, village)
     ticket = Ticket(
         **({"id": ticket_id} if ticket_id else {}),
         station=station,
@@ -197,6 +212,8 @@ def ticket_correction(
         return []
     if ticket.status in Ticket.FINAL_STATUSES:
         raise ValidationError(f"本件已{ticket.get_status_display()}，不能再修改登记内容。", code="final")
+    if "village" in changed:
+        village_check(ticket.station, fields["village"])
     for name in changed:
         setattr(ticket, name, fields[name])
     _full_clean(ticket, references_checked=references_checked)

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.services import full_views_log
 from liaison import scoping
+from liaison.files import stored_file_response
 from liaison.pagination import keyset_page
 from liaison.scoping import can_see_citizen_data
 from suggestions import selectors, services
@@ -168,9 +169,9 @@ def ticket_attachment(request, pk):
     attachment = selectors.ticket_attachment(ticket=ticket, attachment_id=wanted)
     if attachment is None:
         raise Http404("未找到该附件。")
-    response = FileResponse(
-        attachment.file.open("rb"), content_type=attachment.content_type or "application/octet-stream"
+    return stored_file_response(
+        attachment.file,
+        content_type=attachment.content_type,
+        disposition="attachment",
+        cache_control="private, no-store",
     )
-    response["Content-Disposition"] = "attachment"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -43,6 +43,7 @@ OUTSIDE_MATRIX = (
     "accounts:logout",
     "accounts:password_",  # password change / reset flow (tests/accounts/test_auth_pages.py)
     "set_language",
+    "healthz",  # the health probe: no data (tests/test_deploy.py)
 )
 
 ROLES = ("officer", "head", "deputy", "county", "city", "unit", "admin")

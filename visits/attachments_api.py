@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from liaison.api import ERROR_RESPONSES, WRITE_RESPONSES, ErrorSerializer, ScopedViewSet
+from liaison.files import stored_file_response
 from liaison.uploads import ATTACHMENT_TYPES
 from suggestions import services as ticket_services
 from suggestions.models import Attachment, Ticket
@@ -63,12 +63,10 @@ NOT_FOUND = "未找到该附件。"
 UPLOAD_RESPONSES = {k: v for k, v in WRITE_RESPONSES.items() if k not in (412, 428)}
 
 
-def _file_response(stored, content_type: str) -> FileResponse:
-    response = FileResponse(stored.open("rb"), content_type=content_type or "application/octet-stream")
-    response["Content-Disposition"] = "attachment"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def _file_response(stored, content_type: str):
+    return stored_file_response(
+        stored, content_type=content_type, disposition="attachment", cache_control="private, no-store"
+    )
 
 
 def _upload(request) -> tuple:

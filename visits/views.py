@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import full_views_log
+from liaison.files import stored_file_response
 from liaison.pagination import keyset_page
 from liaison.scoping import can_export_ledger, can_log_reception, can_log_receptions_somewhere
 from suggestions.selectors import registration_warnings
@@ -234,10 +235,9 @@ def visits_attachments(request, pk):
             attachment.thumbnail if request.GET.get("thumb") and attachment.thumbnail else attachment.file
         )
         content_type = "image/jpeg" if stored is attachment.thumbnail else attachment.content_type
-        response = FileResponse(stored.open("rb"), content_type=content_type)
-        response["Content-Disposition"] = "inline"
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return stored_file_response(
+            stored, content_type=content_type, disposition="inline", cache_control="private, max-age=3600"
+        )
     return render(request, "visits/attachments.html", {"session": session, "attachments": attachments})
 
 

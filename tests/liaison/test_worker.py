@@ -45,7 +45,7 @@ print(json.dumps({"status": response.status_code, "seconds": seconds}))
 DEAD_REDIS = "redis://127.0.0.1:6396/6"  # nothing listens there
 
 
-def test_with_redis_down_a_reception_saves_quickly_and_the_worker_processes_it_later(
+def test_with_redis_down_a_reception_saves_and_the_worker_processes_it_later(
     day, user_with_role, region_tree, worker_factory
 ):
     head = user_with_role(
@@ -64,7 +64,8 @@ def test_with_redis_down_a_reception_saves_quickly_and_the_worker_processes_it_l
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     print(f"request with Redis down: {answer['seconds']:.3f} s")
     assert answer["status"] == 302  # saved, and sent on to the reception's page
-    assert answer["seconds"] < 3, f"the request waited {answer['seconds']:.1f} s on the broker"
+    # (that no request waits for the broker is pinned without a clock in test_kick.py: a
+    # broker that accepts and never answers holds a kick while every request answers)
     assert "could not kick the worker" in result.stderr  # the broker error was logged, not raised
     assert Ticket.objects.filter(station=day.station).count() == 2
     message = OutboxMessage.objects.get(task_name="visits.tickets_registered")
