@@ -4,14 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from deputies import selectors
-from liaison.pagination import paginate
+from liaison.pagination import keyset_page
 from liaison.scoping import can_see_deputy_contact
 
 
 @login_required
 def deputies_list(request):
     deputy_filter = selectors.deputy_list(user=request.user, filters=request.GET, request=request)
-    page = paginate(request, deputy_filter.qs)
+    page = keyset_page(request, deputy_filter.qs, ordering=("home_station__name", "name", "id"))
     return render(request, "deputies/deputy_list.html", {"filter": deputy_filter, "page": page})
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from liaison import health, views
+from liaison import health, pickers, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("pick/<slug:kind>/", pickers.pick, name="pick"),
     path("api/v1/", include("liaison.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

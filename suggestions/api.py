@@ -76,6 +76,7 @@ def mask_row(row: dict[str, Any], visible: bool) -> dict[str, Any]:
 
 TICKET_FIELDS = (
     "id",
+    "number",
     "station",
     "reception",
     "village",
@@ -536,6 +537,11 @@ def ticket_batch(request, records: list, *, atomic: bool) -> tuple[list[dict], b
 
 
 class TicketFilter(filters.StrictFilterSet):
+    q = filters.CharFilter(
+        method="filter_search",
+        max_length=100,
+        help_text="搜索：内容、群众姓名、电话（4 位以上数字，可为尾号）或编号；多个词以空格分隔，须同时匹配",
+    )
     station = filters.UUIDFilter()
     category = filters.IntegerFilter()
     handling_unit = filters.UUIDFilter()
@@ -546,6 +552,9 @@ class TicketFilter(filters.StrictFilterSet):
     class Meta:
         model = Ticket
         fields = ["status", "tier", "station", "category", "handling_unit", "received_by_deputy"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
 
 
 class HandlingUnitFilter(filters.StrictFilterSet):

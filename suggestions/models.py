@@ -66,6 +66,25 @@ class HandlingUnit(SyncTracked, SyncedModel):
         return self.name
 
 
+SEARCH_MAX_WORDS = 5
+SEARCH_MAX_LENGTH = 100
+
+
+def search_q(text: str, fields: tuple[str, ...], *, phone: str | None = None) -> Q:
+    """Every word of ``text`` in one of ``fields`` (``icontains``); a word that is a phone
+    number or its last digits also in ``phone``."""
+    match = Q()
+    for word in (text or "")[:SEARCH_MAX_LENGTH].split()[:SEARCH_MAX_WORDS]:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        digits = word.replace("-", "")
+        if phone and digits.isascii() and digits.isdigit() and len(digits) >= 4:
+            any_field |= Q(**{f"{phone}__contains": digits})
+        match &= any_field
+    return match
+
+
 # 督办层级: the level a ticket overdue without a reply is escalated to (0 = not escalated)
 ESCALATION_LEVELS = {1: "县级人大常委会督办", 2: "市级人大常委会督办"}
 MAX_ESCALATION_LEVEL = max(ESCALATION_LEVELS)
@@ -98,6 +117,16 @@ class TicketQuerySet(models.QuerySet):
 
     def escalated(self) -> "TicketQuerySet":
         return self.filter(Q(tier=Ticket.Tier.STANDING_COMMITTEE) | Q(escalation_level__gt=0))
+
+    def search(self, text: str) -> "TicketQuerySet":
+        """Tickets matching every word of ``text`` (at most five) in the content, the
+        citizen's name or the ticket number; a word of digits (4 or more, dashes and
+        spaces ignored) matches the citizen's phone too. ``ILIKE '%word%'``, served on
+        PostgreSQL by the trigram GIN indexes of migration 0013 (they hold Chinese text:
+        the database's ctype is UTF-8); elsewhere a plain ``LIKE``."""
+        if "\x00" in (text or ""):
+            return self.none()  # PostgreSQL text cannot hold NUL: nothing matches
+        return self.filter(search_q(text, ("content", "citizen_name", "number"), phone="citizen_phone"))
 
 
 @audited()
@@ -144,6 +173,8 @@ class Ticket(SyncTracked, SyncedModel):
     # … and of those, the reply delivered to the citizen (ticket_close refuses otherwise)
     REPLY_DELIVERED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
+    # 编号 such as 交城-2023-000123, given at registration (suggestions.numbering)
+    number = models.CharField("编号", max_length=40, unique=True, null=True, blank=True, editable=False)
     station = models.ForeignKey(
         Station, verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="tickets"
     )
@@ -300,6 +331,25 @@ class Ticket(SyncTracked, SyncedModel):
     @property
     def masked_citizen_id_number(self) -> str:
         return mask_id_number(self.citizen_id_number)
+
+
+class TicketNumberCounter(models.Model):
+    """The last ticket number given out in one county and year (编号计数), bumped by
+    ``suggestions.numbering`` with one upsert so concurrent registrations never share one."""
+
+    county = models.ForeignKey(
+        Region, verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    last = models.PositiveIntegerField("已编至", default=0)
+
+    class Meta:
+        verbose_name = "意见建议编号计数"
+        verbose_name_plural = "意见建议编号计数"
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="ticket_number_counter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.year}: {self.last}"
 
 
 # --- the workflow: timeline, replies, deliveries, the working-day calendar ------------------

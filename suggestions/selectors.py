@@ -8,7 +8,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from liaison.scoping import get_scoped_or_404, scoped
 from stations.models import Region, Station
@@ -117,14 +118,34 @@ def work_figures(
 # --- pages (scoped through liaison.scoping) -------------------------------------------
 
 
+# A NULL never compares in a keyset tuple: tickets without a deadline sort as if due last.
+NO_DEADLINE = dt.date(9999, 12, 31)
+
+# ?o= of the ticket list → a keyset ordering ending in the unique id
+TICKET_ORDERINGS = {
+    "-received_at": ("-received_at", "-id"),
+    "received_at": ("received_at", "id"),
+    "due_on": ("due_sort", "id"),
+    "-due_on": ("-due_sort", "-id"),
+}
+
+
+def with_due_sort(qs: QuerySet) -> QuerySet:
+    return qs.annotate(due_sort=Coalesce("due_on", Value(NO_DEADLINE), output_field=DateField()))
+
+
 def ticket_list(*, user, filters=None, request=None) -> TicketFilter:
     """Tickets the user may see, newest first. Lists always show citizens masked."""
-    queryset = (
+    queryset = with_due_sort(
         scoped(user, Ticket.objects.all())
         .select_related("station", "category", "received_by_deputy", "received_by_cadre", "handling_unit")
         .order_by("-received_at")
     )
     return TicketFilter(filters, queryset=queryset, request=request)
+
+
+def ticket_list_ordering(order: str | None) -> tuple[str, ...]:
+    return TICKET_ORDERINGS.get(order or "", TICKET_ORDERINGS["-received_at"])
 
 
 def ticket_detail(*, user, pk) -> Ticket:
@@ -148,7 +169,7 @@ def ticket_detail(*, user, pk) -> Ticket:
 from dataclasses import field as _field  # noqa: E402
 
 from django.db import connection  # noqa: E402
-from django.db.models import Case, Prefetch, Value, When  # noqa: E402
+from django.db.models import Case, Prefetch, When  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from liaison import scoping  # noqa: E402
@@ -288,43 +309,68 @@ _QUEUE_RELATED = ("station", "category", "handling_unit")
 
 @dataclass
 class Queue:
-    """Sections of a work queue: (title, key, tickets, total) and a reply-rate figure."""
+    """Sections of a work queue: (title, key, tickets, total) and a reply-rate figure.
+    ``parts`` keeps each section's queryset and keyset ordering, for ``queue_section``."""
 
     sections: list[tuple[str, str, list, int]] = _field(default_factory=list)
+    parts: dict[str, tuple[str, QuerySet, tuple[str, ...]]] = _field(default_factory=dict)
 
 
 def _section(qs: QuerySet, order: tuple[str, ...], limit: int = QUEUE_LIMIT) -> list:
     return list(qs.select_related(*_QUEUE_RELATED).order_by(*order)[:limit])
 
 
-def _queue(parts: list[tuple[str, str, QuerySet, tuple[str, ...]]], today: dt.date) -> Queue:
+def _queue(
+    parts: list[tuple[str, str, QuerySet, tuple[str, ...]]], today: dt.date, *, lists: bool = True
+) -> Queue:
     """Each part listed (first ``QUEUE_LIMIT`` rows) and counted: two queries a part;
-    deadlines for every row from one calendar query."""
-    lists = [_section(qs, order) for _title, _key, qs, order in parts]
+    deadlines for every row from one calendar query. Each order ends in the unique id
+    over columns that are never NULL (``due_sort``), so a section pages by keyset
+    (``queue_section``). ``lists=False``: only the parts, no query."""
+    parts = [(title, key, with_due_sort(qs), order) for title, key, qs, order in parts]
+    queue = Queue(parts={key: (title, qs, order) for title, key, qs, order in parts})
+    if not lists:
+        return queue
+    rows = [_section(qs, order) for _title, _key, qs, order in parts]
     counts = [qs.count() for _title, _key, qs, _order in parts]
-    everyone = [t for rows in lists for t in rows]
-    with_deadlines(everyone, today=today)
-    return Queue(
-        [(title, key, rows, n) for (title, key, _qs, _o), rows, n in zip(parts, lists, counts, strict=True)]
-    )
+    with_deadlines([t for section in rows for t in section], today=today)
+    queue.sections = [
+        (title, key, section, n)
+        for (title, key, _qs, _o), section, n in zip(parts, rows, counts, strict=True)
+    ]
+    return queue
 
 
-def unit_queue(*, user, today: dt.date | None = None) -> Queue:
+def queue_section(request, queue: Queue, key: str, *, today: dt.date | None = None):
+    """``(title, page)``: one section of ``queue`` paged by keyset (liaison.pagination), or
+    None for an unknown key. Three queries: rows, bounded count, calendar."""
+    from liaison.pagination import keyset_page
+
+    if key not in queue.parts:
+        return None
+    title, qs, order = queue.parts[key]
+    page = keyset_page(request, qs.select_related(*_QUEUE_RELATED), ordering=order)
+    with_deadlines(page.object_list, today=today)
+    return title, page
+
+
+def unit_queue(*, user, today: dt.date | None = None, lists: bool = True) -> Queue:
     """承办单位待办: assigned to us, due within two working days, overdue."""
     today = today or timezone.localdate()
     mine = Ticket.objects.filter(scoping.unit_tickets_q(user), status=Ticket.Status.ASSIGNED)
     soon = add_working_days(today, 2)
     return _queue(
         [
-            ("逾期未答复", "overdue", mine.filter(due_on__lt=today), ("due_on",)),
-            ("即将到期（2个工作日内）", "due_soon", mine.due_by(on=today, until=soon), ("due_on",)),
-            ("交办给我单位", "assigned", mine, ("due_on", "received_at")),
+            ("逾期未答复", "overdue", mine.filter(due_on__lt=today), ("due_sort", "id")),
+            ("即将到期（2个工作日内）", "due_soon", mine.due_by(on=today, until=soon), ("due_sort", "id")),
+            ("交办给我单位", "assigned", mine, ("due_sort", "received_at", "id")),
         ],
         today,
+        lists=lists,
     )
 
 
-def decision_queue(*, user, today: dt.date | None = None) -> Queue:
+def decision_queue(*, user, today: dt.date | None = None, lists: bool = True) -> Queue:
     """联络站待办: waiting for my decision, overdue, awaiting the citizen's feedback."""
     today = today or timezone.localdate()
     mine = Ticket.objects.filter(scoping.decidable_tickets_q(user))
@@ -334,25 +380,32 @@ def decision_queue(*, user, today: dt.date | None = None) -> Queue:
     )
     return _queue(
         [
-            ("待我决定（受理、交办、退回申请、反馈答复）", "decide", waiting, ("received_at",)),
-            ("逾期", "overdue", mine.overdue(on=today), ("due_on",)),
-            ("待群众评价与办结", "feedback", mine.filter(status=Ticket.Status.DELIVERED), ("updated_at",)),
+            ("待我决定（受理、交办、退回申请、反馈答复）", "decide", waiting, ("received_at", "id")),
+            ("逾期", "overdue", mine.overdue(on=today), ("due_sort", "id")),
+            (
+                "待群众评价与办结",
+                "feedback",
+                mine.filter(status=Ticket.Status.DELIVERED),
+                ("updated_at", "id"),
+            ),
         ],
         today,
+        lists=lists,
     )
 
 
-def supervision_queue(*, user, today: dt.date | None = None) -> Queue:
+def supervision_queue(*, user, today: dt.date | None = None, lists: bool = True) -> Queue:
     """县（市）人大督办: escalated to us (standing committee tier or raised by escalation), and
     overdue tickets in our region."""
     today = today or timezone.localdate()
     ours = Ticket.objects.filter(scoping.supervised_tickets_q(user)).open()
     return _queue(
         [
-            ("提交常委会 / 上报督办", "escalated", ours.escalated(), ("due_on", "received_at")),
-            ("辖区逾期件", "overdue", ours.overdue(on=today), ("due_on",)),
+            ("提交常委会 / 上报督办", "escalated", ours.escalated(), ("due_sort", "received_at", "id")),
+            ("辖区逾期件", "overdue", ours.overdue(on=today), ("due_sort", "id")),
         ],
         today,
+        lists=lists,
     )
 
 
@@ -401,3 +454,111 @@ def ticket_attachment(*, ticket: Ticket, attachment_id: str):
     if not str(attachment_id).isdigit():
         return None
     return Attachment.objects.filter(event__ticket=ticket, pk=int(attachment_id)).first()
+
+
+# --- the same citizen, the same opinion: earlier tickets and warnings at registration --------
+
+EARLIER_LIMIT = 10
+DUPLICATE_MONTHS = 6
+DUPLICATE_SIMILARITY = 0.5
+DUPLICATE_LIMIT = 3
+
+
+def citizen_earlier_tickets(*, user, ticket: Ticket, limit: int = EARLIER_LIMIT) -> list[Ticket]:
+    """The citizen's other opinions (same phone), the user may see, newest first, at most
+    ``limit`` (one query, served by the phone's trigram index)."""
+    if not ticket.citizen_phone:
+        return []
+    return list(
+        scoped(user, Ticket.objects.filter(citizen_phone=ticket.citizen_phone))
+        .exclude(pk=ticket.pk)
+        .select_related("station", "category")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def _county_path(region: Region) -> str:
+    """The county subtree a region lies in (the region itself above county level)."""
+    extra = max(0, region.level - RegionLevel.COUNTY)
+    return region.path[: len(region.path) - Region.steplen * extra] if extra else region.path
+
+
+@dataclass
+class RegistrationWarning:
+    """Earlier tickets that look like ``ticket``: the same phone, or a near-identical text."""
+
+    ticket: Ticket
+    same_phone: list
+    similar: list
+
+
+NEAR_DUPLICATES_SQL = """
+SELECT s.ord, m.id
+  FROM unnest(%s::text[], %s::uuid[]) WITH ORDINALITY AS s(content, self_id, ord)
+  CROSS JOIN LATERAL (
+      SELECT t.id FROM suggestions_ticket t
+       JOIN stations_station st ON st.id = t.station_id
+       JOIN stations_region r ON r.id = st.region_id
+       WHERE t.content %% s.content AND similarity(t.content, s.content) >= %s
+         AND r.path LIKE %s AND t.received_at >= %s AND t.id <> ALL(%s::uuid[])
+       ORDER BY similarity(t.content, s.content) DESC, t.received_at DESC
+       LIMIT %s
+  ) AS m
+"""
+
+
+def registration_warnings(
+    *, user, station: Station, tickets: list[Ticket], months: int = DUPLICATE_MONTHS
+) -> list[RegistrationWarning]:
+    """For tickets just registered at one station: earlier tickets in the station's county
+    of the last ``months`` months with the same phone, or (PostgreSQL) a near-identical
+    content (trigram similarity ≥ ``DUPLICATE_SIMILARITY``, the ``%`` operator on the
+    content's GIN index), that the user may see. A warning, not a refusal. Three queries
+    whatever the number of rows: phones, similar texts, and the found tickets in scope."""
+    if not tickets:
+        return []
+    county = _county_path(station.region)
+    since = timezone.now() - dt.timedelta(days=31 * months)
+    own = [t.pk for t in tickets]
+    recent = Ticket.objects.filter(station__region__path__startswith=county, received_at__gte=since).exclude(
+        pk__in=own
+    )
+    phones = {t.citizen_phone for t in tickets if t.citizen_phone}
+    by_phone: dict[str, list] = {}
+    for pk, phone in recent.filter(citizen_phone__in=phones).values_list("pk", "citizen_phone"):
+        by_phone.setdefault(phone, []).append(pk)
+    similar: dict[int, list] = {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                NEAR_DUPLICATES_SQL,
+                [
+                    [t.content for t in tickets],
+                    [t.pk for t in tickets],
+                    DUPLICATE_SIMILARITY,
+                    county + "%",
+                    since,
+                    own,
+                    DUPLICATE_LIMIT,
+                ],
+            )
+            for ord_, pk in cursor.fetchall():
+                similar.setdefault(ord_ - 1, []).append(pk)
+    wanted = {pk for pks in by_phone.values() for pk in pks} | {pk for pks in similar.values() for pk in pks}
+    if not wanted:
+        return []
+    visible = {
+        t.pk: t
+        for t in scoped(user, Ticket.objects.filter(pk__in=wanted)).select_related("station", "category")
+    }
+    warnings = []
+    for i, t in enumerate(tickets):
+        phone = sorted(
+            (visible[pk] for pk in by_phone.get(t.citizen_phone, []) if pk in visible),
+            key=lambda x: x.received_at,
+            reverse=True,
+        )[:EARLIER_LIMIT]
+        text = [visible[pk] for pk in similar.get(i, []) if pk in visible and visible[pk] not in phone]
+        if phone or text:
+            warnings.append(RegistrationWarning(ticket=t, same_phone=phone, similar=text))
+    return warnings

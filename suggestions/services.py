@@ -28,6 +28,7 @@ from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, original_name, 
 from stations.models import Region, RegionLevel
 from suggestions.calendar import add_working_days, working_days_between
 from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
+from suggestions.numbering import assign_ticket_numbers
 from suggestions.workflow import TRANSITIONS, Transition, transition_for
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ def ticket_register(*, station: Station, category: Category, **details) -> Ticke
     details). ``ticket_id``: the client's own UUID (a syncing client creates by PUT to it,
     so a retried create cannot make two)."""
     ticket = ticket_registration(station=station, category=category, **details)
+    assign_ticket_numbers([ticket])
     ticket.save()
     _registration_event(ticket).save()
     return ticket
@@ -148,6 +150,7 @@ def tickets_register_many(*, tickets: Sequence[Ticket]) -> None:
     """Save registrations built by ``ticket_registration(references_checked=True)`` and
     their timeline events: two INSERTs whatever their number (the batch endpoint)."""
     if tickets:
+        assign_ticket_numbers(tickets)
         Ticket.objects.bulk_create(tickets)
         TimelineEvent.objects.bulk_create([_registration_event(t) for t in tickets])
 

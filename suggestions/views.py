@@ -5,12 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.services import full_views_log
 from liaison import scoping
 from liaison.files import stored_file_response
-from liaison.pagination import paginate
+from liaison.pagination import keyset_page
 from liaison.scoping import can_see_citizen_data
 from suggestions import selectors, services
 from suggestions.forms import action_form
@@ -19,7 +20,8 @@ from suggestions.forms import action_form
 @login_required
 def suggestions_list(request):
     ticket_filter = selectors.ticket_list(user=request.user, filters=request.GET, request=request)
-    page = paginate(request, ticket_filter.qs)
+    ordering = selectors.ticket_list_ordering(request.GET.get("o"))
+    page = keyset_page(request, ticket_filter.qs, ordering=ordering)
     selectors.with_deadlines(page.object_list)
     return render(
         request,
@@ -59,6 +61,7 @@ def _detail_context(request, ticket, *, bound: dict | None = None) -> dict:
         if merge
         else None,
         "similar": selectors.similar_open_tickets(user=request.user, ticket=ticket) if merge else [],
+        "earlier": selectors.citizen_earlier_tickets(user=request.user, ticket=ticket),
     }
 
 
@@ -103,8 +106,20 @@ def ticket_action(request, pk, action: str):
     return redirect("suggestions:detail", pk=ticket.pk)
 
 
-def _queue_page(request, *, title: str, queue, intro: str):
-    return render(request, "suggestions/queue.html", {"title": title, "queue": queue, "intro": intro})
+def _queue_page(request, *, title: str, queue_for, intro: str):
+    """The queue's sections, each with its first rows; ``?section=<key>`` one section
+    paged to its end by keyset."""
+    key = request.GET.get("section")
+    if key:
+        found = selectors.queue_section(request, queue_for(user=request.user, lists=False), key)
+        if found is None:
+            raise Http404(_("没有这一栏待办。"))
+        section_title, page = found
+        context = {"sections": [(section_title, key, page, page.count_label)], "paged": page}
+    else:
+        queue = queue_for(user=request.user)
+        context = {"queue": queue, "sections": queue.sections}
+    return render(request, "suggestions/queue.html", {"title": title, "intro": intro, **context})
 
 
 @login_required
@@ -114,7 +129,7 @@ def unit_queue(request):
     return _queue_page(
         request,
         title="承办单位待办",
-        queue=selectors.unit_queue(user=request.user),
+        queue_for=selectors.unit_queue,
         intro="交办给本单位、尚未答复的意见建议。请在办理期限内答复；不属于本单位职责的，可申请退回。",
     )
 
@@ -126,7 +141,7 @@ def decision_queue(request):
     return _queue_page(
         request,
         title="联络站待办",
-        queue=selectors.decision_queue(user=request.user),
+        queue_for=selectors.decision_queue,
         intro="待受理、交办、处理退回申请和反馈答复的件，逾期件，以及待群众评价、办结的件。",
     )
 
@@ -138,7 +153,7 @@ def supervision_queue(request):
     return _queue_page(
         request,
         title="督办",
-        queue=selectors.supervision_queue(user=request.user),
+        queue_for=selectors.supervision_queue,
         intro="提交常委会或上报督办的件，以及辖区内的逾期件。",
     )
 

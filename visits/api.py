@@ -469,6 +469,9 @@ class ReceptionDetailSerializer(ReceptionSerializer):
 
 
 class ReceptionFilter(filters.StrictFilterSet):
+    q = filters.CharFilter(
+        method="filter_search", max_length=100, help_text="搜索：主题、情况记录或站点名称；多个词以空格分隔"
+    )
     station = filters.UUIDFilter()
     starts_after = filters.InstantFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = filters.InstantFilter(field_name="starts_at", lookup_expr="lt")
@@ -476,6 +479,9 @@ class ReceptionFilter(filters.StrictFilterSet):
     class Meta:
         model = ReceptionSession
         fields = ["station", "kind", "status"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
 
 
 ATTENDANCE_ORDER = Attendance.objects.order_by("created_at", "pk")

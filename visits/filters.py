@@ -1,7 +1,10 @@
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison.filters import RegionSubtreeFilter
+from liaison.pickers import PickerSelect
 from liaison.scoping import scoped
 from stations.models import Station
 from visits.models import ReceptionSession
@@ -20,8 +23,17 @@ def _deputies(request):
 
 
 class ReceptionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("主题、情况记录或站点名称"), "maxlength": 100}
+        ),
+    )
     region = RegionSubtreeFilter(path_field="station__region__path")
-    station = django_filters.ModelChoiceFilter(field_name="station", queryset=_stations, label="联络站")
+    station = django_filters.ModelChoiceFilter(
+        field_name="station", queryset=_stations, label="联络站", widget=PickerSelect("stations")
+    )
     kind = django_filters.ChoiceFilter(choices=ReceptionSession.Kind.choices, label="活动类型")
     status = django_filters.ChoiceFilter(choices=ReceptionSession.Status.choices, label="状态")
     period = django_filters.DateFromToRangeFilter(
@@ -30,7 +42,11 @@ class ReceptionFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     deputy = django_filters.ModelChoiceFilter(
-        field_name="attendances__deputy", queryset=_deputies, label="代表", distinct=True
+        field_name="attendances__deputy",
+        queryset=_deputies,
+        label="代表",
+        distinct=True,
+        widget=PickerSelect("deputies"),
     )
     o = django_filters.OrderingFilter(
         fields=(("starts_at", "starts_at"), ("citizens_received", "citizens_received")),
@@ -40,4 +56,7 @@ class ReceptionFilter(django_filters.FilterSet):
 
     class Meta:
         model = ReceptionSession
-        fields = ["region", "station", "kind", "status", "period", "deputy"]
+        fields = ["q", "region", "station", "kind", "status", "period", "deputy"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)

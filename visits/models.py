@@ -25,6 +25,21 @@ class ReceptionSessionQuerySet(models.QuerySet):
     def held(self) -> "ReceptionSessionQuerySet":
         return self.filter(status=ReceptionSession.Status.DONE)
 
+    def search(self, text: str) -> "ReceptionSessionQuerySet":
+        """Sessions matching every word of ``text`` in the theme, the notes or the station's
+        name (trigram GIN indexes on PostgreSQL, visits migration 0006)."""
+        if "\x00" in (text or ""):
+            return self.none()  # PostgreSQL text cannot hold NUL: nothing matches
+        words = (text or "")[:100].split()[:5]
+        match = models.Q()
+        for word in words:
+            match &= (
+                models.Q(theme__icontains=word)
+                | models.Q(notes__icontains=word)
+                | models.Q(station__name__icontains=word)
+            )
+        return self.filter(match)
+
 
 @audited()
 class ReceptionSession(SyncTracked, SyncedModel):

@@ -16,6 +16,14 @@ from suggestions.models import Category, Ticket
 from visits.filters import ReceptionFilter
 from visits.models import Attendance, ExportJob, ReceptionAttachment, ReceptionSession, ReceptionSlot
 
+# ?o= of the reception list → a keyset ordering ending in the unique id
+RECEPTION_ORDERINGS = {
+    "-starts_at": ("-starts_at", "-id"),
+    "starts_at": ("starts_at", "id"),
+    "citizens_received": ("citizens_received", "id"),
+    "-citizens_received": ("-citizens_received", "-id"),
+}
+
 
 def reception_list(*, user, filters=None, request=None) -> ReceptionFilter:
     """Sessions the user may see, newest first, with how many deputies and leading

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.services import full_views_log
 from liaison.files import stored_file_response
-from liaison.pagination import paginate
+from liaison.pagination import keyset_page
 from liaison.scoping import can_export_ledger, can_log_reception, can_log_receptions_somewhere
+from suggestions.selectors import registration_warnings
 from visits import selectors, services
 from visits.forms import (
     LedgerExportForm,
@@ -38,7 +39,8 @@ LEDGER_CLIENT = "ledger_export"
 @login_required
 def visits_list(request):
     reception_filter = selectors.reception_list(user=request.user, filters=request.GET, request=request)
-    page = paginate(request, reception_filter.qs)
+    ordering = selectors.RECEPTION_ORDERINGS.get(request.GET.get("o") or "", ("-starts_at", "-id"))
+    page = keyset_page(request, reception_filter.qs, ordering=ordering)
     context = {
         "filter": reception_filter,
         "page": page,
@@ -55,7 +57,8 @@ def visits_detail(request, pk):
         "session": session,
         **selectors.reception_page_data(session=session),
         "attachments": selectors.reception_attachments(session=session),
-        "tickets": selectors.reception_tickets(session=session),
+        "tickets": (tickets := selectors.reception_tickets(session=session)),
+        "warnings": registration_warnings(user=request.user, station=session.station, tickets=tickets),
         "can_edit": session.status == ReceptionSession.Status.DRAFT
         and can_log_reception(request.user, session.station),
     }

@@ -29,7 +29,17 @@ from reports.models import (
     StationTickets,
 )
 from stations.models import Region, Station, StationFunding, StationStaff
-from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
+from suggestions.models import (
+    Attachment,
+    Category,
+    Delivery,
+    HandlingUnit,
+    Reply,
+    Ticket,
+    TicketNumberCounter,
+    TimelineEvent,
+)
+from suggestions.numbering import backfill_ticket_numbers
 from visits.models import Attendance, ReceptionSession
 
 DEFAULT_SEED = 20230630
@@ -53,6 +63,7 @@ DOMAIN_MODELS: list[type[models.Model]] = [
     Attachment,
     TimelineEvent,
     Ticket,
+    TicketNumberCounter,
     Attendance,
     ReceptionSession,
     Mandate,
@@ -299,6 +310,7 @@ def seed_demo(
                 scope = data.login_scope
             del data
         bar.close()
+        backfill_ticket_numbers()  # one set-based UPDATE (a window function per county and year)
         logins = create_logins(scope)
     return SeedResult(created=True, logins=logins, counts=counts, seconds=time.monotonic() - started)
 

@@ -36,10 +36,11 @@ def test_a_batch_of_new_records_costs_the_same_queries_whatever_its_size(
     client = api_world["officer_api"]
     client.post("/api/v1/tickets/batch/", {"records": [new(api_world)]}, format="json")  # token, warm-up
     # token, savepoint, lock the ids, roles, tickets in scope, tickets elsewhere, stations,
-    # categories, savepoint, INSERT tickets, INSERT events, 2 × release
+    # categories, savepoint, the stations' counties and one number bump per county and
+    # year (suggestions.numbering), INSERT tickets, INSERT events, 2 × release
     for size in (2, 40):
         records = [new(api_world) for _ in range(size)]
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(15):
             response = client.post(
                 "/api/v1/tickets/batch/", {"mode": mode, "records": records}, format="json"
             )
