@@ -238,6 +238,7 @@ def ledger_tickets(
             "handling_unit",
             "reception",
         )
+        .with_reply_summary()
         .order_by("received_at", "created_at")
     )
 
