@@ -178,3 +178,35 @@ def test_in_english_the_form_is_in_english(assigned):
     assert "Handling unit" in flat and "Received by the handling unit (seal)" in flat and "交办" not in flat
     page = client.get(reverse("suggestions:detail", args=[ticket.pk])).content.decode()
     assert "Referral form (PDF)" in page and "Print this page" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_prints_at_once_each_log_one_view(assigned):
+    """The same form 20 times at once (threads, PostgreSQL): 20 PDFs, 20 access-log rows
+    (the one write a print makes), nothing lost or doubled."""
+    import threading
+
+    from django.db import connection
+
+    ticket, _, officer, client = assigned
+    cookies = client.cookies
+    results: list[tuple[int, bool]] = []
+    barrier = threading.Barrier(20)
+
+    def fetch():
+        own = Client()
+        own.cookies = cookies
+        barrier.wait()
+        try:
+            response = _get(own, ticket, "referral")
+            results.append((response.status_code, response.content.startswith(b"%PDF")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fetch) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert results == [(200, True)] * 20
+    assert PersonalDataAccess.objects.filter(user=officer, client="ticket_form", ticket_id=ticket.pk).count() == 20
