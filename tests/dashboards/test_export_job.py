@@ -118,3 +118,37 @@ def test_only_the_asker_with_the_dashboard_in_scope_fetches_it(client, world, se
     # the chair, moved off the township, no longer finds it either
     world.users["chair"].roles.all().delete()
     assert client.get(reverse("visits:exports"), {"job": job.pk}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_asks_at_once_make_twenty_jobs_each_with_one_message(client, world):
+    """ "导出全部表格" clicked 20 times at once (threads, PostgreSQL): each request commits
+    its own job with exactly one outbox message, none lost, none doubled."""
+    import threading
+
+    from django.db import connection
+
+    client.force_login(world.users["city"])
+    cookies = client.cookies
+    url = reverse("dashboards:region_export", args=[world.tree.city.pk])
+    statuses: list[int] = []
+    barrier = threading.Barrier(20)
+
+    def ask():
+        own = Client()
+        own.cookies = cookies
+        barrier.wait()
+        try:
+            statuses.append(own.get(url, H1).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert statuses == [302] * 20
+    jobs = {str(pk) for pk in ExportJob.objects.filter(kind="dashboard").values_list("pk", flat=True)}
+    messages = [m.args[0] for m in OutboxMessage.objects.filter(task_name="visits.ledger_export")]
+    assert len(jobs) == 20 and sorted(messages) == sorted(jobs)
