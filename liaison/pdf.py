@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def register_font() -> str:
     return FONT
 
 
+@lru_cache(maxsize=65536)
 def text_width(text: str, size: float) -> float:
+    """Cached: a cell is measured token by token, and the tokens (characters mostly) repeat."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     return stringWidth(text, register_font(), size)
