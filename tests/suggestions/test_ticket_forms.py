@@ -209,4 +209,7 @@ def test_twenty_prints_at_once_each_log_one_view(assigned):
     for t in threads:
         t.join(timeout=120)
     assert results == [(200, True)] * 20
-    assert PersonalDataAccess.objects.filter(user=officer, client="ticket_form", ticket_id=ticket.pk).count() == 20
+    assert (
+        PersonalDataAccess.objects.filter(user=officer, client="ticket_form", ticket_id=ticket.pk).count()
+        == 20
+    )
