@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -28,12 +30,26 @@ _NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)%")
 SAMPLE_DATE, SAMPLE_TIME = "0000-00-00", " 00:00"
 
 
+# ReportLab keeps one TrueType font object per process and subsets it while a document is
+# saved: two threads saving at once (a threaded server, 20 prints at once) corrupt each
+# other's subset (IndexError in makeSubset). Documents are built one at a time per process.
+_BUILD_LOCK = threading.RLock()
+
+
+@contextmanager
+def building():
+    """Hold while building a document that uses the embedded font."""
+    with _BUILD_LOCK:
+        yield
+
+
 def register_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE), subfontIndex=0))
+    with _BUILD_LOCK:
+        if FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE), subfontIndex=0))
     return FONT
 
 

@@ -233,5 +233,6 @@ def write_form(ticket: Ticket, form: str, *, full: bool) -> bytes:
         title=title,
         author=_("人大代表联络站工作平台"),
     )
-    doc.build(story, canvasmaker=pdf.numbered_canvas(A4[0], y=10 * mm))
+    with pdf.building():
+        doc.build(story, canvasmaker=pdf.numbered_canvas(A4[0], y=10 * mm))
     return out.getvalue()

@@ -207,7 +207,8 @@ def write_pdf(ledger: Ledger) -> bytes:
         Spacer(1, 3 * mm),
         table,
     ]
-    doc.build(story, canvasmaker=pdf.numbered_canvas(page[0], y=8 * mm))
+    with pdf.building():
+        doc.build(story, canvasmaker=pdf.numbered_canvas(page[0], y=8 * mm))
     return out.getvalue()
 
 

@@ -60,3 +60,37 @@ def test_reportlabs_own_breaking_is_refused_for_cells():
 
     with pytest.raises(ValueError):
         pdf.cell("2024-05-22", 100, ParagraphStyle("x", fontName=pdf.register_font(), wordWrap="CJK"))
+
+
+def test_documents_built_at_once_in_threads_are_all_whole():
+    """ReportLab subsets the one shared font object while saving: without ``building()``
+    threads saving at once corrupt each other (IndexError in makeSubset)."""
+    import threading
+
+    style = pdf.cell_style("c", size=SIZE, leading=12)
+    outputs: list[bytes] = []
+    errors: list[Exception] = []
+    barrier = threading.Barrier(8)
+
+    def build(n: int):
+        text = "".join(
+            chr(0x4E00 + (n * 997 + i * 31) % 20000) for i in range(400)
+        )  # a different subset each
+        out = io.BytesIO()
+        barrier.wait()
+        try:
+            with pdf.building():
+                SimpleDocTemplate(out).build(
+                    [Table([[pdf.cell(text, 160 * mm, style)]], colWidths=[160 * mm])]
+                )
+            outputs.append(out.getvalue())
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == [] and len(outputs) == 8
+    assert all(pdf_text(content)[0] == 1 for content in outputs)
