@@ -26,7 +26,10 @@ class Sheet:
     percent_columns: tuple[int, ...] = ()  # 0-based columns holding rates
 
 
-def write_workbook(*, sheets: list[Sheet], scope_label: str, period_label: str) -> bytes:
+def write_workbook(
+    *, sheets: list[Sheet], scope_label: str, period_label: str, counts: list[int] | None = None
+) -> bytes:
+    """The workbook; ``counts`` (when given) gets each sheet's number of rows."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -34,7 +37,7 @@ def write_workbook(*, sheets: list[Sheet], scope_label: str, period_label: str) 
     exported = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     style = SheetStyle(subtitle_color="5F6670", border_color="999999", head_fill="F0F1F3", head_wrap=True)
     for sheet in sheets:
-        add_table_sheet(
+        ws = add_table_sheet(
             wb,
             name=sheet.name,
             title=f"{scope_label} {period_label} {sheet.title}",
@@ -45,6 +48,8 @@ def write_workbook(*, sheets: list[Sheet], scope_label: str, period_label: str) 
             style=style,
             number_formats=dict.fromkeys(sheet.percent_columns, PERCENT),
         )
+        if counts is not None:
+            counts.append(ws.max_row - 3)
     return workbook_bytes(wb)
 
 
@@ -232,3 +237,131 @@ def deputy_tickets_sheet(tickets: list) -> Sheet:
     return Sheet(
         "收集的意见建议", "本人收集的意见建议及办理情况", columns, rows, [6, 12, 26, 12, 48, 18, 24, 10, 12]
     )
+
+
+# --- an area's (region's or station's) workbook, in the request or as a background job ------
+
+AREA_TABLES = {
+    "figures": "主要指标",
+    "groups": "分类统计",
+    "trend": "月度趋势",
+    "ranking": "排名",
+    "idle": "未进站代表",
+    "overdue": "逾期及即将到期",
+    "receptions": "接待活动",
+}
+
+
+@dataclass(frozen=True)
+class AreaWorkbook:
+    content: bytes
+    name: str
+    row_count: int
+    full_views: list = field(default_factory=list)  # no sheet shows a citizen in full
+
+
+def area_workbook(
+    *, user, tables: list[str], period, today, region=None, station=None, progress=None
+) -> AreaWorkbook:
+    """The asked tables of a region's or a station's dashboard as one workbook: only what
+    they need is read (an export of one list skips the rest of the page)."""
+    from dashboards import selectors
+    from reports.periods import Scope
+    from reports.selectors import figures
+    from suggestions.selectors import with_deadlines
+
+    scope = Scope(region=region) if region is not None else Scope(station=station)
+    title = (region or station).name
+    total = figures(scope=scope, period=period) if {"figures", "groups", "ranking"} & set(tables) else None
+    sheets = []
+    for done, table in enumerate(tables):
+        if table == "figures":
+            sheets.append(figures_sheet(total))
+        elif table == "groups":
+            sheets.append(groups_sheet(total))
+        elif table == "trend":
+            trend_p = selectors.trend_period(period)
+            sheets.append(trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label))
+        elif table == "ranking":
+            label, rows = selectors.area_ranking(scope=scope, period=period, overall=total)
+            sheets.append(ranking_sheet(rows, label))
+        elif table == "idle":
+            qs = selectors.idle_deputies_qs(scope=scope, period=period)
+            values = qs.values(*selectors.IDLE_FIELDS, **selectors.IDLE_RELATED).iterator(chunk_size=2000)
+            sheets.append(idle_sheet(values))
+        elif table == "overdue":
+            qs = selectors.overdue_tickets_qs(user=user, scope=scope, today=today)
+            sheets.append(overdue_sheet(with_deadlines(qs, today=today)))
+        elif table == "receptions":
+            qs = selectors.receptions_qs(user=user, scope=scope, period=period)
+            sheets.append(receptions_sheet(qs.iterator(chunk_size=2000)))
+        if progress:
+            progress(5 + 45 * (done + 1) // len(tables))
+    counts: list[int] = []
+    content = write_workbook(sheets=sheets, scope_label=title, period_label=period.label, counts=counts)
+    suffix = AREA_TABLES[tables[0]] if len(tables) == 1 else "数据看板"
+    return AreaWorkbook(content, f"{title}_{period.label}_{suffix}.xlsx", sum(counts))
+
+
+def area_job_params(*, region=None, station=None, period, today) -> dict:
+    return {
+        "region": region.pk if region is not None else None,
+        "station": str(station.pk) if station is not None else None,
+        "period": period.as_query(),
+        "today": today.isoformat(),
+    }
+
+
+def _area_of(params: dict):
+    from stations.models import Region, Station
+
+    if params.get("region") is not None:
+        return Region.objects.get(pk=params["region"]), None
+    return None, Station.objects.select_related("region").get(pk=params["station"])
+
+
+def area_job_render(job, progress) -> AreaWorkbook:
+    """The background form of "导出全部表格": the same workbook the request would write,
+    as of the day it was asked for."""
+    import datetime as dt
+
+    from reports.periods import Period
+
+    today = dt.date.fromisoformat(job.params["today"])
+    region, station = _area_of(job.params)
+    period = Period.parse(job.params["period"], today=today)
+    return area_workbook(
+        user=job.created_by,
+        tables=list(AREA_TABLES),
+        period=period,
+        today=today,
+        region=region,
+        station=station,
+        progress=progress,
+    )
+
+
+def area_job_may_fetch(user, job) -> bool:
+    """Whoever asked may fetch it while they may still see that dashboard."""
+    from liaison.scoping import can_view_region_dashboard, can_view_station_dashboard, scoped
+
+    try:
+        region, station = _area_of(job.params)
+    except (LookupError, ValueError):
+        return False
+    if region is not None:
+        return scoped(user, type(region).objects.filter(pk=region.pk)).exists() and can_view_region_dashboard(
+            user, region
+        )
+    return scoped(user, type(station).objects.filter(pk=station.pk)).exists() and can_view_station_dashboard(
+        user, station
+    )
+
+
+def register_export_kind() -> None:
+    """Called from ``DashboardsConfig.ready``: the dashboards' exports run on the ledger's
+    background-export machinery (``visits.services.EXPORT_KINDS``)."""
+    from visits.models import ExportJob
+    from visits.services import export_kind_register
+
+    export_kind_register(ExportJob.Kind.DASHBOARD, render=area_job_render, may_fetch=area_job_may_fetch)

@@ -9,9 +9,10 @@ from urllib.parse import quote, urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dashboards import exports, selectors
 from deputies.models import Deputy
@@ -24,7 +25,8 @@ from liaison.scoping import (
 from reports.periods import KINDS, Period, Scope
 from reports.selectors import figures
 from stations.models import Region, Station
-from suggestions.selectors import with_deadlines
+from visits.models import ExportJob
+from visits.services import export_start
 
 MAX_MONTHS = 120  # a custom period of at most ten years
 
@@ -263,15 +265,7 @@ def dashboards_deputy(request, pk):
 
 # --- Excel -------------------------------------------------------------------------------------------
 
-AREA_TABLES = {
-    "figures": "主要指标",
-    "groups": "分类统计",
-    "trend": "月度趋势",
-    "ranking": "排名",
-    "idle": "未进站代表",
-    "overdue": "逾期及即将到期",
-    "receptions": "接待活动",
-}
+AREA_TABLES = exports.AREA_TABLES
 DEPUTY_TABLES = {
     "figures": "主要指标",
     "trend": "月度趋势",
@@ -305,6 +299,8 @@ def _bad_table(known: dict) -> HttpResponseBadRequest:
 
 
 def _export_area(request, *, region=None, station=None):
+    """One table is written while the browser waits; "导出全部表格" (no ``table``) runs as a
+    background export with progress (1–2 minutes for a city), on the ledgers' machinery."""
     tables = _tables(request, AREA_TABLES)
     if tables is None:
         return _bad_table(AREA_TABLES)
@@ -312,38 +308,20 @@ def _export_area(request, *, region=None, station=None):
     period, error = parse_period(request.GET, today=today)
     if error:
         return HttpResponseBadRequest(error.encode(), content_type="text/plain; charset=utf-8")
-    user = request.user
-    # only what the asked tables need (an export of one list skips the rest of the page)
-    scope = Scope(region=region) if region is not None else Scope(station=station)
-    title = (region or station).name
-    total = figures(scope=scope, period=period) if {"figures", "groups", "ranking"} & set(tables) else None
-    sheets = []
-    for table in tables:
-        if table == "figures":
-            sheets.append(exports.figures_sheet(total))
-        elif table == "groups":
-            sheets.append(exports.groups_sheet(total))
-        elif table == "trend":
-            trend_p = selectors.trend_period(period)
-            sheets.append(
-                exports.trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label)
-            )
-        elif table == "ranking":
-            label, rows = selectors.area_ranking(scope=scope, period=period, overall=total)
-            sheets.append(exports.ranking_sheet(rows, label))
-        elif table == "idle":
-            qs = selectors.idle_deputies_qs(scope=scope, period=period)
-            values = qs.values(*selectors.IDLE_FIELDS, **selectors.IDLE_RELATED).iterator(chunk_size=2000)
-            sheets.append(exports.idle_sheet(values))
-        elif table == "overdue":
-            qs = selectors.overdue_tickets_qs(user=user, scope=scope, today=today)
-            sheets.append(exports.overdue_sheet(with_deadlines(qs, today=today)))
-        elif table == "receptions":
-            qs = selectors.receptions_qs(user=user, scope=scope, period=period)
-            sheets.append(exports.receptions_sheet(qs.iterator(chunk_size=2000)))
-    content = exports.write_workbook(sheets=sheets, scope_label=title, period_label=period.label)
-    suffix = AREA_TABLES[tables[0]] if len(tables) == 1 else "数据看板"
-    return _xlsx(content, f"{title}_{period.label}_{suffix}.xlsx")
+    if not request.GET.get("table"):
+        job = export_start(
+            user=request.user,
+            kind=ExportJob.Kind.DASHBOARD,
+            fmt=ExportJob.Format.XLSX,
+            title=_("%(scope)s %(period)s 数据看板全部表格")
+            % {"scope": (region or station).name, "period": period.label},
+            params=exports.area_job_params(region=region, station=station, period=period, today=today),
+        )
+        return redirect(f"{reverse('visits:exports')}?job={job.pk}")
+    book = exports.area_workbook(
+        user=request.user, tables=tables, period=period, today=today, region=region, station=station
+    )
+    return _xlsx(book.content, book.name)
 
 
 @login_required

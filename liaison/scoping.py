@@ -288,6 +288,14 @@ def can_see_citizen_data(user: User, ticket: Ticket) -> bool:
     return False
 
 
+def can_print_citizen_data(user: User, ticket: Ticket) -> bool:
+    """The printed 交办单 / 答复单 travel between the station and the handling unit, so they
+    carry the citizen's details in full only where both hold: ``user`` may see them
+    (``can_see_citizen_data``) and the citizen consented to pass them on to the unit.
+    Otherwise the paper is masked, as the unit would see the ticket."""
+    return ticket.consent_to_share and can_see_citizen_data(user, ticket)
+
+
 def can_see_draft_row_data(user: User, station: Station) -> bool:
     """A draft reception's ledger rows are not tickets yet: their citizens' details are
     seen in full only by those who keep the station's books (the first rule of

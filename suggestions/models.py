@@ -128,6 +128,20 @@ class TicketQuerySet(models.QuerySet):
             return self.none()  # PostgreSQL text cannot hold NUL: nothing matches
         return self.filter(search_q(text, ("content", "citizen_name", "number"), phone="citizen_phone"))
 
+    def with_reply_summary(self) -> "TicketQuerySet":
+        """Annotate the latest reply (text, time) and the latest delivery to the citizen
+        (反馈日期) as subqueries, for the ledgers and the printed forms: no query per row."""
+        latest_reply = Reply.objects.filter(ticket=models.OuterRef("pk")).order_by("-created_at", "-pk")
+        latest_delivery = Delivery.objects.filter(ticket=models.OuterRef("pk")).order_by(
+            "-delivered_at", "-pk"
+        )
+        return self.annotate(
+            last_reply_text=models.Subquery(latest_reply.values("text")[:1]),
+            last_reply_at=models.Subquery(latest_reply.values("created_at")[:1]),
+            last_reply_unit=models.Subquery(latest_reply.values("handling_unit__name")[:1]),
+            last_delivered_at=models.Subquery(latest_delivery.values("delivered_at")[:1]),
+        )
+
 
 @audited()
 class Ticket(SyncTracked, SyncedModel):

@@ -12,6 +12,8 @@ urlpatterns = [
     path("queue/supervision/", views.supervision_queue, name="supervision_queue"),
     path("<uuid:pk>/", views.suggestions_detail, name="detail"),
     path("<uuid:pk>/attachment/", views.ticket_attachment, name="attachment"),
+    path("<uuid:pk>/print/referral/", views.ticket_form_pdf, {"form": "referral"}, name="referral_pdf"),
+    path("<uuid:pk>/print/reply/", views.ticket_form_pdf, {"form": "reply"}, name="reply_pdf"),
     # one POST endpoint per row of the workflow table: suggestions:<action>
     *(
         path(f"<uuid:pk>/{name.replace('_', '-')}/", views.ticket_action, {"action": name}, name=name)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -175,3 +175,37 @@ def ticket_attachment(request, pk):
         disposition="attachment",
         cache_control="private, no-store",
     )
+
+
+# --- the printed forms: 交办单 / 答复单 --------------------------------------------------
+
+TICKET_FORM_CLIENT = "ticket_form"
+
+
+@login_required
+def ticket_form_pdf(request, pk, form: str):
+    """The 交办单 (once the ticket is assigned to a unit) or 答复单 (once replied) as a PDF
+    to print, stamp and sign. Same 404 as the ticket page for a ticket out of scope; 404
+    too for a form the ticket has not reached. A paper showing the citizen in full is
+    logged like the ticket page."""
+    from suggestions.printing import form_filename, write_form
+
+    ticket = selectors.ticket_for_print(user=request.user, pk=pk)
+    if form == "referral" and not ticket.handling_unit_id:
+        raise Http404(_("本件尚未交办承办单位。"))
+    if form == "reply" and not ticket.last_reply_text:
+        raise Http404(_("本件尚无答复。"))
+    full = scoping.can_print_citizen_data(request.user, ticket)
+    content = write_form(ticket, form, full=full)
+    if full:
+        full_views_log(request=request, tickets=[(ticket.pk, ticket.citizen_name)], client=TICKET_FORM_CLIENT)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = _inline_header(form_filename(ticket, form), form)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _inline_header(name: str, form: str) -> str:
+    from urllib.parse import quote
+
+    return f"inline; filename=\"{form}.pdf\"; filename*=UTF-8''{quote(name)}"

@@ -38,6 +38,9 @@ from visits.models import Attendance
 
 # Routes that are not about scoped records: tested in their own modules.
 OUTSIDE_MATRIX = (
+    # the 答复单: the world's tickets have no reply (404 for all); same lookup and rule as
+    # suggestions:referral_pdf above, tested in tests/suggestions/test_ticket_forms.py
+    "suggestions:reply_pdf",
     "admin:",  # Django admin: staff only (tests/accounts/test_admin.py; non-staff checked below)
     "accounts:login",
     "accounts:logout",
@@ -106,6 +109,8 @@ ROUTES: dict[str, Route] = {
     "suggestions:list": Route("list", "ticket"),
     "suggestions:detail": Route("detail", "ticket"),
     "suggestions:attachment": Route("record_action", "ticket"),
+    # the printed 交办单 (the world's tickets are assigned): whoever sees the ticket prints it
+    "suggestions:referral_pdf": Route("record_action", "ticket"),
     "suggestions:unit_queue": Route("restricted", allowed=("unit", "admin")),
     "suggestions:decision_queue": Route("restricted", allowed=("officer", "head", "admin")),
     "suggestions:supervision_queue": Route("restricted", allowed=("county", "city", "admin")),

@@ -59,7 +59,8 @@ class ReceptionAttachmentAdmin(SyncedModelAdmin):
 class ExportJobAdmin(SyncedModelAdmin):
     list_display = (
         "created_at",
-        "book",
+        "kind",
+        "__str__",
         "format",
         "station",
         "created_by",
@@ -68,7 +69,7 @@ class ExportJobAdmin(SyncedModelAdmin):
         "row_count",
     )
     list_select_related = ("station", "created_by")
-    list_filter = ("status", "book", "format")
+    list_filter = ("kind", "status", "book", "format")
     ordering = ("-created_at",)
     readonly_fields = (*SyncedModelAdmin.readonly_fields, "error")
     autocomplete_fields = ("station", "created_by")

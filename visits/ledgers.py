@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from liaison import pdf
 from liaison.excel import SheetStyle, add_table_sheet, workbook_bytes
 from liaison.scoping import can_see_citizen_data
 from suggestions.models import Ticket
@@ -31,7 +33,8 @@ COLUMNS = (
     "答复情况",
 )
 # Relative column widths (Excel characters; the PDF scales them to the page).
-WIDTHS = (6, 11, 10, 10, 13, 14, 38, 24, 14, 12)
+WIDTHS = (6, 11, 9, 9, 13, 12, 31, 20, 13, 28)
+DATE_COLUMNS = (1, 8, 9)  # never narrower than a date in the PDF
 
 TITLES = {
     "reception": "人大代表接待群众意见建议登记簿",
@@ -87,8 +90,27 @@ def ticket_ledger_row(number: int, ticket: Ticket, *, full: bool) -> list[str]:
         ticket.content,
         "；".join(handling),
         result,
-        "已答复" if ticket.status in REPLIED else "未答复",
+        reply_summary(ticket),
     ]
+
+
+def reply_summary(ticket: Ticket) -> str:
+    """答复情况: the latest reply with its date, the citizen's evaluation and the date the
+    reply was fed back to them, from ``TicketQuerySet.with_reply_summary``'s annotations."""
+    text = getattr(ticket, "last_reply_text", None)
+    if ticket.status not in REPLIED or not text:
+        return "未答复"
+    lines = [
+        _("已答复（%(date)s）：%(text)s")
+        % {"date": f"{timezone.localtime(ticket.last_reply_at):%Y-%m-%d}", "text": text}
+    ]
+    if ticket.satisfaction:
+        lines.append(_("群众评价：%(value)s") % {"value": ticket.get_satisfaction_display()})
+    if ticket.last_delivered_at:
+        lines.append(
+            _("反馈日期：%(date)s") % {"date": f"{timezone.localtime(ticket.last_delivered_at):%Y-%m-%d}"}
+        )
+    return "\n".join(lines)
 
 
 def build_ledger(
@@ -134,53 +156,23 @@ def write_xlsx(ledger: Ledger) -> bytes:
 
 # --- PDF ------------------------------------------------------------------------------------
 
-FONT = "STSong-Light"
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
 
 def write_pdf(ledger: Ledger) -> bytes:
     """Landscape A4 like the paper book: title, station and period on top, a ruled
-    table whose header repeats on every page, "第 N 页 共 M 页" at the foot."""
+    table whose header repeats on every page, "第 N 页 共 M 页" at the foot. The CJK
+    font is embedded and dates never break inside a cell (``liaison.pdf``)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdfcanvas
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer
 
-    _register_font()
+    font = pdf.register_font()
     page = landscape(A4)
 
-    class NumberedCanvas(pdfcanvas.Canvas):
-        """Two passes so each page can say how many pages there are."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-
-        def showPage(self):  # noqa: N802 - reportlab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self.setFont(FONT, 9)
-                self.drawCentredString(page[0] / 2, 8 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
-                super().showPage()
-            super().save()
-
-    title = ParagraphStyle("title", fontName=FONT, fontSize=18, leading=24, alignment=1)
-    meta = ParagraphStyle("meta", fontName=FONT, fontSize=10, leading=14)
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK")
+    title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, alignment=1)
+    meta = ParagraphStyle("meta", fontName=font, fontSize=10, leading=14)
+    cell = pdf.cell_style("cell", size=8.5, leading=11)
     head = ParagraphStyle("head", parent=cell, alignment=1)
 
     out = io.BytesIO()
@@ -194,13 +186,12 @@ def write_pdf(ledger: Ledger) -> bytes:
         title=ledger.title,
         author="人大代表联络站工作平台",
     )
-    usable = page[0] - 24 * mm
-    scale = usable / sum(WIDTHS)
-    data = [[Paragraph(c, head) for c in COLUMNS]]
-    data += [[Paragraph(_escape(v), cell) for v in row] for row in ledger.rows]
+    widths = pdf_column_widths(page[0] - 24 * mm, cell.fontSize)
+    data = [[pdf.cell(c, w, head) for c, w in zip(COLUMNS, widths, strict=True)]]
+    data += [[pdf.cell(v, w, cell) for v, w in zip(row, widths, strict=True)] for row in ledger.rows]
     if not ledger.rows:
         data.append([Paragraph("本期无登记", cell)] + [""] * (len(COLUMNS) - 1))
-    table = LongTable(data, colWidths=[w * scale for w in WIDTHS], repeatRows=1)
+    table = LongTable(data, colWidths=widths, repeatRows=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -216,8 +207,22 @@ def write_pdf(ledger: Ledger) -> bytes:
         Spacer(1, 3 * mm),
         table,
     ]
-    doc.build(story, canvasmaker=NumberedCanvas)
+    with pdf.building():
+        doc.build(story, canvasmaker=pdf.numbered_canvas(page[0], y=8 * mm))
     return out.getvalue()
+
+
+def pdf_column_widths(usable: float, size: float) -> list[float]:
+    """``WIDTHS`` scaled to ``usable`` points, the date columns widened to hold a date
+    whole (taken from the widest column)."""
+    widths = [w * usable / sum(WIDTHS) for w in WIDTHS]
+    least = pdf.date_width(size) + 12.5
+    for i in DATE_COLUMNS:
+        if widths[i] < least:
+            widest = max(range(len(widths)), key=widths.__getitem__)
+            widths[widest] -= least - widths[i]
+            widths[i] = least
+    return widths
 
 
 def _escape(text: str) -> str:

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deputies.models import Deputy, LeadingCadre
@@ -299,7 +300,13 @@ class ReceptionAttachment(SyncedModel):
 
 
 class ExportJob(SyncedModel):
-    """A ledger export running in the background: status, progress and the file."""
+    """An export running in the background: status, progress and the file. One machinery
+    for every kind (``visits.services.EXPORT_KINDS``): a ledger (station, book, period)
+    or a dashboard's tables (``params`` says which dashboard and period)."""
+
+    class Kind(models.TextChoices):
+        LEDGER = "ledger", "登记簿"
+        DASHBOARD = "dashboard", "数据看板表格"
 
     class Status(models.TextChoices):
         PENDING = "pending", "排队中"
@@ -318,11 +325,16 @@ class ExportJob(SyncedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.CASCADE, related_name="+"
     )
-    station = models.ForeignKey(Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="+")
-    book = models.CharField("登记簿", max_length=20, choices=Book.choices)
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices, default=Kind.LEDGER)
+    title = models.CharField("名称", max_length=200, blank=True, help_text="登记簿以外的导出：所导出的内容")
+    params = models.JSONField("参数", default=dict, blank=True, help_text="登记簿以外的导出：看板与期间")
+    station = models.ForeignKey(
+        Station, verbose_name="联络站", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    book = models.CharField("登记簿", max_length=20, choices=Book.choices, blank=True)
     format = models.CharField("格式", max_length=4, choices=Format.choices)
-    date_from = models.DateField("起始日期")
-    date_to = models.DateField("截止日期")
+    date_from = models.DateField("起始日期", null=True, blank=True)
+    date_to = models.DateField("截止日期", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     row_count = models.PositiveIntegerField("行数", default=0)
@@ -337,6 +349,30 @@ class ExportJob(SyncedModel):
         verbose_name = "导出任务"
         verbose_name_plural = "导出任务"
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="ledger")
+                | Q(station__isnull=False, date_from__isnull=False, date_to__isnull=False) & ~Q(book=""),
+                name="exportjob_ledger_has_station_book_period",
+            )
+        ]
+
+    @property
+    def label(self) -> str:
+        return self.get_book_display() if self.kind == self.Kind.LEDGER else self.title
+
+    @property
+    def summary(self) -> str:
+        if self.kind == self.Kind.LEDGER:
+            return _("%(station)s · %(start)s 至 %(end)s · %(format)s") % {
+                "station": self.station.name,
+                "start": f"{self.date_from:%Y-%m-%d}",
+                "end": f"{self.date_to:%Y-%m-%d}",
+                "format": self.get_format_display(),
+            }
+        return f"{self.get_kind_display()} · {self.get_format_display()}"
 
     def __str__(self) -> str:
+        if self.kind != self.Kind.LEDGER:
+            return self.title
         return f"{self.get_book_display()} {self.date_from}–{self.date_to}"

@@ -246,16 +246,20 @@ def ledger_tickets(
             "handling_unit",
             "reception",
         )
+        .with_reply_summary()
         .order_by("received_at", "created_at")
     )
 
 
 def export_jobs(*, user) -> QuerySet[ExportJob]:
-    """A user's own exports (a file of citizens' opinions is for whoever asked for it) of
-    stations whose ledgers they may still export: a role switched off, or a station out of
-    their scope now, and the job is gone for them."""
+    """A user's own exports (a file of citizens' opinions is for whoever asked for it): the
+    ledgers of stations whose ledgers they may still export (a role switched off, or a
+    station out of their scope now, and the job is gone for them), and the other kinds,
+    whose access ``visits.services.EXPORT_KINDS`` checks when one is opened."""
     return (
-        ExportJob.objects.filter(ledger_stations_q(user, "station__"), created_by=user)
+        ExportJob.objects.filter(
+            Q(ledger_stations_q(user, "station__")) | ~Q(kind=ExportJob.Kind.LEDGER), created_by=user
+        )
         .select_related("station__region")
         .order_by("-created_at")
     )

@@ -345,10 +345,10 @@ def _file_response(content: bytes, name: str, fmt: str) -> HttpResponse:
     return response
 
 
-def _attachment_header(name: str) -> str:
+def _attachment_header(name: str, *, stem: str = "ledger") -> str:
     from urllib.parse import quote
 
-    ascii_name = "ledger." + name.rsplit(".", 1)[-1]
+    ascii_name = f"{stem}." + name.rsplit(".", 1)[-1]
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
@@ -366,6 +366,8 @@ def visits_exports(request):
         job = jobs.get(pk=job_id)
     except (ExportJob.DoesNotExist, ValidationError, ValueError) as exc:
         raise Http404("未找到该导出任务。") from exc
+    if not services.EXPORT_KINDS[job.kind].may_fetch(request.user, job):
+        raise Http404("未找到该导出任务。")
     if request.GET.get("download"):
         if job.status != ExportJob.Status.DONE or not job.file:
             raise Http404("文件尚未生成。")
@@ -374,7 +376,7 @@ def visits_exports(request):
             raise PermissionDenied("您的权限已变更，该文件中的群众信息已不能完整查看，请重新导出。")
         full_views_log(request=request, tickets=full_views, fields=LEDGER_FIELDS, client=LEDGER_CLIENT)
         response = FileResponse(job.file.open("rb"), content_type=_content_type(job.format))
-        response["Content-Disposition"] = _attachment_header(job.file.name.rsplit("/", 1)[-1])
+        response["Content-Disposition"] = _attachment_header(job.file.name.rsplit("/", 1)[-1], stem=job.kind)
         response["Cache-Control"] = "private, no-store"
         return response
     template = "visits/_export_status.html" if request.GET.get("partial") else "visits/export_job.html"
