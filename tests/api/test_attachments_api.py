@@ -131,7 +131,11 @@ def test_who_only_sees_the_station_reads_but_does_not_upload(files_world, role):
     if role == Role.DEPUTY:
         from tests.factories import DeputyFactory
 
-        user.roles.create(role=role, deputy=DeputyFactory(home_station=w["station"]))
+        deputy = DeputyFactory(home_station=w["station"])
+        user.roles.create(role=role, deputy=deputy)
+        # a deputy sees the station's receptions and the tickets they received themselves
+        w["ticket"].received_by_deputy = deputy
+        w["ticket"].save(update_fields=["received_by_deputy"])
     else:
         user.roles.create(role=role, region=w["tree"].counties[0])
     client = api_client_for(user)
