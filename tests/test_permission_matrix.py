@@ -46,6 +46,7 @@ OUTSIDE_MATRIX = (
     "accounts:logout",
     "accounts:password_",  # password change / reset flow (tests/accounts/test_auth_pages.py)
     "set_language",
+    "pick",  # the autocomplete pickers, scoped per kind (tests/test_pickers.py)
     "healthz",  # the health probe: no data (tests/test_deploy.py)
 )
 

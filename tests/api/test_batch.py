@@ -98,7 +98,9 @@ def mixed_records(w) -> dict:
         "theirs": {"id": str(theirs.pk), **body(w)},
         "created_again": new(w, content="又一件"),
         "updated": as_sent(registered(), content="带对版本的修改", version=1),
-        "updated_village": as_sent(registered(), village=station.region.pk, version=1),
+        "updated_village": as_sent(
+            registered(), village=w["tree"].villages_of(station.region)[0].pk, version=1
+        ),
         "moved_to_a_point": as_sent(registered(), station=str(at_point.station_id), version=1),
         "closed_ticket": as_sent(
             registered(status="closed", closed_at=timezone.now()), content="办结后修改", version=1

@@ -112,7 +112,8 @@ def test_a_township_chair_reviews_the_dashboard(demo, live_server, desk_page):
     page.select_option("select[name=year]", "2023")
     page.select_option("select[name=half]", "1")
     page.get_by_role("button", name="查询").click()
-    page.wait_for_selector("text=2023年上半年")
+    # the period's label on screen (the print header, hidden on screen, names the period too)
+    page.wait_for_selector("[data-period-label]:has-text('2023年上半年')")
 
     # the cards: the township's own numbers
     assert page.locator("h1").inner_text().startswith(township.name)
