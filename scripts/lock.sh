@@ -18,7 +18,7 @@ PY="$VENV/bin/python"
 
 "$PY" -m pip check
 
-"$PY" - <<'EOF'
+runtime=$("$PY" - <<'EOF'
 import sys
 import tomllib
 from importlib.metadata import PackageNotFoundError, distributions, version
@@ -53,25 +53,35 @@ def norm(name):
 
 
 installed = {norm(d.metadata["Name"]): d for d in distributions()}
-needed, seen, todo = set(), set(), [(Requirement(line), None) for line in declared]
-while todo:
-    req, extra = todo.pop()
-    name = norm(req.name)
-    if req.marker and not req.marker.evaluate({"extra": extra or ""}):
-        continue
-    key = (name, frozenset(req.extras))
-    if key in seen or name not in installed:
-        continue
-    seen.add(key)
-    needed.add(name)
-    for sub in installed[name].requires or []:
-        sub_req = Requirement(sub)
-        for wanted in req.extras or [""]:
-            todo.append((sub_req, wanted))
-extra_pkgs = sorted(set(installed) - needed - {"pip", "setuptools", "wheel"})
+
+
+def closure(lines):
+    """The installed packages that the requirement ``lines`` pull in, transitively."""
+    needed, seen, todo = set(), set(), [(Requirement(line), None) for line in lines]
+    while todo:
+        req, extra = todo.pop()
+        name = norm(req.name)
+        if req.marker and not req.marker.evaluate({"extra": extra or ""}):
+            continue
+        key = (name, frozenset(req.extras))
+        if key in seen or name not in installed:
+            continue
+        seen.add(key)
+        needed.add(name)
+        for sub in installed[name].requires or []:
+            sub_req = Requirement(sub)
+            for wanted in req.extras or [""]:
+                todo.append((sub_req, wanted))
+    return needed
+
+
+extra_pkgs = sorted(set(installed) - closure(declared) - {"pip", "setuptools", "wheel"})
 if extra_pkgs:
     print("lock: WARNING: installed but not required by pyproject.toml:", ", ".join(extra_pkgs), file=sys.stderr)
+# stdout: what production's dependencies pull in (requirements.lock; the rest is the dev lock's)
+print("\n".join(sorted(closure(project["dependencies"]))))
 EOF
+)
 
 frozen=$("$PY" -m pip freeze --exclude-editable)
 if grep -Eq ' @ |^-e ' <<<"$frozen"; then
@@ -83,38 +93,6 @@ fi
 # Split the freeze: what pyproject.toml's `dependencies` pull in (production) goes to
 # requirements.lock; the rest (the [dev] extra's tools) to requirements-dev.lock, which
 # includes the first. The Dockerfile and a production host install only requirements.lock.
-runtime=$("$PY" - <<'EOF'
-import tomllib
-from importlib.metadata import distributions
-
-from packaging.requirements import Requirement
-
-
-def norm(name):
-    return name.lower().replace("_", "-").replace(".", "-")
-
-
-with open("pyproject.toml", "rb") as f:
-    declared = tomllib.load(f)["project"]["dependencies"]
-installed = {norm(d.metadata["Name"]): d for d in distributions()}
-needed, seen, todo = set(), set(), [(Requirement(line), None) for line in declared]
-while todo:
-    req, extra = todo.pop()
-    name = norm(req.name)
-    if req.marker and not req.marker.evaluate({"extra": extra or ""}):
-        continue
-    key = (name, frozenset(req.extras))
-    if key in seen or name not in installed:
-        continue
-    seen.add(key)
-    needed.add(name)
-    for sub in installed[name].requires or []:
-        sub_req = Requirement(sub)
-        for wanted in req.extras or [""]:
-            todo.append((sub_req, wanted))
-print("\n".join(sorted(needed)))
-EOF
-)
 is_runtime() { grep -qxF "$(tr 'A-Z_.' 'a-z--' <<<"${1%%==*}")" <<<"$runtime"; }
 prod_lines=()
 dev_lines=()
