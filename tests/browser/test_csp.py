@@ -11,13 +11,10 @@ Needs /usr/bin/chromium (apt: chromium); never ``playwright install``."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from accounts.models import Role
+from tests.browser.conftest import CHROMIUM, SHOTS
 from tests.factories import (
     PASSWORD,
     CategoryFactory,
@@ -29,9 +26,6 @@ from tests.factories import (
     UserFactory,
     make_region_tree,
 )
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("BROWSER_SHOTS_DIR", tempfile.gettempdir()))
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,26 +63,6 @@ def world(db):
         "county": tree.counties[0],
         "deputy": deputy,
     }
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 def _visit_as(browser, live_server, username: str, paths: list[str], *, before_check=None) -> None:

@@ -8,10 +8,6 @@ Needs /usr/bin/chromium (apt: chromium, fonts-noto-cjk); never ``playwright inst
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import pytest
 
 from accounts.models import User
@@ -19,9 +15,7 @@ from liaison.demo.seed import DEMO_PASSWORD, audit_paused, delete_demo_data, see
 from reports.periods import Period, Scope
 from reports.selectors import figures
 from reports.services import rollups_refresh
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("BROWSER_SHOTS_DIR", tempfile.gettempdir()))
+from tests.browser.conftest import CHROMIUM, SHOTS
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,23 +59,15 @@ def demo(django_db_setup):
 
 
 @pytest.fixture
-def desk_page(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors: {errors}"
+def desk_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
 
 
 def _assert_drawn(page, selector: str, colour: tuple[int, int, int]) -> None:

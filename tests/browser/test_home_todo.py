@@ -9,19 +9,15 @@ Needs /usr/bin/chromium (apt: chromium, fonts-noto-cjk); never ``playwright inst
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from suggestions.models import Ticket
+from tests.browser.conftest import CHROMIUM, SHOTS
 from tests.suggestions.factories import make_world, ticket_in
 from visits.models import ReceptionSlot
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("BROWSER_SHOTS_DIR", tempfile.gettempdir()))
 PASSWORD = "Todo-list-2026"
 S = Ticket.Status
 
@@ -51,26 +47,6 @@ def world(django_db_setup):
     )
     slot.deputies.add(w.deputy.roles.get().deputy)
     return w
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield b
-        b.close()
 
 
 def _home(browser, live_server, username: str, width: int):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Role
 from suggestions import services
 from suggestions.models import Category
-from tests.browser.test_reception_day import CHROMIUM, SHOTS
+from tests.browser.conftest import CHROMIUM, SHOTS
 from tests.factories import (
     PASSWORD,
     CategoryFactory,
@@ -37,26 +37,6 @@ pytestmark = [
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def _page(browser, viewport, errors):

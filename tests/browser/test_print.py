@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 import unicodedata
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -22,6 +19,7 @@ from pypdf import PdfReader
 
 from accounts.models import Role
 from suggestions.models import Ticket
+from tests.browser.conftest import CHROMIUM, SHOTS
 from tests.factories import (
     DeputyFactory,
     HandlingUnitFactory,
@@ -33,9 +31,6 @@ from tests.factories import (
     make_region_tree,
 )
 from tests.printing_helpers import replied
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("BROWSER_SHOTS_DIR", tempfile.gettempdir()))
 
 pytestmark = [
     pytest.mark.browser,
@@ -110,26 +105,6 @@ def printed_world(db):
             "dashboard": (reverse("dashboards:station", args=[station.pk]), "城关镇人大代表联络站数据看板"),
         },
     }
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("width", [1366, 390])

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from tests.browser.conftest import CHROMIUM, SHOTS
 from tests.factories import (
     PASSWORD,
     CategoryFactory,
@@ -27,9 +27,7 @@ from tests.factories import (
     make_region_tree,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 # screenshots and the downloaded PDF, to look at after a run
-SHOTS = Path(os.environ.get("BROWSER_SHOTS_DIR", tempfile.gettempdir()))
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,42 +36,6 @@ pytestmark = [
         not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt install chromium)"
     ),
 ]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(
-            viewport={"width": 375, "height": 812},
-            device_scale_factor=1,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            accept_downloads=True,
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors: {errors}"
 
 
 @pytest.fixture
