@@ -626,6 +626,22 @@ def strict_query_schema(result, generator, request, public):
     return result
 
 
+def document_unavailable(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation may answer 503 with
+    ``Retry-After`` while the database cannot be reached (``handler500``); clients retry it,
+    nothing was applied."""
+    response = {
+        "description": "数据库暂时不可用：未执行任何修改，请按 Retry-After 秒数后重试",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "重试前等待的秒数"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("503", response)
+    return result
+
+
 class SyncMixin:
     """``GET <resource>/sync/?cursor=…``: the resource's changes since the cursor
     (``liaison.sync``), scoped like every other read."""

@@ -365,6 +365,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "liaison.api.strict_query_schema",
+        "liaison.api.document_unavailable",
     ],
 }
 # Sync: tombstones of deleted records are kept this many days (manage.py prune_tombstones);

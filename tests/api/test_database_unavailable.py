@@ -94,3 +94,21 @@ def test_a_refused_connection_is_unavailable():
     finally:
         wrapper.close()
     assert database_unavailable(raised.value)
+
+
+def test_the_schema_documents_the_503_on_every_operation():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [
+        (path, method, operation)
+        for path, ops in schema["paths"].items()
+        for method, operation in ops.items()
+        if isinstance(operation, dict)
+    ]
+    assert operations
+    for path, method, operation in operations:
+        unavailable = operation["responses"].get("503")
+        assert unavailable, f"{method.upper()} {path} does not document its 503"
+        assert "Retry-After" in unavailable["headers"]
+        assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
