@@ -145,7 +145,7 @@ def _parse_cell(raw, column: Column):
         return code
     if kind == "choice":
         for label, value in column.choices:
-            if text in (label, value):
+            if text in (clean_text(label), value):  # the label NFKC too: （） are full-width
                 return value
         allowed = "、".join(label for label, _ in column.choices)
         raise CellError(f"“{text}”不是有效的{column.label}，应为：{allowed}")
