@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from liaison import scoping
@@ -24,7 +25,7 @@ from stations.models import Region
 
 def _require_importer(user) -> None:
     if not scoping.can_import_rosters(user):
-        raise PermissionDenied("只有县级、市级人大工作人员和系统管理员可以导入名册。")
+        raise PermissionDenied(_("只有县级、市级人大工作人员和系统管理员可以导入名册。"))
 
 
 @login_required
@@ -82,9 +83,9 @@ def onboarding_job(request, pk):
             messages.error(request, str(exc))
         else:
             if job.status == ImportJob.Status.APPLIED:
-                messages.success(request, "已导入。")
+                messages.success(request, _("已导入。"))
             else:
-                messages.error(request, "数据已有变化，重新检查发现问题，未保存任何记录。")
+                messages.error(request, _("数据已有变化，重新检查发现问题，未保存任何记录。"))
         return redirect("onboarding:job", pk=job.pk)
     report = job.report or {}
     context = {
@@ -130,20 +131,20 @@ def onboarding_term_change(request):
                     request.user, Region.objects.filter(code=data["congress_region"])
                 ).first()
                 if region is None:
-                    form.add_error("congress_region", "该区划不存在或不在您的管辖范围内。")
+                    form.add_error("congress_region", _("该区划不存在或不在您的管辖范围内。"))
             if form.is_valid():
                 args = {"level": data["level"], "term": data["term"], "congress_region": region}
                 if data["confirm"]:
                     result = services.term_end(user=request.user, ended_on=data["ended_on"], **args)
-                    messages.success(
-                        request,
-                        f"已结束 {result.ended} 个代表资格（任期结束 {data['ended_on']:%Y-%m-%d}）。"
-                        + (
-                            f"另有 {result.skipped_started_later} 个在该日期之后才开始，未处理。"
-                            if result.skipped_started_later
-                            else ""
-                        ),
-                    )
+                    text = _("已结束 %(n)s 个代表资格（任期结束 %(day)s）。") % {
+                        "n": result.ended,
+                        "day": f"{data['ended_on']:%Y-%m-%d}",
+                    }
+                    if result.skipped_started_later:
+                        text += _("另有 %(n)s 个在该日期之后才开始，未处理。") % {
+                            "n": result.skipped_started_later
+                        }
+                    messages.success(request, text)
                     return redirect(reverse("onboarding:term_change"))
                 count = services.term_mandates(user=request.user, **args).count()
                 status = 200
