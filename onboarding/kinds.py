@@ -20,7 +20,7 @@ from deputies.models import Deputy, DeputyGroup, Level, Mandate
 from onboarding.cells import id_number_facts, id_number_hash
 from onboarding.models import DeputyKey, ImportKind, StationKey
 from onboarding.sheets import Column, Problem, RowPlan, display, parse_row
-from stations.models import Region, RegionLevel, Station
+from stations.models import Region, RegionLevel, Station, StationStaff
 from suggestions.models import HandlingUnit
 
 BATCH = 2000
@@ -777,4 +777,130 @@ class UnitKind(Kind):
         return plan
 
 
-KINDS: dict[str, Kind] = {k.key: k for k in (RegionKind(), StationKind(), DeputyKind(), UnitKind())}
+# --- station staff ---------------------------------------------------------------------
+
+
+class StationStaffKind(Kind):
+    """The head (站长) and liaison officers (联络员) of each station; matched on station +
+    role + name, so a corrected phone or title updates in place."""
+
+    key = ImportKind.STATION_STAFF
+    title = "站点工作人员"
+    columns = [
+        Column("station", "站点编号", True, "key", help="联络站（点）模板中的站点编号"),
+        Column("role", "职责", True, "choice", tuple((lbl, v) for v, lbl in StationStaff.Role.choices)),
+        Column("name", "姓名", True, max_length=50),
+        Column("title", "职务", False, help="如 街道人大工委主任"),
+        Column("phone", "联系电话", False, "phone"),
+        Column(
+            "employment",
+            "专兼职",
+            False,
+            "choice",
+            tuple((lbl, v) for v, lbl in StationStaff.Employment.choices),
+            help="不填为兼职",
+        ),
+        Column("is_active", "是否在岗", False, "bool", YES_NO, help="不填为“是”"),
+    ]
+    example = {
+        "station": "LS-CB-01",
+        "role": "站长",
+        "name": "刘志强",
+        "title": "城北街道人大工委主任",
+        "phone": "13812345678",
+        "employment": "兼职",
+        "is_active": "是",
+    }
+    notes = ("每站只能有一位在岗站长。",)
+    FIELDS = ("title", "phone", "employment", "is_active")
+
+    def plan(self, rows, *, scope):
+        plan = Plan()
+        parsed = self.parsed(rows, plan)
+        stations = {
+            k.code: k.station
+            for k in StationKey.objects.filter(code__in={v["station"] for _, v in parsed}).select_related(
+                "station__region"
+            )
+        }
+        staff = {
+            (m.station_id, m.role, m.name): m
+            for m in StationStaff.objects.filter(station__in=[s.pk for s in stations.values()])
+        }
+        heads = {m.station_id: m for m in staff.values() if m.role == StationStaff.Role.HEAD and m.is_active}
+        seen: dict = {}
+        file_heads: dict = {}
+        conflicts: list[tuple] = []
+        creates, updates = [], []
+        for number, v in parsed:
+            if _duplicate(
+                plan, seen, (v["station"], v["role"], v["name"]), number, self.label("name"), "站点的同一人员"
+            ):
+                continue
+            station = stations.get(v["station"])
+            if station is None:
+                plan.problems.append(Problem(number, self.label("station"), f"站点“{v['station']}”不存在"))
+                continue
+            if not scope.covers(station.region.path):
+                plan.problems.append(Problem(number, self.label("station"), OUT_OF_SCOPE))
+                continue
+            values = {
+                "title": v["title"] or "",
+                "phone": v["phone"] or "",
+                "employment": v["employment"] or StationStaff.Employment.PART_TIME,
+                "is_active": True if v["is_active"] is None else v["is_active"],
+            }
+            if v["role"] == StationStaff.Role.HEAD and values["is_active"]:
+                if station.pk in file_heads:
+                    plan.problems.append(
+                        Problem(
+                            number,
+                            self.label("role"),
+                            f"与第{file_heads[station.pk]}行同站重复：每站只能有一位在岗站长",
+                        )
+                    )
+                    continue
+                file_heads[station.pk] = number
+                current = heads.get(station.pk)
+                if current is not None and current.name != v["name"]:
+                    # unless the file also marks the current head as not serving (checked below)
+                    conflicts.append(
+                        (
+                            station.pk,
+                            Problem(
+                                number,
+                                self.label("role"),
+                                f"该站已有在岗站长“{current.name}”，请在文件中将其标为不在岗",
+                            ),
+                        )
+                    )
+            label = f"{station.name} · {v['name']}"
+            member = staff.get((station.pk, v["role"], v["name"]))
+            if member is None:
+                creates.append(StationStaff(station=station, role=v["role"], name=v["name"], **values))
+                plan.rows.append(RowPlan(number, "create", label))
+                continue
+            changes = _compare(member, values, self.labels())
+            if changes:
+                updates.append(member)
+            plan.rows.append(RowPlan(number, "update" if changes else "unchanged", label, changes))
+
+        # a head marked not serving in this file frees the place for the new one
+        leaving = {m.station_id for m in updates if m.role == StationStaff.Role.HEAD and not m.is_active}
+        plan.problems += [problem for station_pk, problem in conflicts if station_pk not in leaving]
+
+        def apply() -> None:
+            _bump(updates)
+            # the leaving heads first: one active head per station is a database constraint
+            StationStaff.objects.bulk_update(
+                updates, [*self.FIELDS, "version", "updated_at"], batch_size=BATCH
+            )
+            StationStaff.objects.bulk_create(creates, batch_size=BATCH)
+
+        plan.apply = apply
+        return plan
+
+
+KINDS: dict[str, Kind] = {
+    k.key: k for k in (RegionKind(), StationKind(), DeputyKind(), UnitKind(), StationStaffKind())
+}

@@ -20,6 +20,7 @@ class ImportKind(models.TextChoices):
     STATIONS = "stations", "联络站（点）"
     DEPUTIES = "deputies", "人大代表及代表资格"
     UNITS = "units", "承办单位"
+    STATION_STAFF = "station_staff", "站点工作人员"
 
 
 class ImportJob(SyncedModel):
@@ -33,7 +34,7 @@ class ImportJob(SyncedModel):
         APPLIED = "applied", "已导入"
         FAILED = "failed", "失败"
 
-    kind = models.CharField("导入类型", max_length=12, choices=ImportKind.choices)
+    kind = models.CharField("导入类型", max_length=16, choices=ImportKind.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
     )

@@ -16,7 +16,7 @@ from deputies.models import Deputy, DeputyGroup, Mandate
 from liaison.models import OutboxMessage
 from onboarding import services
 from onboarding.models import DeputyKey, ImportJob, StationKey
-from stations.models import Region, Station
+from stations.models import Region, Station, StationStaff
 from suggestions.models import HandlingUnit
 from tests.onboarding.helpers import (
     COUNTY,
@@ -71,8 +71,13 @@ ROUND_TRIP = {
         {"name": "离石区交通运输局", "kind": "县级部门", "region_code": COUNTY},
         {"name": "城北街道办事处", "kind": "乡镇政府（街道办）", "region_code": TOWN, "is_active": "否"},
     ],
+    "station_staff": lambda: [
+        {"station": "LS-CB-01", "role": "站长", "name": "刘志强", "title": "街道人大工委主任", "phone": "13812345678"},
+        {"station": "LS-CB-01", "role": "联络员", "name": "陈静", "employment": "专职"},
+        {"station": "LS-CB-01-1", "role": "联络员", "name": "陈静"},
+    ],
 }
-PREREQUISITES = {"regions": (), "stations": (), "deputies": ("stations",), "units": ()}
+PREREQUISITES = {"regions": (), "stations": (), "deputies": ("stations",), "units": (), "station_staff": ("stations",)}
 
 
 @pytest.mark.parametrize("kind", list(ROUND_TRIP))
@@ -113,6 +118,8 @@ def test_template_round_trips(client, world, kind):
 
 def _counts():
     return (
+        StationStaff.objects.count(),
+        list(StationStaff.objects.values_list("version", flat=True).order_by("id")),
         Region.objects.count(),
         Station.objects.count(),
         Deputy.objects.count(),
@@ -374,3 +381,15 @@ def test_upload_errors_are_shown_in_chinese(client, world):
     job = start(world.staff, "units", roster("stations", station_rows()))
     assert job.status == ImportJob.Status.INVALID and "表头" in job.error
     assert ImportJob.objects.count() == 1
+
+
+def test_one_serving_head_per_station(world):
+    imported(world.staff, "stations", station_rows())
+    imported(world.staff, "station_staff", ROUND_TRIP["station_staff"]())
+    new_head = {"station": "LS-CB-01", "role": "站长", "name": "周敏"}
+    job = start(world.staff, "station_staff", roster("station_staff", [new_head]))
+    assert problems(job) == {(3, "职责")} and "刘志强" in job.report["problems"][0]["message"]
+    # the same file marking the old head as no longer serving goes through
+    handover = [{"station": "LS-CB-01", "role": "站长", "name": "刘志强", "is_active": "否"}, new_head]
+    imported(world.staff, "station_staff", handover)
+    assert list(StationStaff.objects.filter(role="head", is_active=True).values_list("name", flat=True)) == ["周敏"]
