@@ -30,7 +30,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-COUNTIES = ("离石区", "孝义市", "汾阳市", "文水县", "交城县", "兴县", "临县", "柳林县", "石楼县", "岚县", "方山县", "中阳县", "交口县")
+COUNTIES = (
+    "离石区",
+    "孝义市",
+    "汾阳市",
+    "文水县",
+    "交城县",
+    "兴县",
+    "临县",
+    "柳林县",
+    "石楼县",
+    "岚县",
+    "方山县",
+    "中阳县",
+    "交口县",
+)
 
 
 def setup(url: str) -> None:
@@ -63,13 +77,26 @@ def rosters(n_stations: int, n_deputies: int) -> dict[str, list[dict]]:
         county = county_codes[s % len(county_codes)]
         town = county[:6] + f"{s // len(county_codes) + 1:03d}000"
         regions.append({"code": town, "name": f"第{s + 1}镇"})
-        stations.append({"code": f"ST{s:04d}", "name": f"第{s + 1}镇人大代表联络站", "kind": "联络站", "region_code": town})
+        stations.append(
+            {
+                "code": f"ST{s:04d}",
+                "name": f"第{s + 1}镇人大代表联络站",
+                "kind": "联络站",
+                "region_code": town,
+            }
+        )
     for p in range(n_stations - n_main):
         parent = stations[p % n_main]
         village = parent["region_code"][:9] + f"{p // n_main + 1:03d}"
         regions.append({"code": village, "name": f"第{p + 1}村"})
         stations.append(
-            {"code": f"PT{p:04d}", "name": f"第{p + 1}村联络点", "kind": "联络点", "parent_code": parent["code"], "region_code": village}
+            {
+                "code": f"PT{p:04d}",
+                "name": f"第{p + 1}村联络点",
+                "kind": "联络点",
+                "parent_code": parent["code"],
+                "region_code": village,
+            }
         )
     levels = ("县级",) * 5 + ("乡镇级",) * 4 + ("市级",)
     deputies = [
@@ -159,9 +186,11 @@ def main() -> None:
     rows = rosters(args.stations, args.deputies)
     t = time.perf_counter()
     files = {kind: template_bytes(KINDS[kind], rows[kind]) for kind in rows}
-    print(f"generated the xlsx files in {time.perf_counter() - t:.1f} s "
-          f"({len(rows['regions'])} regions, {len(rows['stations'])} stations, {len(rows['deputies'])} deputies; "
-          f"deputy file {len(files['deputies']) / 1e6:.1f} MB)")
+    print(
+        f"generated the xlsx files in {time.perf_counter() - t:.1f} s "
+        f"({len(rows['regions'])} regions, {len(rows['stations'])} stations, {len(rows['deputies'])} deputies; "
+        f"deputy file {len(files['deputies']) / 1e6:.1f} MB)"
+    )
 
     for kind in ("regions", "stations"):
         t = time.perf_counter()
@@ -192,7 +221,9 @@ def main() -> None:
     print(f"import: preview {preview:.1f} s, confirm {confirm:.1f} s ({job.created_count} created)")
 
     t = time.perf_counter()
-    again = services.import_start(user=admin, kind="deputies", name="deputies.xlsx", content=files["deputies"])
+    again = services.import_start(
+        user=admin, kind="deputies", name="deputies.xlsx", content=files["deputies"]
+    )
     repeat = time.perf_counter() - t
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, args.deputies)
     print(f"the same file again: preview {repeat:.1f} s, all {again.unchanged_count} unchanged")

@@ -72,12 +72,24 @@ ROUND_TRIP = {
         {"name": "城北街道办事处", "kind": "乡镇政府（街道办）", "region_code": TOWN, "is_active": "否"},
     ],
     "station_staff": lambda: [
-        {"station": "LS-CB-01", "role": "站长", "name": "刘志强", "title": "街道人大工委主任", "phone": "13812345678"},
+        {
+            "station": "LS-CB-01",
+            "role": "站长",
+            "name": "刘志强",
+            "title": "街道人大工委主任",
+            "phone": "13812345678",
+        },
         {"station": "LS-CB-01", "role": "联络员", "name": "陈静", "employment": "专职"},
         {"station": "LS-CB-01-1", "role": "联络员", "name": "陈静"},
     ],
 }
-PREREQUISITES = {"regions": (), "stations": (), "deputies": ("stations",), "units": (), "station_staff": ("stations",)}
+PREREQUISITES = {
+    "regions": (),
+    "stations": (),
+    "deputies": ("stations",),
+    "units": (),
+    "station_staff": ("stations",),
+}
 
 
 @pytest.mark.parametrize("kind", list(ROUND_TRIP))
@@ -392,4 +404,6 @@ def test_one_serving_head_per_station(world):
     # the same file marking the old head as no longer serving goes through
     handover = [{"station": "LS-CB-01", "role": "站长", "name": "刘志强", "is_active": "否"}, new_head]
     imported(world.staff, "station_staff", handover)
-    assert list(StationStaff.objects.filter(role="head", is_active=True).values_list("name", flat=True)) == ["周敏"]
+    assert list(StationStaff.objects.filter(role="head", is_active=True).values_list("name", flat=True)) == [
+        "周敏"
+    ]
