@@ -8,7 +8,9 @@ of them up in one query per table, and decides row by row in memory; applying is
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -16,6 +18,7 @@ from django.db.models import Max, Q
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
+from accounts.models import ROLE_SCOPE_FIELD, Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, Level, Mandate
 from onboarding.cells import id_number_facts, id_number_hash
 from onboarding.models import DeputyKey, ImportKind, StationKey
@@ -901,6 +904,233 @@ class StationStaffKind(Kind):
         return plan
 
 
+# --- user accounts with roles ---------------------------------------------------------
+
+# roles an importer may grant, and the scope each is bound to; system admins are made in
+# the admin, never from a file
+GRANTABLE = (
+    Role.LIAISON_OFFICER,
+    Role.STATION_HEAD,
+    Role.DEPUTY,
+    Role.COUNTY_STAFF,
+    Role.CITY_STAFF,
+    Role.HANDLING_UNIT,
+)
+
+
+class AccountKind(Kind):
+    """Staff accounts and the roles they act in: one row per role. A new account gets an
+    unusable password (its holder sets one through the password-reset e-mail); an existing
+    one is matched on its username and only gains roles (never loses one here). Every
+    role's scope must lie inside the importer's own, so no one grants above themselves."""
+
+    key = ImportKind.ACCOUNTS
+    title = "用户账号及角色"
+    columns = [
+        Column("username", "用户名", True, "key", help="登录名，字母数字；再次导入按此匹配"),
+        Column("full_name", "姓名", True, max_length=50),
+        Column("phone", "手机号", False, "phone"),
+        Column("email", "电子邮箱", False, max_length=254, help="用于设置密码的邮件", width=24),
+        Column(
+            "role",
+            "角色",
+            True,
+            "choice",
+            tuple((label, value) for value, label in Role.choices if value in GRANTABLE),
+        ),
+        Column("station", "站点编号", False, "key", help="联络员必填"),
+        Column(
+            "region_code",
+            "区划代码",
+            False,
+            "code12",
+            help="站长、县级、市级人大工作人员必填；承办单位所在区划",
+            width=18,
+        ),
+        Column("deputy", "代表编号", False, "key", help="人大代表必填"),
+        Column("unit", "承办单位名称", False, help="承办单位工作人员必填（与区划代码一起）"),
+    ]
+    example = {
+        "username": "lishi_cb_officer",
+        "full_name": "陈静",
+        "phone": "13912345678",
+        "email": "chenjing@example.cn",
+        "role": "联络员",
+        "station": "LS-CB-01",
+    }
+    notes = ("新账号没有密码：本人通过“忘记密码”邮件设置。", "一人多个角色写多行，用户名相同。")
+
+    def plan(self, rows, *, scope):
+        from django.contrib.auth.hashers import make_password
+
+        plan = Plan()
+        parsed = self.parsed(rows, plan)
+        usernames = {v["username"].lower() for _, v in parsed}
+        users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+        existing_roles = defaultdict(set)
+        outside: set[int] = set()
+        for a in RoleAssignment.objects.filter(user__in=users.values(), is_active=True).select_related(
+            "station__region", "region", "deputy__home_station__region", "handling_unit__region"
+        ):
+            existing_roles[a.user_id].add(
+                (a.role, a.station_id, a.region_id, a.deputy_id, a.handling_unit_id)
+            )
+            path = _assignment_path(a)
+            if path is None or not scope.covers(path):
+                outside.add(a.user_id)
+        stations = {
+            k.code: k.station
+            for k in StationKey.objects.filter(
+                code__in={v["station"] for _, v in parsed if v["station"]}
+            ).select_related("station__region")
+        }
+        regions = {
+            r.code: r
+            for r in Region.objects.filter(code__in={v["region_code"] for _, v in parsed if v["region_code"]})
+        }
+        deputies = {
+            k.code: k.deputy
+            for k in DeputyKey.objects.filter(
+                code__in={v["deputy"] for _, v in parsed if v["deputy"]}
+            ).select_related("deputy__home_station__region")
+        }
+        units = {
+            (u.region_id, u.name): u
+            for u in HandlingUnit.objects.filter(
+                name__in={v["unit"] for _, v in parsed if v["unit"]},
+                region__in=[r.pk for r in regions.values()],
+            )
+        }
+        seen: dict = {}
+        people: dict[str, dict] = {}
+        new_users: list[User] = []
+        user_updates: list[User] = []
+        new_roles: list[RoleAssignment] = []
+        for number, v in parsed:
+            name = v["username"].lower()
+            if not re.fullmatch(r"[a-z0-9_.@+-]{3,150}", name):
+                plan.problems.append(
+                    Problem(
+                        number, self.label("username"), "用户名只能由字母、数字和 _ . @ + - 组成，3位以上"
+                    )
+                )
+                continue
+            role = v["role"]
+            field_name = ROLE_SCOPE_FIELD[role]
+            target, path, column = None, None, None
+            if field_name == "station":
+                column = self.label("station")
+                target = stations.get(v["station"]) if v["station"] else None
+                path = target.region.path if target else None
+            elif field_name == "region":
+                column = self.label("region_code")
+                target = regions.get(v["region_code"]) if v["region_code"] else None
+                path = target.path if target else None
+                wanted = {
+                    Role.STATION_HEAD: RegionLevel.TOWNSHIP,
+                    Role.COUNTY_STAFF: RegionLevel.COUNTY,
+                    Role.CITY_STAFF: RegionLevel.CITY,
+                }[role]
+                if target is not None and target.level != wanted:
+                    plan.problems.append(
+                        Problem(number, column, f"该角色应绑定{RegionLevel(wanted).label}级区划")
+                    )
+                    continue
+            elif field_name == "deputy":
+                column = self.label("deputy")
+                target = deputies.get(v["deputy"]) if v["deputy"] else None
+                path = target.home_station.region.path if target else None
+            elif field_name == "handling_unit":
+                column = self.label("unit")
+                region = regions.get(v["region_code"]) if v["region_code"] else None
+                target = units.get((region.pk, v["unit"])) if region and v["unit"] else None
+                path = target.region.path if target else None
+            if target is None:
+                plan.problems.append(
+                    Problem(number, column, "未填写或找不到该角色的范围（站点、区划、代表或承办单位）")
+                )
+                continue
+            if not scope.covers(path):
+                plan.problems.append(Problem(number, column, OUT_OF_SCOPE))
+                continue
+            key = (
+                role,
+                target.pk if field_name == "station" else None,
+                target.pk if field_name == "region" else None,
+                target.pk if field_name == "deputy" else None,
+                target.pk if field_name == "handling_unit" else None,
+            )
+            if _duplicate(plan, seen, (name, key), number, self.label("role"), "用户的同一角色"):
+                continue
+            values = {"full_name": v["full_name"], "phone": v["phone"] or "", "email": v["email"] or ""}
+            person = people.get(name)
+            changes: dict = {}
+            if person is None:
+                user = users.get(name)
+                if user is None:
+                    user = User(username=name, password=make_password(None), is_active=True, **values)
+                    new_users.append(user)
+                    person = {"user": user, "new": True, "number": number, "values": values}
+                else:
+                    if user.is_superuser or user.pk in outside:
+                        plan.problems.append(
+                            Problem(number, self.label("username"), "该用户名已被管辖范围以外的账号使用")
+                        )
+                        continue
+                    changes = _compare(user, values, self.labels())
+                    if changes:
+                        user_updates.append(user)
+                    person = {"user": user, "new": False, "number": number, "values": values}
+                people[name] = person
+            elif person["values"] != values:
+                plan.problems.append(
+                    Problem(
+                        number,
+                        self.label("full_name"),
+                        f"与第{person['number']}行同一用户的姓名、手机或邮箱不一致",
+                    )
+                )
+                continue
+            user = person["user"]
+            label = f"{name} · {dict(Role.choices)[role]} · {target}"
+            if not person["new"] and key in existing_roles[user.pk]:
+                plan.rows.append(RowPlan(number, "update" if changes else "unchanged", label, changes))
+                continue
+            new_roles.append(RoleAssignment(user=user, role=role, **{field_name: target}))
+            if person["new"]:
+                plan.rows.append(RowPlan(number, "create", label))
+            else:
+                plan.rows.append(
+                    RowPlan(
+                        number, "update", label, {**changes, "角色": ["（无）", dict(Role.choices)[role]]}
+                    )
+                )
+
+        def apply() -> None:
+            User.objects.bulk_create(new_users, batch_size=BATCH)
+            User.objects.bulk_update(user_updates, ["full_name", "phone", "email"], batch_size=BATCH)
+            for assignment in new_roles:
+                assignment.user_id = assignment.user.pk
+            RoleAssignment.objects.bulk_create(new_roles, batch_size=BATCH)
+
+        plan.apply = apply
+        return plan
+
+
+def _assignment_path(a) -> str | None:
+    """Where an existing role assignment lies (None: a system admin, above every region)."""
+    if a.station_id:
+        return a.station.region.path
+    if a.region_id:
+        return a.region.path
+    if a.deputy_id:
+        return a.deputy.home_station.region.path
+    if a.handling_unit_id:
+        return a.handling_unit.region.path
+    return None
+
+
 KINDS: dict[str, Kind] = {
-    k.key: k for k in (RegionKind(), StationKind(), DeputyKind(), UnitKind(), StationStaffKind())
+    k.key: k
+    for k in (RegionKind(), StationKind(), DeputyKind(), UnitKind(), StationStaffKind(), AccountKind())
 }

@@ -21,6 +21,7 @@ class ImportKind(models.TextChoices):
     DEPUTIES = "deputies", "人大代表及代表资格"
     UNITS = "units", "承办单位"
     STATION_STAFF = "station_staff", "站点工作人员"
+    ACCOUNTS = "accounts", "用户账号及角色"
 
 
 class ImportJob(SyncedModel):

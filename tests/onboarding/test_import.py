@@ -82,6 +82,26 @@ ROUND_TRIP = {
         {"station": "LS-CB-01", "role": "联络员", "name": "陈静", "employment": "专职"},
         {"station": "LS-CB-01-1", "role": "联络员", "name": "陈静"},
     ],
+    "accounts": lambda: [
+        {
+            "username": "cb_officer",
+            "full_name": "陈静",
+            "phone": "13912345678",
+            "role": "联络员",
+            "station": "LS-CB-01",
+        },
+        {"username": "cb_head", "full_name": "刘志强", "role": "站长（乡镇人大主席）", "region_code": TOWN},
+        {"username": "cb_head", "full_name": "刘志强", "role": "联络员", "station": "LS-CB-01-1"},
+        {"username": "zhang_deputy", "full_name": "张晓梅", "role": "人大代表", "deputy": "LS-0001"},
+        {
+            "username": "ls_transport",
+            "full_name": "王强",
+            "role": "承办单位工作人员",
+            "unit": "离石区交通运输局",
+            "region_code": COUNTY,
+        },
+        {"username": "ls_staff2", "full_name": "赵敏", "role": "县级人大工作人员", "region_code": COUNTY},
+    ],
 }
 PREREQUISITES = {
     "regions": (),
@@ -89,6 +109,7 @@ PREREQUISITES = {
     "deputies": ("stations",),
     "units": (),
     "station_staff": ("stations",),
+    "accounts": ("stations", "deputies", "units"),
 }
 
 
@@ -129,7 +150,11 @@ def test_template_round_trips(client, world, kind):
 
 
 def _counts():
+    from accounts.models import RoleAssignment, User
+
     return (
+        User.objects.count(),
+        RoleAssignment.objects.count(),
         StationStaff.objects.count(),
         list(StationStaff.objects.values_list("version", flat=True).order_by("id")),
         Region.objects.count(),
@@ -407,3 +432,47 @@ def test_one_serving_head_per_station(world):
     assert list(StationStaff.objects.filter(role="head", is_active=True).values_list("name", flat=True)) == [
         "周敏"
     ]
+
+
+def test_accounts_are_granted_only_inside_the_importers_scope(world):
+    from accounts.models import Role, RoleAssignment, User
+
+    imported(world.staff, "stations", station_rows())
+    outsider = User.objects.create(username="xy_officer", full_name="外县")
+    outsider.roles.create(role=Role.COUNTY_STAFF, region=world.other)
+    rows = [
+        {
+            "username": "new_city",
+            "full_name": "甲",
+            "role": "市级人大工作人员",
+            "region_code": "141100000000",
+        },  # 3: above
+        {
+            "username": "new_county",
+            "full_name": "乙",
+            "role": "县级人大工作人员",
+            "region_code": "141181000000",
+        },  # 4: other county
+        {
+            "username": "xy_officer",
+            "full_name": "外县",
+            "role": "联络员",
+            "station": "LS-CB-01",
+        },  # 5: another county's account
+        {
+            "username": "bad_level",
+            "full_name": "丙",
+            "role": "县级人大工作人员",
+            "region_code": TOWN,
+        },  # 6: wrong level
+        {"username": "ok_officer", "full_name": "丁", "role": "联络员", "station": "LS-CB-01"},  # 7: fine
+    ]
+    job = start(world.staff, "accounts", roster("accounts", rows))
+    assert problems(job) == {(3, "区划代码"), (4, "区划代码"), (5, "用户名"), (6, "区划代码")}
+    assert job.created_count == 1
+    # the fine row alone goes through; its account has no usable password yet
+    imported(world.staff, "accounts", rows[4:])
+    user = User.objects.get(username="ok_officer")
+    assert not user.has_usable_password()
+    assert list(user.roles.values_list("role", flat=True)) == [Role.LIAISON_OFFICER]
+    assert not RoleAssignment.objects.filter(user__username__in=["new_city", "new_county"]).exists()
