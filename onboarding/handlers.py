@@ -10,3 +10,10 @@ def import_preview(job_id: str) -> None:
     from onboarding.tasks import import_preview_run_task
 
     import_preview_run_task.delay(job_id)
+
+
+@outbox.handler("onboarding.import_confirm")
+def import_confirm(job_id: str) -> None:
+    from onboarding.tasks import import_confirm_run_task
+
+    import_confirm_run_task.delay(job_id)

@@ -31,6 +31,7 @@ class ImportJob(SyncedModel):
         PENDING = "pending", "排队检查中"
         CHECKING = "checking", "检查中"
         PREVIEWED = "previewed", "已检查，待确认"
+        CONFIRMING = "confirming", "导入中"
         INVALID = "invalid", "有错误，未导入"
         APPLIED = "applied", "已导入"
         FAILED = "failed", "失败"

@@ -9,6 +9,8 @@
   the plan in one transaction: all rows or none. Confirms are serialised (the job row is
   locked, and one advisory lock covers every import), and a job already applied is simply
   returned, so a double click or a retried request applies once.
+- ``import_confirm_request`` is the page's confirm: a long file's goes to a worker
+  (``import_confirm_run``), once.
 - ``term_end`` ends every serving mandate of a level and term on a date, set-based."""
 
 from __future__ import annotations
@@ -159,6 +161,41 @@ def _serialise_imports() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
 
 
+def import_confirm_request(*, job: ImportJob, user) -> ImportJob:
+    """Confirm from a page: a short file at once; a long one is handed to a worker (the
+    request would outlive the web server's timeout), exactly once however often the button
+    is pressed: the job moves from checked to 导入中 under its row lock."""
+    if job.row_count <= SYNC_MAX_ROWS:
+        return import_confirm(job=job, user=user)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status in (ImportJob.Status.APPLIED, ImportJob.Status.CONFIRMING):
+            return locked
+        if locked.status != ImportJob.Status.PREVIEWED:
+            raise ImportRefused("该文件尚未通过检查，不能导入")
+        if not scoping.can_import_rosters(user):
+            raise ImportRefused("您没有导入名册的权限")
+        locked.status = ImportJob.Status.CONFIRMING
+        locked.applied_by = user
+        locked.progress = 0
+        locked.save(update_fields=["status", "applied_by", "progress"])
+        outbox.enqueue("onboarding.import_confirm", str(locked.pk))
+        return locked
+
+
+def import_confirm_run(*, job_id) -> ImportJob:
+    """The worker's side of a long confirm; a refusal is recorded on the job."""
+    job = ImportJob.objects.select_related("applied_by").get(pk=job_id)
+    try:
+        return import_confirm(job=job, user=job.applied_by)
+    except ImportRefused as exc:
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CONFIRMING).update(
+            status=ImportJob.Status.FAILED, error=str(exc)
+        )
+        job.refresh_from_db()
+        return job
+
+
 def import_confirm(*, job: ImportJob, user) -> ImportJob:
     """Apply a checked file, all or nothing; a second confirm of the same job is a no-op."""
     try:
@@ -167,7 +204,7 @@ def import_confirm(*, job: ImportJob, user) -> ImportJob:
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.status == ImportJob.Status.APPLIED:
                 return locked
-            if locked.status != ImportJob.Status.PREVIEWED:
+            if locked.status not in (ImportJob.Status.PREVIEWED, ImportJob.Status.CONFIRMING):
                 raise ImportRefused("该文件尚未通过检查，不能导入")
             if not scoping.can_import_rosters(user):
                 raise ImportRefused("您没有导入名册的权限")

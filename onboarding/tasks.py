@@ -3,9 +3,14 @@
 from celery import shared_task
 
 from liaison.celery import RETRYING
-from onboarding.services import import_preview_run
+from onboarding.services import import_confirm_run, import_preview_run
 
 
 @shared_task(name="onboarding.import_preview_run", **RETRYING)
 def import_preview_run_task(job_id: str) -> None:
     import_preview_run(job_id=job_id)
+
+
+@shared_task(name="onboarding.import_confirm_run", **RETRYING)
+def import_confirm_run_task(job_id: str) -> None:
+    import_confirm_run(job_id=job_id)

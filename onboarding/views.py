@@ -78,12 +78,14 @@ def onboarding_job(request, pk):
     job = selectors.import_job_for_user(user=request.user, pk=pk)
     if request.method == "POST":
         try:
-            job = services.import_confirm(job=job, user=request.user)
+            job = services.import_confirm_request(job=job, user=request.user)
         except services.ImportRefused as exc:
             messages.error(request, str(exc))
         else:
             if job.status == ImportJob.Status.APPLIED:
                 messages.success(request, _("已导入。"))
+            elif job.status == ImportJob.Status.CONFIRMING:
+                messages.success(request, _("文件较大，正在后台导入，完成后本页会显示结果。"))
             else:
                 messages.error(request, _("数据已有变化，重新检查发现问题，未保存任何记录。"))
         return redirect("onboarding:job", pk=job.pk)
@@ -94,7 +96,8 @@ def onboarding_job(request, pk):
         "rows": report.get("rows", []),
         "rows_left_off": report.get("rows_left_off", 0),
         "problems_left_off": max(0, job.problem_count - len(report.get("problems", []))),
-        "checking": job.status in (ImportJob.Status.PENDING, ImportJob.Status.CHECKING),
+        "checking": job.status
+        in (ImportJob.Status.PENDING, ImportJob.Status.CHECKING, ImportJob.Status.CONFIRMING),
     }
     if request.GET.get("partial"):
         return render(request, "onboarding/_job_status.html", context)

@@ -476,3 +476,23 @@ def test_accounts_are_granted_only_inside_the_importers_scope(world):
     assert not user.has_usable_password()
     assert list(user.roles.values_list("role", flat=True)) == [Role.LIAISON_OFFICER]
     assert not RoleAssignment.objects.filter(user__username__in=["new_city", "new_county"]).exists()
+
+
+def test_a_long_file_is_confirmed_in_the_background_once(client, world, monkeypatch):
+    imported(world.staff, "stations", station_rows())
+    job = start(world.staff, "deputies", roster("deputies", deputy_rows()))
+    monkeypatch.setattr(services, "SYNC_MAX_ROWS", 2)  # the file counts as long from here on
+    client.force_login(world.staff)
+    for _ in range(3):  # pressed three times
+        assert client.post(reverse("onboarding:job", args=[job.pk])).status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CONFIRMING and job.applied_by == world.staff
+    assert OutboxMessage.objects.filter(task_name="onboarding.import_confirm").count() == 1
+    assert Deputy.objects.count() == 0
+    page = client.get(reverse("onboarding:job", args=[job.pk]), {"partial": 1}).content.decode()
+    assert "导入中" in page and "<progress" in page
+    job = services.import_confirm_run(job_id=job.pk)
+    assert job.status == ImportJob.Status.APPLIED
+    assert (Deputy.objects.count(), Mandate.objects.count()) == (2, 3)
+    assert services.import_confirm_run(job_id=job.pk).status == ImportJob.Status.APPLIED  # a redelivery
+    assert Mandate.objects.count() == 3
