@@ -21,9 +21,11 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+import pghistory
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -187,7 +189,13 @@ def import_confirm_run(*, job_id) -> ImportJob:
     """The worker's side of a long confirm; a refusal is recorded on the job."""
     job = ImportJob.objects.select_related("applied_by").get(pk=job_id)
     try:
-        return import_confirm(job=job, user=job.applied_by)
+        if connection.vendor != "postgresql":
+            return import_confirm(job=job, user=job.applied_by)
+        # the audit trail names who confirmed, as the request's middleware would
+        with pghistory.context(
+            user=job.applied_by_id, url=reverse("onboarding:job", args=[job.pk]), client="worker"
+        ):
+            return import_confirm(job=job, user=job.applied_by)
     except ImportRefused as exc:
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CONFIRMING).update(
             status=ImportJob.Status.FAILED, error=str(exc)

@@ -494,5 +494,9 @@ def test_a_long_file_is_confirmed_in_the_background_once(client, world, monkeypa
     job = services.import_confirm_run(job_id=job.pk)
     assert job.status == ImportJob.Status.APPLIED
     assert (Deputy.objects.count(), Mandate.objects.count()) == (2, 3)
+    from django.apps import apps
+
+    events = apps.get_model("deputies", "DeputyEvent").objects.filter(pgh_label="insert")
+    assert {e.pgh_context.metadata["user"] for e in events.select_related("pgh_context")} == {world.staff.pk}
     assert services.import_confirm_run(job_id=job.pk).status == ImportJob.Status.APPLIED  # a redelivery
     assert Mandate.objects.count() == 3
