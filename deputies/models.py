@@ -23,11 +23,16 @@ class DeputyQuerySet(models.QuerySet):
     def in_region(self, region: Region) -> "DeputyQuerySet":
         return self.filter(home_station__region__path__startswith=region.path)
 
-    def serving_on(self, day) -> "DeputyQuerySet":
+    def serving_on(self, day, *, level: str | None = None) -> "DeputyQuerySet":
+        """Deputies holding a mandate on ``day``: a past day counts the mandates of then,
+        so a term that has ended since (换届, status 届满 with its end date) still counts
+        for the days it ran; an open-ended mandate counts only while serving."""
+        extra = {"mandates__level": level} if level else {}
         return self.filter(
             Q(mandates__started_on__lte=day),
-            Q(mandates__ended_on__isnull=True) | Q(mandates__ended_on__gte=day),
-            mandates__status=Mandate.Status.SERVING,
+            Q(mandates__ended_on__gte=day)
+            | Q(mandates__ended_on__isnull=True, mandates__status=Mandate.Status.SERVING),
+            **extra,
         ).distinct()
 
 

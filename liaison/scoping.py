@@ -723,3 +723,44 @@ def nav_sections(user: User) -> frozenset[str]:
     if scope.unit_ids:
         sections |= {"suggestions"}
     return frozenset(sections)
+
+
+# --- roster imports and term changes (onboarding) ------------------------------------------
+
+
+def can_import_rosters(user: User) -> bool:
+    """County and city staff import rosters (and end terms) inside their region; admins anywhere."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.oversight_region_paths)
+
+
+def import_region_paths(user: User) -> tuple[str, ...] | None:
+    """The region subtrees ``user`` may import into: ``None`` for everywhere (admins), an
+    empty tuple for nowhere."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    return scope.oversight_region_paths
+
+
+def import_jobs_q(user: User) -> Q:
+    """Import jobs a user sees: their own while they may still import; admins all."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    if not scope.oversight_region_paths:
+        return NOTHING
+    return Q(created_by=user)
+
+
+def term_mandates_q(user: User) -> Q:
+    """Mandates a term change by ``user`` may end: those of a congress inside their regions
+    (or, with no congress region recorded, of deputies whose home station is inside)."""
+    paths = import_region_paths(user)
+    if paths is None:
+        return Q()
+    q = NOTHING
+    for path in paths:
+        q |= Q(congress_region__path__startswith=path)
+        q |= Q(congress_region__isnull=True, deputy__home_station__region__path__startswith=path)
+    return q

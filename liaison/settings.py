@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "dashboards",
+    "onboarding",  # roster imports from Excel, term changes (换届)
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
+    path("onboarding/", include("onboarding.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("pick/<slug:kind>/", pickers.pick, name="pick"),
     path("api/v1/", include("liaison.api_urls")),

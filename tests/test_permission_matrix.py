@@ -198,6 +198,14 @@ ROUTES: dict[str, Route] = {
     "api:attendance-sync": Route("page"),
     "api:category-sync": Route("page"),
     "api:calendarday-sync": Route("page"),
+    # --- onboarding ---
+    # roster imports and the term change: county/city staff and admins; a job is its
+    # importer's (another county's staff: 404, tests/onboarding/test_import.py)
+    "onboarding:index": Route("restricted", allowed=("county", "city", "admin")),
+    "onboarding:template": Route("restricted", allowed=("county", "city", "admin")),
+    "onboarding:term_change": Route("restricted", allowed=("county", "city", "admin")),
+    "onboarding:job": Route("detail_missing"),
+    "onboarding:job_file": Route("detail_missing"),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
