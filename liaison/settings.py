@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "dashboards",
+    # --- oversight --- (performance files and annual evaluation; reads reports, visits, suggestions)
+    "oversight",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "oversight"
+
+urlpatterns = [
+    path("", views.oversight_index, name="index"),
+    path("files/<uuid:pk>/", views.file_detail, name="file"),
+    path("files/<uuid:pk>/pdf/", views.file_pdf, name="file_pdf"),
+    path("files/<uuid:pk>/entries/", views.file_entry_add, name="entry_add"),
+    path("files/<uuid:pk>/review/", views.file_entry_review_view, name="entry_review"),
+    path("files/<uuid:pk>/evidence/", views.file_evidence, name="evidence"),
+    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation"),
+    path("evaluations/<int:pk>/run/", views.evaluation_run_view, name="evaluation_run"),
+    path("evaluations/<int:pk>/close/", views.evaluation_close_view, name="evaluation_close"),
+    path("evaluations/<int:pk>/override/", views.evaluation_override_view, name="evaluation_override"),
+]

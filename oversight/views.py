@@ -1,0 +1,283 @@
+"""Pages of the oversight app: parse input, check access through ``liaison.scoping``,
+call a selector or service, render."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from deputies.models import Deputy
+from liaison.pagination import keyset_page
+from liaison.scoping import (
+    access_performance_file,
+    can_add_file_entry,
+    can_manage_evaluation,
+    can_review_file_entries,
+    evaluation_regions,
+    get_scoped_or_404,
+    performance_files_q,
+    scope_for,
+)
+from oversight import printing, selectors, services
+from oversight.forms import FileEntryForm, OverrideForm
+from oversight.models import FileEntry, Grade
+from stations.models import Region
+
+
+def _year(request) -> int:
+    text = (request.GET.get("year") or request.POST.get("year") or "").strip()
+    this_year = timezone.localdate().year
+    if text.isdigit() and 2000 <= int(text) <= this_year + 1:
+        return int(text)
+    return this_year
+
+
+def _years() -> list[int]:
+    this_year = timezone.localdate().year
+    return list(range(this_year, this_year - 6, -1))
+
+
+def _may_use_oversight(user) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.oversight_region_paths or scope.deputy_ids)
+
+
+@login_required
+def oversight_index(request):
+    """The performance files the user may read (their own for a deputy), and the regions
+    they evaluate."""
+    if not _may_use_oversight(request.user):
+        raise PermissionDenied(_("履职档案供县、市人大工作人员和代表本人查看。"))
+    year = _year(request)
+    deputies = Deputy.objects.filter(performance_files_q(request.user)).select_related("home_station")
+    query = (request.GET.get("q") or "").strip()[:50].replace("\x00", "")
+    if query:
+        deputies = deputies.filter(name__icontains=query)
+    page = keyset_page(request, deputies, ordering=("name", "id"))
+    context = {
+        "year": year,
+        "years": _years(),
+        "page": page,
+        "query": query,
+        "regions": evaluation_regions(request.user),
+    }
+    return render(request, "oversight/index.html", context)
+
+
+def _file_context(request, deputy: Deputy, year: int, form=None) -> dict:
+    file = selectors.deputy_file(deputy=deputy, year=year)
+    may_review = can_review_file_entries(request.user, deputy)
+    return {
+        "file": file,
+        "deputy": deputy,
+        "year": year,
+        "years": _years(),
+        "may_review": may_review,
+        "may_add": can_add_file_entry(request.user, deputy),
+        "form": form or FileEntryForm(year=year, initial={"client_token": uuid.uuid4()}),
+        "entry_statuses": FileEntry.Status,
+    }
+
+
+@login_required
+def file_detail(request, pk):
+    deputy = access_performance_file(request.user, pk)
+    year = _year(request)
+    return render(request, "oversight/file.html", _file_context(request, deputy, year))
+
+
+@login_required
+def file_pdf(request, pk):
+    deputy = access_performance_file(request.user, pk)
+    year = _year(request)
+    content = printing.write_file_pdf(selectors.deputy_file(deputy=deputy, year=year))
+    name = _("%(name)s_%(year)s年履职档案.pdf") % {"name": deputy.name, "year": year}
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename=\"file.pdf\"; filename*=UTF-8''{quote(name)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _file_url(deputy: Deputy, year: int) -> str:
+    return f"{reverse('oversight:file', args=[deputy.pk])}?year={year}"
+
+
+@login_required
+@require_POST
+def file_entry_add(request, pk):
+    deputy = access_performance_file(request.user, pk)
+    if not can_add_file_entry(request.user, deputy):
+        raise PermissionDenied(_("您无权登记该代表的履职事项。"))
+    year = _year(request)
+    form = FileEntryForm(request.POST, request.FILES, year=year)
+    if not form.is_valid():
+        return render(request, "oversight/file.html", _file_context(request, deputy, year, form), status=400)
+    data = form.cleaned_data
+    staff = can_review_file_entries(request.user, deputy)
+    services.file_entry_submit(
+        deputy=deputy,
+        actor=request.user,
+        kind=data["kind"],
+        occurred_on=data["occurred_on"],
+        title=data["title"],
+        source=data["source"],
+        evidence=data.get("evidence"),
+        confirmed=staff,
+        client_token=data.get("client_token"),
+    )
+    messages.success(request, _("已登记。") if staff else _("已提交，待工作人员确认。"))
+    return redirect(_file_url(deputy, year))
+
+
+@login_required
+@require_POST
+def file_entry_review_view(request, pk):
+    deputy = access_performance_file(request.user, pk)
+    if not can_review_file_entries(request.user, deputy):
+        raise PermissionDenied(_("只有县、市人大工作人员可以确认履职事项。"))
+    year = _year(request)
+    entry_id = (request.POST.get("entry") or "").strip()
+    if not entry_id.isdigit():
+        return HttpResponseBadRequest(_("请指定要确认的登记事项。"))
+    try:
+        services.file_entry_review(
+            entry_id=int(entry_id),
+            deputy=deputy,
+            actor=request.user,
+            confirm=request.POST.get("decision") != "reject",
+            note=request.POST.get("note", "")[:200],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已处理。"))
+    return redirect(_file_url(deputy, year))
+
+
+@login_required
+def file_evidence(request, pk):
+    deputy = access_performance_file(request.user, pk)
+    entry_id = (request.GET.get("entry") or "").strip()
+    if not entry_id.isdigit():
+        return HttpResponseBadRequest(_("请指定登记事项。"))
+    entry = FileEntry.objects.filter(pk=int(entry_id), deputy=deputy).exclude(evidence="").first()
+    if entry is None:
+        raise Http404(_("未找到该佐证材料。"))
+    response = FileResponse(entry.evidence.open("rb"), as_attachment=False)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- the annual evaluation -------------------------------------------------------------------
+
+
+def _evaluation_region(request, pk) -> Region:
+    region = get_scoped_or_404(request.user, Region.objects.all(), pk=pk)
+    if not can_manage_evaluation(request.user, region):
+        raise PermissionDenied(_("履职考核由县、市人大工作人员组织。"))
+    return region
+
+
+def _evaluation_url(region: Region, year: int) -> str:
+    return f"{reverse('oversight:evaluation', args=[region.pk])}?year={year}"
+
+
+@login_required
+def evaluation_detail(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    run = selectors.evaluation_run_for(region=region, year=year)
+    results = list(selectors.evaluation_results(run=run)) if run else []
+    for r in results:
+        r.why = selectors.explain(inputs=r.inputs, points=r.points, rule=run.rule)
+    reproducible = None
+    if run is not None and run.is_closed and request.GET.get("check") == "1":
+        again = {r.deputy_id: r for r in services.evaluation_rescore(run=run)}
+        reproducible = all(
+            again[r.deputy_id].score == r.score and again[r.deputy_id].computed_grade == r.computed_grade
+            for r in results
+        )
+    context = {
+        "region": region,
+        "year": year,
+        "years": _years(),
+        "scheme": run.scheme if run and run.is_closed else selectors.scheme_for(region=region, year=year),
+        "run": run,
+        "results": results,
+        "flagged": [r for r in results if r.flagged],
+        "grades": Grade.choices,
+        "grade_counts": [
+            (label, sum(1 for r in results if r.grade == value)) for value, label in Grade.choices
+        ],
+        "indicators": run.rule.get("indicators", []) if run else [],
+        "reproducible": reproducible,
+    }
+    return render(request, "oversight/evaluation.html", context)
+
+
+@login_required
+@require_POST
+def evaluation_run_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    try:
+        services.evaluation_run(region=region, year=year, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已按考核方案计算。"))
+    return redirect(_evaluation_url(region, year))
+
+
+@login_required
+@require_POST
+def evaluation_close_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    run = selectors.evaluation_run_for(region=region, year=year)
+    if run is None:
+        messages.error(request, _("尚未计算，不能归档。"))
+        return redirect(_evaluation_url(region, year))
+    try:
+        services.evaluation_close(run=run, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已归档：计算依据已存档，重新核算结果不变。"))
+    return redirect(_evaluation_url(region, year))
+
+
+@login_required
+@require_POST
+def evaluation_override_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    run = selectors.evaluation_run_for(region=region, year=year)
+    form = OverrideForm(request.POST)
+    if run is None or not form.is_valid():
+        messages.error(request, _("请选择代表和等次。"))
+        return redirect(_evaluation_url(region, year))
+    try:
+        services.evaluation_override(
+            run=run,
+            result_id=form.cleaned_data["result"],
+            grade=form.cleaned_data["grade"],
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("等次已调整，调整记录已留痕。"))
+    return redirect(_evaluation_url(region, year))
