@@ -198,6 +198,20 @@ ROUTES: dict[str, Route] = {
     "api:attendance-sync": Route("page"),
     "api:category-sync": Route("page"),
     "api:calendarday-sync": Route("page"),
+    # --- oversight ---
+    # performance files: the deputy their own, county/city staff those of their region
+    # (station heads and officers see the deputy, not the file: 403)
+    "oversight:index": Route("restricted", allowed=("deputy", "county", "city", "admin")),
+    "oversight:file": Route("record_action", "deputy", allowed=("deputy", "county", "city", "admin")),
+    "oversight:file_pdf": Route("record_action", "deputy", allowed=("deputy", "county", "city", "admin")),
+    "oversight:entry_add": Route("record_action", "deputy", ("deputy", "county", "city", "admin"), "post"),
+    "oversight:entry_review": Route("record_action", "deputy", ("county", "city", "admin"), "post"),
+    "oversight:evidence": Route("record_action", "deputy", allowed=("deputy", "county", "city", "admin")),
+    # the annual evaluation of a region: the staff over it
+    "oversight:evaluation": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:evaluation_run": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:evaluation_close": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:evaluation_override": Route("record_action", "region", ("county", "city", "admin"), "post"),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
