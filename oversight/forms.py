@@ -8,12 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from liaison.uploads import attachment_check
+from liaison.uploads import ATTACHMENT_TYPES, attachment_check
 from oversight.models import EntryKind, Grade
 
 
 class FileEntryForm(forms.Form):
-    kind = forms.ChoiceField(label=_("事项类别"), choices=EntryKind.choices)
+    kind = forms.ChoiceField(label=_("事项类别"), choices=[(v, _(label)) for v, label in EntryKind.choices])
     occurred_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     title = forms.CharField(label=_("事项"), max_length=200)
     source = forms.CharField(label=_("来源"), max_length=200, help_text=_("如会议通知、签到表、建议编号"))
@@ -35,11 +35,13 @@ class FileEntryForm(forms.Form):
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
         if upload:
-            attachment_check(upload)
+            self.evidence_type = attachment_check(upload)
+            # stored under a name of our making: the sniffed type's extension, never the uploader's
+            upload.name = f"evidence.{ATTACHMENT_TYPES[self.evidence_type]}"
         return upload
 
 
 class OverrideForm(forms.Form):
     result = forms.UUIDField(widget=forms.HiddenInput)
-    grade = forms.ChoiceField(label=_("最终等次"), choices=Grade.choices)
+    grade = forms.ChoiceField(label=_("最终等次"), choices=[(v, _(label)) for v, label in Grade.choices])
     reason = forms.CharField(label=_("调整理由"), max_length=500, required=False)

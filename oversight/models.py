@@ -55,6 +55,8 @@ class FileEntry(models.Model):
     title = models.CharField("事项", max_length=200)
     source = models.CharField("来源", max_length=200, help_text="如会议通知、签到表、建议编号")
     evidence = models.FileField("佐证材料", upload_to="oversight/evidence/%Y/%m/", max_length=200, blank=True)
+    # the type sniffed from the bytes on upload (liaison.uploads), sent with the download
+    evidence_type = models.CharField("佐证材料类型", max_length=50, blank=True, editable=False)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

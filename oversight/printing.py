@@ -68,7 +68,7 @@ def write_file_pdf(file: dict) -> bytes:
             _("所在联络站：%(station)s　　性别：%(gender)s　　职业：%(job)s")
             % {
                 "station": deputy.home_station.name,
-                "gender": deputy.get_gender_display(),
+                "gender": _(deputy.get_gender_display()),
                 "job": deputy.occupation or "—",
             },
             meta,
@@ -83,7 +83,7 @@ def write_file_pdf(file: dict) -> bytes:
     story += [table([_("项目"), _("数量"), _("单位")], rows, w3), Spacer(1, 5 * mm)]
 
     story.append(Paragraph(_("二、登记的履职事项（已确认）"), h2))
-    counts = [[label, m.get(value, 0)] for value, label in EntryKind.choices]
+    counts = [[_(label), m.get(value, 0)] for value, label in EntryKind.choices]
     story += [table([_("类别"), _("次数")], counts, [usable * 0.7, usable * 0.3]), Spacer(1, 3 * mm)]
     confirmed: list[FileEntry] = file["confirmed"]
     if confirmed:
@@ -91,7 +91,7 @@ def write_file_pdf(file: dict) -> bytes:
         rows = [
             [
                 e.occurred_on.isoformat(),
-                e.get_kind_display(),
+                _(e.get_kind_display()),
                 e.title,
                 e.source + (_("（附佐证）") if e.evidence else ""),
             ]
@@ -107,7 +107,7 @@ def write_file_pdf(file: dict) -> bytes:
             [
                 f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M}",
                 s.station.name,
-                s.get_kind_display(),
+                _(s.get_kind_display()),
                 s.citizens_received,
             ]
             for s in file["receptions"]

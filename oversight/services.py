@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deputies.models import Deputy
@@ -26,6 +27,7 @@ def file_entry_submit(
     title: str,
     source: str,
     evidence=None,
+    evidence_type: str = "",
     confirmed: bool,
     client_token: uuid.UUID | None = None,
 ) -> FileEntry:
@@ -51,6 +53,7 @@ def file_entry_submit(
     )
     if evidence:
         entry.evidence = evidence
+        entry.evidence_type = evidence_type
     try:
         with transaction.atomic():
             entry.save()
@@ -69,11 +72,11 @@ def file_entry_review(
     entry (a double click, two staff at once) changes nothing."""
     entry = FileEntry.objects.select_for_update().filter(pk=entry_id, deputy=deputy).first()
     if entry is None:
-        raise ValidationError("未找到该登记事项。")
+        raise ValidationError(_("未找到该登记事项。"))
     if entry.status != FileEntry.Status.PENDING:
         return entry
     if not confirm and not note.strip():
-        raise ValidationError("不予采纳时请填写理由。")
+        raise ValidationError(_("不予采纳时请填写理由。"))
     entry.status = FileEntry.Status.CONFIRMED if confirm else FileEntry.Status.REJECTED
     entry.reviewed_by = actor
     entry.reviewed_at = timezone.now()
@@ -136,15 +139,15 @@ def evaluation_run(*, region: Region, year: int, actor: User | None) -> Evaluati
     again on the live records, keeping staff overrides; a closed run is not touched."""
     scheme = scheme_for(region=region, year=year)
     if scheme is None:
-        raise ValidationError("本区域（及上级）尚未制定该年度的履职考核方案。")
-    run, _ = EvaluationRun.objects.get_or_create(region=region, year=year, defaults={"scheme": scheme})
+        raise ValidationError(_("本区域（及上级）尚未制定该年度的履职考核方案。"))
+    run, _created = EvaluationRun.objects.get_or_create(region=region, year=year, defaults={"scheme": scheme})
     run = EvaluationRun.objects.select_for_update().get(pk=run.pk)  # one computation at a time
     if run.is_closed:
-        raise ValidationError("该年度考核已归档，不能重新计算。")
+        raise ValidationError(_("该年度考核已归档，不能重新计算。"))
     run.scheme = scheme
     run.rule = scheme.snapshot()
     if not run.rule["indicators"]:
-        raise ValidationError("考核方案还没有考核指标。")
+        raise ValidationError(_("考核方案还没有考核指标。"))
     overrides = {r.deputy_id: r for r in run.results.exclude(override_reason="")}
     measures = file_measures(deputies=evaluated_deputies(region=region, year=year).values("pk"), year=year)
     ids = list(evaluated_deputies(region=region, year=year).values_list("pk", flat=True))
@@ -170,7 +173,7 @@ def evaluation_close(*, run: EvaluationRun, actor: User) -> EvaluationRun:
     if run.is_closed:
         return run
     if run.computed_at is None:
-        raise ValidationError("尚未计算，不能归档。")
+        raise ValidationError(_("尚未计算，不能归档。"))
     run.status = EvaluationRun.Status.CLOSED
     run.closed_at = timezone.now()
     run.closed_by = actor
@@ -185,13 +188,13 @@ def evaluation_override(
     """Staff set a deputy's final grade with a reason (pghistory keeps the before/after).
     Setting it back to the computed grade clears the override."""
     if grade not in Grade.values:
-        raise ValidationError("请选择等次。")
+        raise ValidationError(_("请选择等次。"))
     result = EvaluationResult.objects.select_for_update().filter(pk=result_id, run=run).first()
     if result is None:
-        raise ValidationError("未找到该代表的考核结果。")
+        raise ValidationError(_("未找到该代表的考核结果。"))
     reason = (reason or "").strip()
     if grade != result.computed_grade and not reason:
-        raise ValidationError("调整等次须填写理由。")
+        raise ValidationError(_("调整等次须填写理由。"))
     if grade == result.computed_grade:
         reason = ""
     result.grade = grade

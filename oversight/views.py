@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from deputies.models import Deputy
+from liaison.files import stored_file_response
 from liaison.pagination import keyset_page
 from liaison.scoping import (
     access_performance_file,
@@ -132,6 +133,7 @@ def file_entry_add(request, pk):
         title=data["title"],
         source=data["source"],
         evidence=data.get("evidence"),
+        evidence_type=getattr(form, "evidence_type", ""),
         confirmed=staff,
         client_token=data.get("client_token"),
     )
@@ -173,10 +175,13 @@ def file_evidence(request, pk):
     entry = FileEntry.objects.filter(pk=int(entry_id), deputy=deputy).exclude(evidence="").first()
     if entry is None:
         raise Http404(_("未找到该佐证材料。"))
-    response = FileResponse(entry.evidence.open("rb"), as_attachment=False)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    extension = entry.evidence.name.rsplit(".", 1)[-1]
+    return stored_file_response(
+        entry.evidence,
+        content_type=entry.evidence_type,
+        disposition=f'inline; filename="evidence.{extension}"',
+        cache_control="private, no-store",
+    )
 
 
 # --- the annual evaluation -------------------------------------------------------------------
