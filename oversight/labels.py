@@ -47,4 +47,11 @@ LABELS = [
     gettext_noop("其中：满意、基本满意"),
     gettext_noop("男"),
     gettext_noop("女"),
+    gettext_noop("按公示安排开展接待的比例"),
+    gettext_noop("开展进站接待（天）"),
+    gettext_noop("驻站代表人均进站（次）"),
+    gettext_noop("按期办结率"),
+    gettext_noop("台账完整率"),
+    gettext_noop("年度经费（元）"),
+    gettext_noop("督导检查达标率"),
 ]

@@ -314,3 +314,222 @@ class EvaluationResult(models.Model):
     @property
     def is_overridden(self) -> bool:
         return self.grade != self.computed_grade
+
+
+# --- station inspections and the five-star rating (五星级联络站) ---------------------------
+
+
+class ChecklistItem(models.TextChoices):
+    """The six haves (六有) and five in place (五到任) an inspection checks."""
+
+    VENUE = "venue", "有场地"
+    STAFF = "staff", "有人员"
+    RULES = "rules", "有制度"
+    ACTIVITIES = "activities", "有活动"
+    FUNDING = "funding", "有经费"
+    EQUIPMENT = "equipment", "有设备"
+    DEPUTIES_IN_PLACE = "deputies_in_place", "代表到任"
+    STAFF_IN_PLACE = "staff_in_place", "人员到任"
+    SERVICE_IN_PLACE = "service_in_place", "服务保障到任"
+    LEDGER_IN_PLACE = "ledger_in_place", "台账管理到任"
+    FUNDING_IN_PLACE = "funding_in_place", "经费到任"
+
+
+@audited()
+class Inspection(models.Model):
+    """An inspection visit (督导检查) to a station: who went, when, what they found."""
+
+    station = models.ForeignKey(
+        "stations.Station", verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="inspections"
+    )
+    visited_on = models.DateField("检查日期")
+    inspectors = models.CharField("检查人员", max_length=200)
+    notes = models.TextField("检查情况", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "联络站督导检查"
+        verbose_name_plural = "联络站督导检查"
+        indexes = [models.Index(fields=["station", "visited_on"], name="inspection_station_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.visited_on}"
+
+
+@audited()
+class InspectionFinding(models.Model):
+    """One checklist item of an inspection: met or not, the finding, a photo, and for a
+    problem the deadline to fix it and when it was fixed (整改)."""
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="督导检查", on_delete=models.CASCADE, related_name="findings"
+    )
+    item = models.CharField("检查项目", max_length=20, choices=ChecklistItem.choices)
+    passed = models.BooleanField("达标", default=True)
+    finding = models.CharField("检查发现", max_length=500, blank=True)
+    photo = models.ImageField("照片", upload_to="oversight/inspections/%Y/%m/", max_length=200, blank=True)
+    fix_by = models.DateField("整改期限", null=True, blank=True)
+    fixed_on = models.DateField("整改完成日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "检查项目"
+        verbose_name_plural = "检查项目"
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "item"], name="inspection_finding_unique_item"),
+            models.CheckConstraint(
+                condition=Q(passed=True) | ~Q(finding=""), name="inspection_problem_has_finding"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()}：{'达标' if self.passed else self.finding}"
+
+
+class StationMeasure(models.TextChoices):
+    """What a star criterion measures, from the records of the year."""
+
+    TIMETABLE_HELD = "timetable_held", "按公示安排开展接待的比例"
+    RECEPTION_DAYS = "reception_days", "开展进站接待（天）"
+    ENTRIES_PER_DEPUTY = "entries_per_deputy", "驻站代表人均进站（次）"
+    CITIZENS_RECEIVED = "citizens_received", "接待群众（人次）"
+    CLOSURE_RATE = "closure_rate", "意见建议办结率"
+    ON_TIME_RATE = "on_time_rate", "按期办结率"
+    SATISFACTION_RATE = "satisfaction_rate", "群众满意率"
+    LEDGER_COMPLETE = "ledger_complete", "台账完整率"
+    FUNDING = "funding", "年度经费（元）"
+    CHECKLIST_PASSED = "checklist_passed", "督导检查达标率"
+
+
+# Station measures that are rates: without a base (nothing scheduled, collected, rated,
+# inspected) the criterion does not apply.
+STATION_RATE_MEASURES = (
+    StationMeasure.TIMETABLE_HELD,
+    StationMeasure.ENTRIES_PER_DEPUTY,
+    StationMeasure.CLOSURE_RATE,
+    StationMeasure.ON_TIME_RATE,
+    StationMeasure.SATISFACTION_RATE,
+    StationMeasure.LEDGER_COMPLETE,
+    StationMeasure.CHECKLIST_PASSED,
+)
+
+
+@audited()
+class StarRule(models.Model):
+    """A county's or city's five-star rule for a year (a region without one uses its
+    nearest ancestor's): a station has N stars when it meets the N-star threshold of
+    every criterion that applies to it."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="制定单位（区域）", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    name = models.CharField("评定办法", max_length=100)
+
+    class Meta:
+        verbose_name = "星级评定办法"
+        verbose_name_plural = "星级评定办法"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="star_rule_unique_region_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.name}"
+
+    def snapshot(self) -> dict:
+        return {
+            "rule_id": self.pk,
+            "name": self.name,
+            "criteria": [
+                {
+                    "measure": c.measure,
+                    "label": c.get_measure_display(),
+                    "thresholds": [
+                        str(t) for t in (c.one_star, c.two_stars, c.three_stars, c.four_stars, c.five_stars)
+                    ],
+                }
+                for c in self.criteria.order_by("sort_order", "id")
+            ],
+        }
+
+
+@audited()
+class StarCriterion(models.Model):
+    rule = models.ForeignKey(
+        StarRule, verbose_name="评定办法", on_delete=models.CASCADE, related_name="criteria"
+    )
+    measure = models.CharField("评定内容", max_length=30, choices=StationMeasure.choices)
+    one_star = models.DecimalField("一星", max_digits=10, decimal_places=2)
+    two_stars = models.DecimalField("二星", max_digits=10, decimal_places=2)
+    three_stars = models.DecimalField("三星", max_digits=10, decimal_places=2)
+    four_stars = models.DecimalField("四星", max_digits=10, decimal_places=2)
+    five_stars = models.DecimalField("五星", max_digits=10, decimal_places=2)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "星级评定标准"
+        verbose_name_plural = "星级评定标准"
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "measure"], name="star_criterion_unique_measure"),
+            models.CheckConstraint(
+                condition=Q(two_stars__gte=models.F("one_star"))
+                & Q(three_stars__gte=models.F("two_stars"))
+                & Q(four_stars__gte=models.F("three_stars"))
+                & Q(five_stars__gte=models.F("four_stars")),
+                name="star_criterion_thresholds_rise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_measure_display()
+
+
+@audited()
+class StationRating(models.Model):
+    """A station's stars for a year, with every input and the rule it was computed by
+    ("why 3 stars?"); a staff override keeps the computed stars beside it, with a reason."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    station = models.ForeignKey(
+        "stations.Station", verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    region = models.ForeignKey(Region, verbose_name="评定范围", on_delete=models.PROTECT, related_name="+")
+    rule = models.JSONField("评定办法（存档）", default=dict)
+    inputs = models.JSONField("计算依据", default=dict)
+    levels = models.JSONField("各项达到星级", default=dict)
+    computed_stars = models.PositiveSmallIntegerField("计算星级")
+    stars = models.PositiveSmallIntegerField("最终星级")
+    override_reason = models.CharField("调整理由", max_length=500, blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="调整人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "联络站星级"
+        verbose_name_plural = "联络站星级"
+        constraints = [
+            models.UniqueConstraint(fields=["station", "year"], name="station_rating_unique_year"),
+            models.CheckConstraint(
+                condition=Q(stars__lte=5) & Q(computed_stars__lte=5), name="station_rating_at_most_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(stars=models.F("computed_stars")) | ~Q(override_reason=""),
+                name="station_rating_override_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.year}年 {self.stars}星"

@@ -16,3 +16,9 @@ urlpatterns = [
     path("evaluations/<int:pk>/close/", views.evaluation_close_view, name="evaluation_close"),
     path("evaluations/<int:pk>/override/", views.evaluation_override_view, name="evaluation_override"),
 ]
+
+urlpatterns += [
+    path("stars/<int:pk>/", views.station_ratings, name="ratings"),
+    path("stars/<int:pk>/run/", views.station_rating_run_view, name="rating_run"),
+    path("stars/<int:pk>/override/", views.station_rating_override_view, name="rating_override"),
+]

@@ -29,7 +29,7 @@ from liaison.scoping import (
     performance_files_q,
     scope_for,
 )
-from oversight import printing, selectors, services
+from oversight import printing, selectors, services, stations
 from oversight.forms import FileEntryForm, OverrideForm
 from oversight.models import FileEntry, Grade
 from stations.models import Region
@@ -286,3 +286,79 @@ def evaluation_override_view(request, pk):
     else:
         messages.success(request, _("等次已调整，调整记录已留痕。"))
     return redirect(_evaluation_url(region, year))
+
+
+# --- the five-star rating of stations ---------------------------------------------------------
+
+
+def _ratings_url(region: Region, year: int) -> str:
+    return f"{reverse('oversight:ratings', args=[region.pk])}?year={year}"
+
+
+@login_required
+def station_ratings(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    ratings = list(stations.ratings_in(region=region, year=year))
+    for r in ratings:
+        r.why = stations.explain_rating(r)
+        r.star_range = range(r.stars)
+    context = {
+        "region": region,
+        "year": year,
+        "years": _years(),
+        "rule": stations.star_rule_for(region=region, year=year),
+        "ratings": ratings,
+        "star_counts": [(n, sum(1 for r in ratings if r.stars == n)) for n in range(5, -1, -1)],
+        "star_choices": range(6),
+    }
+    return render(request, "oversight/ratings.html", context)
+
+
+@login_required
+@require_POST
+def station_rating_run_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    try:
+        stations.station_rating_run(region=region, year=year, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已按星级评定办法计算。"))
+    return redirect(_ratings_url(region, year))
+
+
+@login_required
+@require_POST
+def station_rating_override_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    rating = (
+        stations.ratings_in(region=region, year=year)
+        .filter(pk=_uuid_or_none(request.POST.get("rating")))
+        .first()
+    )
+    stars_text = (request.POST.get("stars") or "").strip()
+    if rating is None or not stars_text.isdigit():
+        messages.error(request, _("请选择联络站和星级。"))
+        return redirect(_ratings_url(region, year))
+    try:
+        stations.station_rating_override(
+            rating_id=rating.pk,
+            stars=int(stars_text),
+            reason=request.POST.get("reason", "")[:500],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("星级已调整，调整记录已留痕。"))
+    return redirect(_ratings_url(region, year))
+
+
+def _uuid_or_none(text):
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        return None

@@ -212,6 +212,10 @@ ROUTES: dict[str, Route] = {
     "oversight:evaluation_run": Route("record_action", "region", ("county", "city", "admin"), "post"),
     "oversight:evaluation_close": Route("record_action", "region", ("county", "city", "admin"), "post"),
     "oversight:evaluation_override": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    # the five-star rating of the stations of a region: the staff over it
+    "oversight:ratings": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:rating_run": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:rating_override": Route("record_action", "region", ("county", "city", "admin"), "post"),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
