@@ -1,5 +1,6 @@
-"""Benchmark: the annual evaluation of every deputy of a city (set-based:
-``oversight.services.evaluation_run``) against a per-deputy loop (the file's figures read
+"""Benchmark: the annual evaluation of every deputy and the stars of every station.
+
+The evaluation of every deputy of a city (set-based: ``oversight.services.evaluation_run``) against a per-deputy loop (the file's figures read
 deputy by deputy, ``oversight.selectors.file_measures`` for one id, then scored), in the
 same run, on ``seed_demo`` data.
 
@@ -11,7 +12,8 @@ server URL) is built with migrate + seed_demo (``--reuse`` keeps one already see
 scheme with six indicators is set on the root region for the year with the most
 receptions. Timed: the set-based run over every deputy; the loop over ``--loop-sample``
 deputies (default: all of them), extrapolated to all when sampled. Prints deputies per
-second for both and the ratio. Station star ratings are not built yet (see the README).
+second for both and the ratio; then the star rating of every open station
+(``oversight.stations.station_rating_run``) against a per-station loop, with the ratio.
 """
 
 from __future__ import annotations
@@ -111,7 +113,9 @@ def run_measurements(loop_sample: int | None) -> dict:
     stored = dict(run.results.filter(deputy_id__in=sample).values_list("deputy_id", "score"))
     assert all(stored[pk] == loop_scores[pk] for pk in sample), "the loop and the run disagree"
     loop_all = loop_seconds * len(ids) / len(sample)
+    stars = _stars(root, year)
     return {
+        **stars,
         "year": year,
         "deputies": deputies,
         "set_seconds": set_seconds,
@@ -119,6 +123,40 @@ def run_measurements(loop_sample: int | None) -> dict:
         "loop_seconds": loop_seconds,
         "loop_all_seconds": loop_all,
     }
+
+
+def _stars(root, year: int) -> dict:
+    """The star rating of every open station, set-based against a per-station loop."""
+    from oversight import stations as st
+    from oversight.models import StarCriterion, StarRule, StationMeasure
+
+    rule, _created = StarRule.objects.get_or_create(region=root, year=year, defaults={"name": "bench"})
+    rule.criteria.all().delete()
+    for i, (m, t) in enumerate(
+        [
+            (StationMeasure.RECEPTION_DAYS, (1, 2, 4, 8, 12)),
+            (StationMeasure.ENTRIES_PER_DEPUTY, (0.5, 1, 1.5, 2, 3)),
+            (StationMeasure.CLOSURE_RATE, (0.3, 0.5, 0.6, 0.8, 0.9)),
+            (StationMeasure.ON_TIME_RATE, (0.3, 0.5, 0.6, 0.8, 0.9)),
+            (StationMeasure.SATISFACTION_RATE, (0.5, 0.6, 0.7, 0.8, 0.9)),
+            (StationMeasure.LEDGER_COMPLETE, (0.5, 0.6, 0.7, 0.8, 0.9)),
+        ]
+    ):
+        names = ("one_star", "two_stars", "three_stars", "four_stars", "five_stars")
+        StarCriterion.objects.create(rule=rule, measure=m, sort_order=i, **dict(zip(names, t, strict=True)))
+    started = time.perf_counter()
+    ratings = st.station_rating_run(region=root, year=year)
+    set_seconds = time.perf_counter() - started
+    snapshot = rule.snapshot()
+    pks = list(st.rated_stations(region=root).order_by("pk").values_list("pk", flat=True))
+    started = time.perf_counter()
+    loop = {}
+    for pk in pks:
+        one = st.station_measures(stations=st.Station.objects.filter(pk=pk), year=year)
+        loop[pk] = st.stars_for(one.get(pk) or st.empty_station_measures(), snapshot)[0]
+    loop_seconds = time.perf_counter() - started
+    assert all(loop[r.station_id] == r.computed_stars for r in ratings), "the loop and the run disagree"
+    return {"stations": len(ratings), "stars_set_seconds": set_seconds, "stars_loop_seconds": loop_seconds}
 
 
 def measure(url: str, loop_sample: int | None) -> dict:
@@ -155,7 +193,12 @@ def main() -> None:
             f"  set-based run : {r['set_seconds']:8.2f} s  ({r['deputies'] / r['set_seconds']:,.0f} deputies/s)"
         )
         print(f"  per-deputy loop: {r['loop_all_seconds']:8.2f} s{sampled}")
-        print(f"  ratio (loop / set-based): {r['loop_all_seconds'] / r['set_seconds']:.1f}x", flush=True)
+        print(f"  ratio (loop / set-based): {r['loop_all_seconds'] / r['set_seconds']:.1f}x")
+        print(f"  stars of {r['stations']:,} stations: set-based {r['stars_set_seconds']:.2f} s, ", end="")
+        print(f"per-station loop {r['stars_loop_seconds']:.2f} s")
+        print(
+            f"  ratio (loop / set-based): {r['stars_loop_seconds'] / r['stars_set_seconds']:.1f}x", flush=True
+        )
 
 
 if __name__ == "__main__":
