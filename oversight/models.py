@@ -533,3 +533,51 @@ class StationRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} {self.year}年 {self.stars}星"
+
+
+# --- circulars (通报) ---------------------------------------------------------------------------
+
+
+@audited()
+class Circular(models.Model):
+    """A circular (通报) for a period and a region: generated from the figures (stored with
+    it), edited by staff while a draft, then issued and kept unchanged."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ISSUED = "issued", "已印发"
+
+    region = models.ForeignKey(Region, verbose_name="通报范围", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField("起始月")
+    period_end = models.DateField("截止月")
+    title = models.CharField("标题", max_length=200)
+    number = models.CharField("文号", max_length=50, blank=True)
+    issuing_office = models.CharField("发文机关", max_length=100)
+    body = models.TextField("正文")
+    figures = models.JSONField("本期数据（存档）", default=dict)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="起草人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("起草时间", default=timezone.now)
+    issued_on = models.DateField("印发日期", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="签发人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "通报"
+        verbose_name_plural = "通报"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -22,3 +22,12 @@ urlpatterns += [
     path("stars/<int:pk>/run/", views.station_rating_run_view, name="rating_run"),
     path("stars/<int:pk>/override/", views.station_rating_override_view, name="rating_override"),
 ]
+
+urlpatterns += [
+    path("circulars/<int:pk>/", views.circulars, name="circulars"),
+    path("circulars/<int:pk>/new/", views.circular_create, name="circular_create"),
+    path("circulars/<int:pk>/edit/", views.circular_edit, name="circular_edit"),
+    path("circulars/<int:pk>/issue/", views.circular_issue, name="circular_issue"),
+    path("circulars/<int:pk>/docx/", views.circular_docx, name="circular_docx"),
+    path("circulars/<int:pk>/pdf/", views.circular_pdf, name="circular_pdf"),
+]

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from deputies.models import Deputy
@@ -29,9 +30,11 @@ from liaison.scoping import (
     performance_files_q,
     scope_for,
 )
+from oversight import circulars as circular_service
 from oversight import printing, selectors, services, stations
 from oversight.forms import FileEntryForm, OverrideForm
-from oversight.models import FileEntry, Grade
+from oversight.models import Circular, FileEntry, Grade
+from reports.periods import Period
 from stations.models import Region
 
 
@@ -362,3 +365,141 @@ def _uuid_or_none(text):
         return uuid.UUID(str(text))
     except ValueError:
         return None
+
+
+# --- circulars (通报) ---------------------------------------------------------------------------
+
+PERIOD_PARTS = {
+    "year": _lazy("全年"),
+    "h1": _lazy("上半年"),
+    "h2": _lazy("下半年"),
+    "q1": _lazy("第一季度"),
+    "q2": _lazy("第二季度"),
+    "q3": _lazy("第三季度"),
+    "q4": _lazy("第四季度"),
+}
+
+
+def _period(year: int, part: str) -> Period:
+    if part == "year":
+        return Period.year(year)
+    if part in ("h1", "h2"):
+        return Period.half(year, int(part[1]))
+    return Period.quarter(year, int(part[1]))
+
+
+def _circulars_url(region: Region) -> str:
+    return reverse("oversight:circulars", args=[region.pk])
+
+
+def _circular(request, region: Region) -> Circular:
+    text = (request.GET.get("c") or request.POST.get("c") or "").strip()
+    if not text.isdigit():
+        raise _BadRequest
+    circular = Circular.objects.filter(pk=int(text), region__path__startswith=region.path).first()
+    if circular is None:
+        raise Http404(_("未找到该通报。"))
+    return circular
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def _circular_view(view):
+    def wrapped(request, pk):
+        region = _evaluation_region(request, pk)
+        try:
+            return view(request, region, _circular(request, region))
+        except _BadRequest:
+            return HttpResponseBadRequest(_("请指定通报。"))
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return login_required(wrapped)
+
+
+@login_required
+def circulars(request, pk):
+    """The circulars of a region (issued ones kept and listed) and the form for a new one."""
+    region = _evaluation_region(request, pk)
+    items = list(Circular.objects.filter(region=region).select_related("created_by", "issued_by")[:200])
+    context = {
+        "region": region,
+        "circulars": items,
+        "years": _years(),
+        "year": _year(request),
+        "parts": PERIOD_PARTS,
+    }
+    return render(request, "oversight/circulars.html", context)
+
+
+@login_required
+@require_POST
+def circular_create(request, pk):
+    region = _evaluation_region(request, pk)
+    part = request.POST.get("part") or "year"
+    office = (request.POST.get("issuing_office") or "").strip()[:100]
+    if part not in PERIOD_PARTS or not office:
+        messages.error(request, _("请选择期间并填写发文机关。"))
+        return redirect(_circulars_url(region))
+    circular = circular_service.circular_draft(
+        region=region, period=_period(_year(request), part), actor=request.user, issuing_office=office
+    )
+    messages.success(request, _("已生成通报草稿，请核改后印发。"))
+    return redirect(f"{reverse('oversight:circular_edit', args=[region.pk])}?c={circular.pk}")
+
+
+@_circular_view
+def circular_edit(request, region, circular):
+    if request.method == "POST":
+        try:
+            circular_service.circular_update(
+                circular_id=circular.pk,
+                title=request.POST.get("title", "")[:200],
+                number=request.POST.get("number", "")[:50],
+                issuing_office=request.POST.get("issuing_office", "")[:100],
+                body=request.POST.get("body", "")[:20000],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已保存。"))
+        return redirect(f"{reverse('oversight:circular_edit', args=[region.pk])}?c={circular.pk}")
+    return render(request, "oversight/circular.html", {"region": region, "c": circular})
+
+
+@require_POST
+@_circular_view
+def circular_issue(request, region, circular):
+    try:
+        circular_service.circular_issue(circular_id=circular.pk, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("通报已印发。"))
+    return redirect(f"{reverse('oversight:circular_edit', args=[region.pk])}?c={circular.pk}")
+
+
+def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    ext = name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"circular.{ext}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@_circular_view
+def circular_docx(request, region, circular):
+    return _download(
+        circular_service.write_docx(circular),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        f"{circular.title}.docx",
+    )
+
+
+@_circular_view
+def circular_pdf(request, region, circular):
+    return _download(circular_service.write_pdf(circular), "application/pdf", f"{circular.title}.pdf")

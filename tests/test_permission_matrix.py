@@ -216,6 +216,13 @@ ROUTES: dict[str, Route] = {
     "oversight:ratings": Route("record_action", "region", allowed=("county", "city", "admin")),
     "oversight:rating_run": Route("record_action", "region", ("county", "city", "admin"), "post"),
     "oversight:rating_override": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    # circulars (通报) of a region: the staff over it (one circular named by ?c=; none → 400)
+    "oversight:circulars": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:circular_create": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:circular_edit": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:circular_issue": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:circular_docx": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:circular_pdf": Route("record_action", "region", allowed=("county", "city", "admin")),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
