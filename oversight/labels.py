@@ -54,4 +54,12 @@ LABELS = [
     gettext_noop("台账完整率"),
     gettext_noop("年度经费（元）"),
     gettext_noop("督导检查达标率"),
+    gettext_noop("全年"),
+    gettext_noop("上半年"),
+    gettext_noop("下半年"),
+    gettext_noop("第一季度"),
+    gettext_noop("第二季度"),
+    gettext_noop("第三季度"),
+    gettext_noop("第四季度"),
+    gettext_noop("已印发"),
 ]
