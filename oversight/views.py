@@ -469,8 +469,8 @@ def circular_edit(request, region, circular):
     return render(request, "oversight/circular.html", {"region": region, "c": circular})
 
 
-@require_POST
 @_circular_view
+@require_POST
 def circular_issue(request, region, circular):
     try:
         circular_service.circular_issue(circular_id=circular.pk, actor=request.user)
