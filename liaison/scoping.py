@@ -795,3 +795,11 @@ def nav_sections(user: User) -> frozenset[str]:
     if scope.oversight_region_paths or scope.deputy_ids:
         sections |= {"oversight"}  # performance files and evaluation (oversight app)
     return frozenset(sections)
+
+
+def can_view_unit_performance(user: User, unit: HandlingUnit) -> bool:
+    """A unit's own staff and the county/city staff over the unit's region (oversight app)."""
+    scope = scope_for(user)
+    if scope.is_admin or unit.pk in scope.unit_ids:
+        return True
+    return any(unit.region.path.startswith(p) for p in scope.oversight_region_paths)

@@ -31,3 +31,8 @@ urlpatterns += [
     path("circulars/<int:pk>/docx/", views.circular_docx, name="circular_docx"),
     path("circulars/<int:pk>/pdf/", views.circular_pdf, name="circular_pdf"),
 ]
+
+urlpatterns += [
+    path("units/<int:pk>/", views.unit_ranking_view, name="units"),
+    path("unit/<uuid:pk>/", views.unit_detail, name="unit"),
+]

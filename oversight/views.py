@@ -25,17 +25,19 @@ from liaison.scoping import (
     can_add_file_entry,
     can_manage_evaluation,
     can_review_file_entries,
+    can_view_unit_performance,
     evaluation_regions,
     get_scoped_or_404,
     performance_files_q,
     scope_for,
 )
 from oversight import circulars as circular_service
-from oversight import printing, selectors, services, stations
+from oversight import printing, selectors, services, stations, units
 from oversight.forms import FileEntryForm, OverrideForm
 from oversight.models import Circular, FileEntry, Grade
 from reports.periods import Period
 from stations.models import Region
+from suggestions.models import HandlingUnit
 
 
 def _year(request) -> int:
@@ -503,3 +505,31 @@ def circular_docx(request, region, circular):
 @_circular_view
 def circular_pdf(request, region, circular):
     return _download(circular_service.write_pdf(circular), "application/pdf", f"{circular.title}.pdf")
+
+
+# --- handling units' performance ----------------------------------------------------------------
+
+
+@login_required
+def unit_ranking_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    rows = units.unit_ranking(region=region, period=Period.year(year))
+    context = {
+        "region": region,
+        "year": year,
+        "years": _years(),
+        "rows": rows,
+        "target": units.ON_TIME_TARGET,
+    }
+    return render(request, "oversight/units.html", context)
+
+
+@login_required
+def unit_detail(request, pk):
+    unit = get_scoped_or_404(request.user, HandlingUnit.objects.select_related("region"), pk=pk)
+    if not can_view_unit_performance(request.user, unit):
+        raise PermissionDenied(_("承办单位的履职情况供本单位和县、市人大工作人员查看。"))
+    year = _year(request)
+    row = units.unit_performance(unit=unit, period=Period.year(year))
+    return render(request, "oversight/unit.html", {"unit": unit, "year": year, "years": _years(), "row": row})

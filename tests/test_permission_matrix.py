@@ -223,6 +223,10 @@ ROUTES: dict[str, Route] = {
     "oversight:circular_issue": Route("record_action", "region", ("county", "city", "admin"), "post"),
     "oversight:circular_docx": Route("record_action", "region", allowed=("county", "city", "admin")),
     "oversight:circular_pdf": Route("record_action", "region", allowed=("county", "city", "admin")),
+    # handling units' performance: the ranking of a region's units for its staff; a unit's
+    # own page for the unit and the staff over it
+    "oversight:units": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:unit": Route("record_action", "unit", allowed=("unit", "county", "city", "admin")),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).

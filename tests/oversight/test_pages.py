@@ -156,7 +156,7 @@ def test_evaluation_page_ranks_flags_and_overrides(
     assert 'id="reproducible"' in page and "全部得分、等次与存档一致" in page
 
 
-@pytest.mark.parametrize("name", ["file", "evaluation", "index", "ratings", "circulars"])
+@pytest.mark.parametrize("name", ["file", "evaluation", "index", "ratings", "circulars", "units"])
 def test_english_pages_have_no_chinese_labels(client, world, county_staff, name):
     client.force_login(county_staff)
     services.evaluation_run(region=world.county_a, year=YEAR, actor=county_staff)
@@ -166,6 +166,7 @@ def test_english_pages_have_no_chinese_labels(client, world, county_staff, name)
         "index": reverse("oversight:index"),
         "ratings": f"{reverse('oversight:ratings', args=[world.county_a.pk])}?year={YEAR}",
         "circulars": reverse("oversight:circulars", args=[world.county_a.pk]),
+        "units": f"{reverse('oversight:units', args=[world.county_a.pk])}?year={YEAR}",
     }[name]
     client.cookies["django_language"] = "en"
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
