@@ -30,6 +30,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (_("接待活动"), "visits:list", "visits"),
     (_("意见建议"), "suggestions:list", "suggestions"),
     (_("数据看板"), "dashboards:index", "dashboards"),
+    (_("履职档案"), "oversight:index", "oversight"),
 ]
 AUDIT_ITEM = (_("审计日志"), "accounts:audit", "accounts:audit")
 IMPORT_ITEM = (_("名册导入"), "onboarding:index", "onboarding")  # roster imports, term changes

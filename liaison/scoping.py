@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -572,6 +573,75 @@ def own_dashboards(user: User) -> list[tuple[str, object]]:
     return out
 
 
+# --- oversight: performance files (履职档案) and the annual evaluation -------------------------
+
+
+def _oversight_files_q(scope: Scope) -> Q:
+    """Deputies whose files county/city staff keep: based at a station in their region,
+    or holding a mandate of a congress in their region (a deputy of two counties is in
+    both counties' files)."""
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(home_station__region__path__startswith=path)
+        q |= Q(pk__in=Mandate.objects.filter(congress_region__path__startswith=path).values("deputy"))
+    return q
+
+
+def performance_files_q(user: User) -> Q:
+    """The deputies whose performance file ``user`` may read: staff over them, and a deputy
+    their own (station heads and officers see the dashboards, not the files)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = _oversight_files_q(scope)
+    if scope.deputy_ids:
+        q |= Q(pk__in=scope.deputy_ids)
+    return q
+
+
+def access_performance_file(user: User, deputy_pk) -> Deputy:
+    """The deputy whose file is asked for: 404 when the deputy is missing or out of sight,
+    403 when the user sees the deputy but not their file."""
+    base = Deputy.objects.select_related("home_station__region")
+    try:
+        return base.filter(performance_files_q(user)).distinct().get(pk=deputy_pk)
+    except (Deputy.DoesNotExist, ValueError, ValidationError):
+        pass
+    get_scoped_or_404(user, Deputy.objects.all(), pk=deputy_pk)
+    raise PermissionDenied("您无权查看该代表的履职档案。")
+
+
+def can_review_file_entries(user: User, deputy: Deputy) -> bool:
+    """County/city staff over the deputy confirm entries and record them directly."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    if not scope.oversight_region_paths:
+        return False
+    return Deputy.objects.filter(_oversight_files_q(scope), pk=deputy.pk).exists()
+
+
+def can_add_file_entry(user: User, deputy: Deputy) -> bool:
+    """The deputy themself (for staff to confirm) and the staff over them."""
+    return deputy.pk in scope_for(user).deputy_ids or can_review_file_entries(user, deputy)
+
+
+def can_manage_evaluation(user: User, region: Region) -> bool:
+    """County/city staff run, close and adjust the evaluation of a region in their area."""
+    scope = scope_for(user)
+    return scope.is_admin or any(region.path.startswith(p) for p in scope.oversight_region_paths)
+
+
+def evaluation_regions(user: User) -> list[Region]:
+    """The regions a user evaluates from: the top of the tree for an admin, else each
+    region an oversight role is bound to (widest first)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return list(Region.objects.get_root_nodes())
+    regions = [a.region for a in scope.assignments if a.role in OVERSIGHT_ROLES]
+    return sorted({r.pk: r for r in regions}.values(), key=lambda r: (r.depth, r.path))
+
+
 # --- sync tombstones ----------------------------------------------------------------------------
 # A deleted record's tombstone carries where the record was (``liaison.Tombstone``: its station,
 # the station's parent and region path, its deputy, unit and reception, recorded by the delete
@@ -713,7 +783,7 @@ def nav_sections(user: User) -> frozenset[str]:
     their own dashboard; keepers and overseers on everything of their area."""
     scope = scope_for(user)
     if scope.is_admin:
-        return frozenset({"home", "stations", "deputies", "visits", "suggestions", "dashboards"})
+        return frozenset({"home", "stations", "deputies", "visits", "suggestions", "dashboards", "oversight"})
     sections = {"home"}
     keeps_or_oversees = _keeps_any_station(scope) or bool(scope.oversight_region_paths)
     if keeps_or_oversees:
@@ -722,6 +792,8 @@ def nav_sections(user: User) -> frozenset[str]:
         sections |= {"visits", "suggestions", "dashboards"}
     if scope.unit_ids:
         sections |= {"suggestions"}
+    if scope.oversight_region_paths or scope.deputy_ids:
+        sections |= {"oversight"}  # performance files and evaluation (oversight app)
     return frozenset(sections)
 
 
@@ -764,3 +836,11 @@ def term_mandates_q(user: User) -> Q:
         q |= Q(congress_region__path__startswith=path)
         q |= Q(congress_region__isnull=True, deputy__home_station__region__path__startswith=path)
     return q
+
+
+def can_view_unit_performance(user: User, unit: HandlingUnit) -> bool:
+    """A unit's own staff and the county/city staff over the unit's region (oversight app)."""
+    scope = scope_for(user)
+    if scope.is_admin or unit.pk in scope.unit_ids:
+        return True
+    return any(unit.region.path.startswith(p) for p in scope.oversight_region_paths)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "reports",
     "dashboards",
     "onboarding",  # roster imports from Excel, term changes (换届)
+    # --- oversight --- (performance files and annual evaluation; reads reports, visits, suggestions)
+    "oversight",
 ]
 
 MIDDLEWARE = [

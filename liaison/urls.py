@@ -10,6 +10,7 @@ urlpatterns = [
     path("receptions/", include("visits.urls")),
     path("tickets/", include("suggestions.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("oversight/", include("oversight.urls")),  # --- oversight ---
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("onboarding/", include("onboarding.urls")),

@@ -206,6 +206,35 @@ ROUTES: dict[str, Route] = {
     "onboarding:term_change": Route("restricted", allowed=("county", "city", "admin")),
     "onboarding:job": Route("detail_missing"),
     "onboarding:job_file": Route("detail_missing"),
+    # --- oversight ---
+    # performance files: the deputy their own, county/city staff those of their region
+    # (station heads and officers see the deputy, not the file: 403)
+    "oversight:index": Route("restricted", allowed=("deputy", "county", "city", "admin")),
+    "oversight:file": Route("record_action", "deputy", allowed=("deputy", "county", "city", "admin")),
+    "oversight:file_pdf": Route("record_action", "deputy", allowed=("deputy", "county", "city", "admin")),
+    "oversight:entry_add": Route("record_action", "deputy", ("deputy", "county", "city", "admin"), "post"),
+    "oversight:entry_review": Route("record_action", "deputy", ("county", "city", "admin"), "post"),
+    "oversight:evidence": Route("record_action", "deputy", allowed=("deputy", "county", "city", "admin")),
+    # the annual evaluation of a region: the staff over it
+    "oversight:evaluation": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:evaluation_run": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:evaluation_close": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:evaluation_override": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    # the five-star rating of the stations of a region: the staff over it
+    "oversight:ratings": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:rating_run": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:rating_override": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    # circulars (通报) of a region: the staff over it (one circular named by ?c=; none → 400)
+    "oversight:circulars": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:circular_create": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:circular_edit": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:circular_issue": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:circular_docx": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:circular_pdf": Route("record_action", "region", allowed=("county", "city", "admin")),
+    # handling units' performance: the ranking of a region's units for its staff; a unit's
+    # own page for the unit and the staff over it
+    "oversight:units": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:unit": Route("record_action", "unit", allowed=("unit", "county", "city", "admin")),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
