@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.scoping import (
     can_browse_audit,
+    can_manage_accounts,
     has_decision_queue,
     has_supervision_queue,
     has_unit_queue,
@@ -31,6 +32,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (_("数据看板"), "dashboards:index", "dashboards"),
 ]
 AUDIT_ITEM = (_("审计日志"), "accounts:audit", "accounts:audit")
+ACCOUNTS_ITEM = (_("账号管理"), "accounts:users", "accounts:users")
 ADMIN_ITEM = (_("管理后台"), "admin:index", "admin")
 
 
@@ -60,6 +62,8 @@ def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
     items += [(label, url_name, "suggestions:queue") for label, url_name, has in QUEUE_ITEMS if has(user)]
     if can_browse_audit(user):
         items.append(AUDIT_ITEM)
+    if can_manage_accounts(user):
+        items.append(ACCOUNTS_ITEM)
     if user.is_staff:
         items.append(ADMIN_ITEM)
     section = _current_section(request)
