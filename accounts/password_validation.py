@@ -13,9 +13,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-CLASS_NAMES = (gettext_lazy("大写字母"), gettext_lazy("小写字母"), gettext_lazy("数字"), gettext_lazy("符号"))
 
 
 def character_classes(password: str) -> int:
