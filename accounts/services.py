@@ -196,7 +196,7 @@ def role_grant(*, actor: User, user: User, role: str, **scope) -> tuple[RoleAssi
 def role_revoke(*, actor: User, assignment: RoleAssignment) -> bool:
     """End an assignment ``actor`` could have granted (kept, inactive, for the record)."""
     assignment = (
-        RoleAssignment.objects.select_for_update()
+        RoleAssignment.objects.select_for_update(of=("self",))
         .select_related(
             "user", "station__region", "region", "deputy__home_station__region", "handling_unit__region"
         )

@@ -97,7 +97,7 @@ def user_grant(request, pk: int):
     form = RoleScopeForm(request.POST, actor=request.user)
     if form.is_valid():
         try:
-            _, changed = services.role_grant(
+            _assignment, changed = services.role_grant(
                 actor=request.user, user=target, role=form.cleaned_data["role"], **form.scope()
             )
         except PermissionDenied as exc:
