@@ -77,7 +77,9 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets[:1],
         ("个人信息", {"fields": ("full_name", "phone", "email")}),
         *DjangoUserAdmin.fieldsets[2:],
+        ("账号安全", {"fields": ("must_change_password", "password_changed_at")}),
     )
+    readonly_fields = ("password_changed_at",)
     add_fieldsets = (
         (
             None,
@@ -88,6 +90,11 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     inlines = (RoleAssignmentInline,)
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # an account made here chooses its own password at first sign-in
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(RoleAssignment)
