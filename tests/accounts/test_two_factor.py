@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import AccountEvent, AccountEventKind, Role, RoleAssignment
+from stations.models import Region, RegionLevel
 from tests.factories import PASSWORD, UserFactory, make_region_tree
 
 
@@ -125,7 +126,9 @@ def test_staff_reset_removes_devices_and_is_audited(client, county_staff, settin
     settings.TWO_FACTOR_REQUIRED = True
     from tests.factories import StationFactory
 
-    station = StationFactory(region=county_staff.roles.get().region.get_first_child())
+    county = county_staff.roles.get().region
+    township = Region.objects.filter(path__startswith=county.path, level=RegionLevel.TOWNSHIP).first()
+    station = StationFactory(region=township)
     officer = UserFactory()
     RoleAssignment.objects.create(user=officer, role=Role.LIAISON_OFFICER, station=station)
     device = services.totp_device_unconfirmed(user=officer)
