@@ -3,6 +3,7 @@ a ``code`` an account that must first change its password (a reset by staff, a f
 sign-in, expiry), so a client can tell the user what to do. (Session requests to the API
 are answered the same by ``AccountStepsMiddleware`` before they reach DRF.)"""
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions, status
 
 from accounts.middleware import PASSWORD_CHANGE_REQUIRED, STEP_MESSAGES
@@ -31,3 +32,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
 class SessionAuthentication(authentication.SessionAuthentication):
     def authenticate(self, request):
         return _checked(super().authenticate(request))
+
+
+class _SessionScheme(SessionScheme):
+    """The schema's ``cookieAuth`` for our session class (drf-spectacular matches the token
+    class's subclasses itself, not the session class's)."""
+
+    target_class = "accounts.api_auth.SessionAuthentication"
