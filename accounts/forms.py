@@ -4,6 +4,7 @@ decide who may grant what)."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ROLE_REGION_LEVEL, ROLE_SCOPE_FIELD, Role, User
@@ -17,10 +18,10 @@ from suggestions.models import HandlingUnit
 def grantable_roles(actor: User) -> list[tuple[str, str]]:
     """The roles ``actor`` may grant somewhere (the choice list; the scope is checked by
     ``liaison.scoping.can_grant_role`` in the service)."""
-    if scoping.scope_for(actor).is_admin:
-        return list(Role.choices)
     roles = scoping.GRANTABLE_INSIDE + scoping.GRANTABLE_STRICTLY_INSIDE
-    return [(value, label) for value, label in Role.choices if value in roles]
+    is_admin = scoping.scope_for(actor).is_admin
+    # the labels are Chinese in the model; English from accounts/locale
+    return [(value, gettext(label)) for value, label in Role.choices if is_admin or value in roles]
 
 
 class RoleScopeForm(forms.Form):

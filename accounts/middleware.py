@@ -120,7 +120,7 @@ class AccountStepsMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not self._exempt(request):
+        if user is not None and not self._exempt(request) and user.is_authenticated:
             step = pending_step(request, user)
             if step:
                 if is_api_path(request):
