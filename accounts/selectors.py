@@ -144,11 +144,11 @@ def managed_users(*, actor: User, query: str = "") -> QuerySet[User]:
     return users
 
 
-def attach_roles(users: list[User]) -> None:
-    """Each user's role assignments with their scopes, as ``user.assignment_list`` (one
-    query for the page)."""
+def attach_roles(users: list[User], *, actor: User) -> None:
+    """Each user's role assignments that ``actor`` could grant (a role elsewhere is not
+    ``actor``'s to see), with their scopes, as ``user.assignment_list`` (one query)."""
     by_user: dict[int, list[RoleAssignment]] = {u.pk: [] for u in users}
-    rows = RoleAssignment.objects.filter(user__in=list(by_user)).select_related(
+    rows = scoped(actor, RoleAssignment.objects.filter(user__in=list(by_user))).select_related(
         "station", "region", "deputy", "handling_unit"
     )
     for row in rows.order_by("-is_active", "role", "id"):
@@ -157,9 +157,10 @@ def attach_roles(users: list[User]) -> None:
         user.assignment_list = by_user[user.pk]
 
 
-def user_assignments(*, user: User) -> list[RoleAssignment]:
+def user_assignments(*, user: User, actor: User) -> list[RoleAssignment]:
+    """The roles of ``user`` that ``actor`` could grant (all, for an admin)."""
     return list(
-        RoleAssignment.objects.filter(user=user)
+        scoped(actor, RoleAssignment.objects.filter(user=user))
         .select_related("station", "region", "deputy", "handling_unit")
         .order_by("-is_active", "role", "id")
     )

@@ -38,7 +38,7 @@ def user_list(request):
     query = request.GET.get("q", "").strip()[:50]
     users = selectors.managed_users(actor=request.user, query=query)
     page = keyset_page(request, users, ordering=USER_ORDERING)
-    selectors.attach_roles(page.object_list)
+    selectors.attach_roles(page.object_list, actor=request.user)
     return render(request, "accounts/users/list.html", {"page": page, "query": query})
 
 
@@ -81,7 +81,7 @@ def user_detail(request, pk: int, *, grant_form=None):
     target = _managed_user(request, pk)
     context = {
         "target": target,
-        "assignments": selectors.user_assignments(user=target),
+        "assignments": selectors.user_assignments(user=target, actor=request.user),
         "events": selectors.account_events(user=target)[:20],
         "can_manage": scoping.can_manage_user(request.user, target),
         "has_two_factor": services.has_two_factor(target),

@@ -303,3 +303,17 @@ def test_twenty_concurrent_grants_make_one_assignment_and_one_event():
     assert not errors
     assert RoleAssignment.objects.filter(user=target, role=Role.LIAISON_OFFICER).count() == 1
     assert AccountEvent.objects.filter(user=target, kind=AccountEventKind.ROLE_GRANTED).count() == 1
+
+
+def test_roles_outside_the_area_are_not_shown(client, land):
+    """A user with a role in the county and one elsewhere: county staff see the account
+    (read-only) and only the county's role, not where else it works."""
+    tree, _, p = land
+    county = _user(Role.COUNTY_STAFF, region=p["a"]["county"])
+    both = _user(Role.LIAISON_OFFICER, station=p["a"]["station"])
+    RoleAssignment.objects.create(user=both, role=Role.LIAISON_OFFICER, station=p["b"]["station"])
+    client.force_login(county)
+    for url in (reverse("accounts:users"), reverse("accounts:user_detail", args=[both.pk])):
+        html = client.get(url).content.decode()
+        assert p["a"]["station"].name in html and p["b"]["station"].name not in html, url
+    assert "只能由上级或系统管理员管理" in html  # not the county's to manage
