@@ -323,3 +323,16 @@ def two_factor_reset(*, actor: User, user: User) -> bool:
     )
     account_event_record(user=user, actor=actor, kind=AccountEventKind.TWO_FACTOR_RESET)
     return bool(deleted)
+
+
+def two_factor_failure_record(*, request, user: User) -> None:
+    """A wrong second-factor code, in the failed sign-in log beside wrong passwords (the
+    audit page's 登录失败 tab): the path names the step."""
+    AccessFailureLog.objects.create(
+        username=user.username,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        http_accept=request.META.get("HTTP_ACCEPT", "")[:1025],
+        path_info=request.path[:255],
+        locked_out=False,
+    )

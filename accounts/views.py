@@ -87,6 +87,7 @@ def two_factor_verify(request):
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = reverse(settings.LOGIN_REDIRECT_URL)
             return redirect(target)
+        services.two_factor_failure_record(request=request, user=user)
         pending["attempts"] += 1
         if pending["attempts"] >= PENDING_ATTEMPTS:
             del request.session[PENDING_KEY]

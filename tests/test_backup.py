@@ -47,15 +47,18 @@ def test_backup_rotates_and_restores_into_a_new_database(tmp_path):
         "BACKUP_DIR": str(tmp_path / "backups"),
         "BACKUP_KEEP": "1",
     }
-    for second in range(2):  # two nights (named, as the clock would)
-        stamp = {"BACKUP_STAMP": f"20261201T02000{second}Z"}
-        subprocess.run([BACKUP], env={**env, **stamp}, check=True, capture_output=True)  # noqa: S603
+    older = tmp_path / "backups"
+    older.mkdir()
+    (older / "liaison-20261130T020000Z.dump").write_bytes(b"last night's")  # rotated away
+    (older / "media-20261130T020000Z.tar.gz").write_bytes(b"last night's")
+    stamp = {"BACKUP_STAMP": "20261201T020000Z"}
+    subprocess.run([BACKUP], env={**env, **stamp}, check=True, capture_output=True)  # noqa: S603
     dumps = sorted((tmp_path / "backups").glob("liaison-*.dump"))
     tars = sorted((tmp_path / "backups").glob("media-*.tar.gz"))
-    assert [d.name for d in dumps] == ["liaison-20261201T020001Z.dump"], (
+    assert [d.name for d in dumps] == ["liaison-20261201T020000Z.dump"], (
         "rotation keeps the newest BACKUP_KEEP"
     )
-    assert [t.name for t in tars] == ["media-20261201T020001Z.tar.gz"]
+    assert [t.name for t in tars] == ["media-20261201T020000Z.tar.gz"]
     assert not list((tmp_path / "backups").glob("*.partial"))
 
     scratch = f"liaison_restore_{uuid.uuid4().hex[:8]}"

@@ -94,6 +94,13 @@ def test_too_many_wrong_codes_end_the_attempt(client, county_staff):
         client.post(reverse("accounts:two_factor_verify"), {"token": "abcdef"})
     last = client.post(reverse("accounts:two_factor_verify"), {"token": "abcdef"})
     assert last["Location"] == reverse("accounts:login")
+    # each wrong code is in the failed sign-in log, beside wrong passwords
+    from axes.models import AccessFailureLog
+
+    failed = AccessFailureLog.objects.filter(
+        username=county_staff.username, path_info="/accounts/two-factor/verify/"
+    )
+    assert failed.count() == 5
     assert client.get(reverse("accounts:two_factor_verify"))["Location"] == reverse("accounts:login")
 
 
