@@ -51,8 +51,9 @@ $(STAMP): | $(BIN)/python
 install: $(STAMP)
 
 # The embedded default: no DATABASE_URL/REDIS_URL/CELERY_* from the caller's environment.
+# Two-factor sign-in is optional in the demo (its logins are for trying the site; it is required in production).
 DEMO_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u CELERY_RESULT_BACKEND \
-	-u CELERY_TASK_ALWAYS_EAGER -u SQLITE_PATH DEBUG=1
+	-u CELERY_TASK_ALWAYS_EAGER -u SQLITE_PATH DEBUG=1 TWO_FACTOR_REQUIRED=0
 
 demo: install
 	@if [ -f .env ] && grep -Eq '^[[:space:]]*(export[[:space:]]+)?(DATABASE_URL|REDIS_URL|CELERY_[A-Z_]+|SQLITE_PATH)=' .env; then \

@@ -5,21 +5,22 @@ trail's event pages. Admins see citizens' personal data masked on every page her
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 from pghistory.admin import EventsAdmin as PghistoryEventsAdmin
 
-from accounts.models import ROLE_SCOPE_FIELD, SCOPE_FIELDS, PersonalDataAccess, Role, RoleAssignment, User
+from accounts.models import (
+    ROLE_REGION_LEVEL,
+    ROLE_SCOPE_FIELD,
+    SCOPE_FIELDS,
+    PersonalDataAccess,
+    Role,
+    RoleAssignment,
+    User,
+)
 from liaison.masking import mask_citizen_fields, mask_name
-from stations.models import RegionLevel
-
-# The region a role over a region must be at (a station head is the township congress chair).
-ROLE_REGION_LEVEL = {
-    Role.STATION_HEAD: RegionLevel.TOWNSHIP,
-    Role.COUNTY_STAFF: RegionLevel.COUNTY,
-    Role.CITY_STAFF: RegionLevel.CITY,
-}
 
 
 class RoleAssignmentForm(forms.ModelForm):
@@ -76,7 +77,9 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets[:1],
         ("个人信息", {"fields": ("full_name", "phone", "email")}),
         *DjangoUserAdmin.fieldsets[2:],
+        ("账号安全", {"fields": ("must_change_password", "password_changed_at")}),
     )
+    readonly_fields = ("password_changed_at",)
     add_fieldsets = (
         (
             None,
@@ -87,6 +90,11 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     inlines = (RoleAssignmentInline,)
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # an account made here chooses its own password at first sign-in
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(RoleAssignment)
@@ -172,3 +180,19 @@ class EventsAdmin(PghistoryEventsAdmin):
     @admin.display(description="pgh diff")
     def masked_diff(self, obj) -> str:
         return _as_json(_masked_event_data(obj.pgh_diff))
+
+
+# 等保: the admin site requires a verified second factor of superusers (django-otp), when
+# two-factor sign-in is required (``TWO_FACTOR_REQUIRED``); AccountStepsMiddleware sends
+# them to set it up first.
+def _admin_has_permission(request) -> bool:
+    if not admin.AdminSite.has_permission(admin.site, request):
+        return False
+    user = request.user
+    if settings.TWO_FACTOR_REQUIRED and user.is_superuser:
+        is_verified = getattr(user, "is_verified", None)
+        return bool(is_verified and is_verified())
+    return True
+
+
+admin.site.has_permission = _admin_has_permission

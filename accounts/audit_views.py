@@ -11,7 +11,15 @@ from liaison.masking import CITIZEN_FIELDS
 from liaison.pagination import paginate
 from liaison.scoping import can_browse_audit, can_browse_sign_ins
 
-KIND_LABELS = {"ticket": "意见建议", "reception": "接待活动", "station": "联络站（点）", "deputy": "人大代表"}
+KIND_LABELS = {
+    "ticket": "意见建议",
+    "reception": "接待活动",
+    "station": "联络站（点）",
+    "deputy": "人大代表",
+    "user": "账号",
+    "role": "角色授权",
+    "account": "账号事件",
+}
 CLIENT_LABELS = {"browser": "浏览器", "api_token": "API 令牌", "system": "系统/后台任务"}
 
 
@@ -27,6 +35,9 @@ def audit_list(request):
         log = selectors.sign_in_log() if kind == "signins" else selectors.failed_sign_in_log()
         context["page"] = paginate(request, log)
         return render(request, "accounts/sign_in_log.html", context)
+    if kind == "account":  # what was done to accounts, in words (no password, no secret)
+        context["page"] = paginate(request, selectors.account_event_log(user=request.user))
+        return render(request, "accounts/account_event_log.html", context)
     if kind not in selectors.AUDITED_MODELS:
         kind = context["kind"] = "ticket"
     page = paginate(request, selectors.audit_events(user=request.user, kind=kind))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from liaison.scoping import (
     can_browse_audit,
     can_import_rosters,
+    can_manage_accounts,
     has_decision_queue,
     has_supervision_queue,
     has_unit_queue,
@@ -34,6 +35,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
 ]
 AUDIT_ITEM = (_("审计日志"), "accounts:audit", "accounts:audit")
 IMPORT_ITEM = (_("名册导入"), "onboarding:index", "onboarding")  # roster imports, term changes
+ACCOUNTS_ITEM = (_("账号管理"), "accounts:users", "accounts:users")
 ADMIN_ITEM = (_("管理后台"), "admin:index", "admin")
 
 
@@ -65,6 +67,8 @@ def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(AUDIT_ITEM)
     if can_import_rosters(user):
         items.append(IMPORT_ITEM)
+    if can_manage_accounts(user):
+        items.append(ACCOUNTS_ITEM)
     if user.is_staff:
         items.append(ADMIN_ITEM)
     section = _current_section(request)

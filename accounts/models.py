@@ -1,6 +1,8 @@
 """Accounts, the roles a user acts in (each bound to a scope), and the log of every
 full view of a citizen's personal data (PIPL)."""
 
+import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -8,15 +10,26 @@ from django.db.models import Q
 from deputies.models import Deputy
 from liaison.audit import audited
 from liaison.masking import mask_name
-from stations.models import Region, Station
+from stations.models import Region, RegionLevel, Station
 from suggestions.models import HandlingUnit
 
 
+# The user's row is audited (roles, is_active, staff/superuser flags...) without the
+# password hash and the last sign-in time: a password change is an AccountEvent instead.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["password", "last_login"],
+)
 class User(AbstractUser):
     """A staff account. Its roles live in RoleAssignment."""
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # 等保: an account created or reset by staff must choose its own password first
+    must_change_password = models.BooleanField("须修改密码", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -48,6 +61,13 @@ ROLE_SCOPE_FIELD: dict[str, str | None] = {
     Role.ADMIN: None,
 }
 SCOPE_FIELDS = ("station", "region", "deputy", "handling_unit")
+# The region level a role over a region must be at (a station head is the township
+# congress chair); read by the admin form and the user-management service.
+ROLE_REGION_LEVEL = {
+    Role.STATION_HEAD: RegionLevel.TOWNSHIP,
+    Role.COUNTY_STAFF: RegionLevel.COUNTY,
+    Role.CITY_STAFF: RegionLevel.CITY,
+}
 
 
 def _scope_condition() -> Q:
@@ -113,3 +133,61 @@ class PersonalDataAccess(models.Model):
     def __str__(self) -> str:
         # shown in the admin's titles and breadcrumbs: masked, as everywhere outside the ticket page
         return f"{self.user} → {mask_name(self.citizen_name)} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's previous passwords, so a new one may not repeat the last
+    few (``PASSWORD_HISTORY_COUNT``). Never shown anywhere."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.created_at:%Y-%m-%d}"
+
+
+class AccountEventKind(models.TextChoices):
+    USER_CREATED = "user_created", "创建账号"
+    PASSWORD_CHANGED = "password_changed", "修改密码"
+    PASSWORD_RESET = "password_reset", "重置密码"
+    DEACTIVATED = "deactivated", "停用账号"
+    REACTIVATED = "reactivated", "启用账号"
+    ROLE_GRANTED = "role_granted", "授予角色"
+    ROLE_REVOKED = "role_revoked", "撤销角色"
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", "启用两步验证"
+    RECOVERY_CODES = "2fa_recovery_codes", "生成恢复码"
+    TWO_FACTOR_RESET = "2fa_reset", "重置两步验证"
+
+
+class AccountEvent(models.Model):
+    """What was done to an account and by whom, in the domain's words (append-only;
+    kept on SQLite too). Holds no password or secret: ``detail`` names roles and scopes."""
+
+    user = models.ForeignKey(
+        User, verbose_name="账号", on_delete=models.CASCADE, related_name="account_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField("事件", max_length=30, choices=AccountEventKind.choices)
+    detail = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "账号事件"
+        verbose_name_plural = "账号事件"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"

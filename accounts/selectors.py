@@ -7,9 +7,9 @@ from typing import Any
 
 from axes.models import AccessFailureLog, AccessLog
 from django.apps import apps
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 
-from accounts.models import User
+from accounts.models import AccountEvent, RoleAssignment, User
 from deputies.models import Deputy
 from liaison import scoping
 from liaison.masking import CITIZEN_MASKS, mask_phone
@@ -24,6 +24,9 @@ AUDITED_MODELS: dict[str, type[Model]] = {
     "reception": ReceptionSession,
     "station": Station,
     "deputy": Deputy,
+    # accounts: the user's row (never its password hash) and the role assignments
+    "user": User,
+    "role": RoleAssignment,
 }
 SKIPPED_FIELDS = {"updated_at", "version", "sync_txid"}
 
@@ -86,7 +89,8 @@ def audit_rows(*, user: User, kind: str, events: list) -> list[AuditRow]:
     previous = event_model.objects.in_bulk([e.prev_id for e in events if e.prev_id])
     user_ids = {(e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context}
     users = User.objects.in_bulk([u for u in user_ids if u])
-    fields = [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS]
+    tracked = {f.attname for f in event_model._meta.concrete_fields}  # a trail may exclude fields
+    fields = [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS and f.attname in tracked]
     masks = PERSONAL_FIELDS[kind][0] if kind in PERSONAL_FIELDS else {}
     in_full = _shown_in_full(user=user, kind=kind, events=events)
     rows = []
@@ -126,3 +130,50 @@ def sign_in_log() -> QuerySet[AccessLog]:
 
 def failed_sign_in_log() -> QuerySet[AccessFailureLog]:
     return AccessFailureLog.objects.order_by("-attempt_time")
+
+
+# --- user management ---------------------------------------------------------------------
+
+
+def managed_users(*, actor: User, query: str = "") -> QuerySet[User]:
+    """The accounts ``actor`` manages (holding a role ``actor`` could grant), searched by
+    username, name or phone."""
+    users = User.objects.filter(scoping.managed_users_q(actor))
+    if query:
+        users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query) | Q(phone=query))
+    return users
+
+
+def attach_roles(users: list[User], *, actor: User) -> None:
+    """Each user's role assignments that ``actor`` could grant (a role elsewhere is not
+    ``actor``'s to see), with their scopes, as ``user.assignment_list`` (one query)."""
+    by_user: dict[int, list[RoleAssignment]] = {u.pk: [] for u in users}
+    rows = scoped(actor, RoleAssignment.objects.filter(user__in=list(by_user))).select_related(
+        "station", "region", "deputy", "handling_unit"
+    )
+    for row in rows.order_by("-is_active", "role", "id"):
+        by_user[row.user_id].append(row)
+    for user in users:
+        user.assignment_list = by_user[user.pk]
+
+
+def user_assignments(*, user: User, actor: User) -> list[RoleAssignment]:
+    """The roles of ``user`` that ``actor`` could grant (all, for an admin)."""
+    return list(
+        scoped(actor, RoleAssignment.objects.filter(user=user))
+        .select_related("station", "region", "deputy", "handling_unit")
+        .order_by("-is_active", "role", "id")
+    )
+
+
+def account_events(*, user: User) -> QuerySet[AccountEvent]:
+    return AccountEvent.objects.filter(user=user).select_related("actor").order_by("-created_at", "-id")
+
+
+def account_event_log(*, user: User) -> QuerySet[AccountEvent]:
+    """Account events (created, password changed or reset, roles, 2FA) of the accounts in
+    ``user``'s scope (all for admins), newest first."""
+    events = AccountEvent.objects.select_related("user", "actor").order_by("-created_at", "-id")
+    if not scope_for(user).is_admin:
+        events = events.filter(user__in=scoped(user, User.objects.all()).values("pk"))
+    return events

@@ -18,21 +18,18 @@ Nothing else re-implements these rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Role, RoleAssignment
+from accounts.models import Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from stations.models import Region, Station, StationFunding, StationStaff
 from suggestions.models import HandlingUnit, Ticket
 from visits.models import Attendance, ReceptionSession
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 M = TypeVar("M", bound=Model)
 
@@ -203,6 +200,104 @@ def _cadres_q(scope: Scope) -> Q:
     return q
 
 
+# --- account management: which role over which scope a user may grant -----------------
+#
+# The one rule behind the user-management pages, their services and the audit of users:
+# admins grant anything; county/city staff grant the working roles (liaison officer,
+# station head, deputy, handling unit) whose scope lies inside their region, and county
+# staff over a county strictly inside it (so city staff appoint county staff, nobody
+# appoints their own peers or their superiors). Admin and city-staff roles, and the
+# staff/superuser flags, are an admin's only. A user may be managed (deactivated, reset)
+# only by someone who could have granted every role the user holds.
+
+# the roles oversight staff grant inside their region (the strict ones strictly inside)
+GRANTABLE_INSIDE = (Role.LIAISON_OFFICER, Role.STATION_HEAD, Role.DEPUTY, Role.HANDLING_UNIT)
+GRANTABLE_STRICTLY_INSIDE = (Role.COUNTY_STAFF,)
+# the lookup from a role assignment to the region path its scope lies at
+_SCOPE_PATH = {
+    Role.LIAISON_OFFICER: "station__region__path",
+    Role.STATION_HEAD: "region__path",
+    Role.DEPUTY: "deputy__home_station__region__path",
+    Role.HANDLING_UNIT: "handling_unit__region__path",
+    Role.COUNTY_STAFF: "region__path",
+}
+
+
+def _grantable_q(scope: Scope, prefix: str = "") -> Q:
+    """Role assignments ``scope`` may grant or revoke (``prefix`` leads to the assignment)."""
+    if scope.is_admin:
+        return Q()
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        for role in GRANTABLE_INSIDE:
+            q |= Q(**{f"{prefix}role": role, f"{prefix}{_SCOPE_PATH[role]}__startswith": path})
+        for role in GRANTABLE_STRICTLY_INSIDE:
+            lookup = f"{prefix}{_SCOPE_PATH[role]}"
+            q |= Q(**{f"{prefix}role": role, f"{lookup}__startswith": path}) & ~Q(**{lookup: path})
+    return q
+
+
+def _scope_path(role: str, *, station=None, region=None, deputy=None, handling_unit=None) -> str | None:
+    """The region path a would-be assignment's scope lies at (``None``: no region)."""
+    if role == Role.LIAISON_OFFICER and station is not None:
+        return station.region.path
+    if role in (Role.STATION_HEAD, Role.COUNTY_STAFF, Role.CITY_STAFF) and region is not None:
+        return region.path
+    if role == Role.DEPUTY and deputy is not None:
+        return deputy.home_station.region.path
+    if role == Role.HANDLING_UNIT and handling_unit is not None:
+        return handling_unit.region.path
+    return None
+
+
+def can_grant_role(
+    user: User, role: str, *, station=None, region=None, deputy=None, handling_unit=None
+) -> bool:
+    """May ``user`` grant (or revoke) ``role`` over this scope? The Python twin of
+    ``_grantable_q``, for one assignment not yet saved."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    if role not in GRANTABLE_INSIDE + GRANTABLE_STRICTLY_INSIDE:
+        return False
+    path = _scope_path(role, station=station, region=region, deputy=deputy, handling_unit=handling_unit)
+    if not path:
+        return False
+    strict = role in GRANTABLE_STRICTLY_INSIDE
+    return any(path.startswith(own) and not (strict and path == own) for own in scope.oversight_region_paths)
+
+
+def can_manage_accounts(user: User) -> bool:
+    """Admins and county/city staff have the user-management pages."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.oversight_region_paths)
+
+
+def managed_users_q(user: User) -> Q:
+    """Users holding at least one role ``user`` could grant (the user-management list)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    if not scope.oversight_region_paths:
+        return NOTHING
+    return Q(pk__in=RoleAssignment.objects.filter(_grantable_q(scope)).values("user"))
+
+
+def can_manage_user(user: User, target: User) -> bool:
+    """May ``user`` deactivate, reset or grant roles to ``target``: an admin (not over
+    themself through these pages), or oversight staff who could have granted every role
+    ``target`` holds (active or not), and never over a staff or superuser account."""
+    scope = scope_for(user)
+    if target.pk == user.pk:
+        return False
+    if scope.is_admin:
+        return True
+    if target.is_superuser or target.is_staff or not scope.oversight_region_paths:
+        return False
+    held = RoleAssignment.objects.filter(user=target)
+    return held.exists() and not held.exclude(_grantable_q(scope)).exists()
+
+
 # How each scoped model is narrowed. A model missing here cannot be scoped, and
 # ``scoped`` refuses it rather than returning everything.
 _RULES = {
@@ -218,6 +313,9 @@ _RULES = {
     Attendance: lambda s: Q(session__in=ReceptionSession.objects.filter(_receptions_q(s)).values("pk")),
     Ticket: _tickets_q,
     HandlingUnit: _units_q,
+    # users and role assignments: those the user could grant (accounts' pages, the audit)
+    RoleAssignment: _grantable_q,
+    User: lambda s: Q(pk__in=RoleAssignment.objects.filter(_grantable_q(s)).values("user")),
 }
 
 
@@ -844,3 +942,15 @@ def can_view_unit_performance(user: User, unit: HandlingUnit) -> bool:
     if scope.is_admin or unit.pk in scope.unit_ids:
         return True
     return any(unit.region.path.startswith(p) for p in scope.oversight_region_paths)
+
+
+# --- two-factor sign-in: which accounts must use it (等保) ----------------------------------
+
+
+def two_factor_required_for(user: User) -> bool:
+    """System admins (and staff/superuser accounts) and county/city staff must sign in
+    with a second factor; the other roles may."""
+    if user.is_superuser or user.is_staff:
+        return True
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.oversight_region_paths)

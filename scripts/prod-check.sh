@@ -33,7 +33,8 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 DATABASE_URL=$DB_URL scripts/ensure-services.sh
 
 free_port() { "$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-HTTP_PORT=$(free_port); HTTPS_PORT=$(free_port); APP_PORT=$(free_port)
+HTTP_PORT=${PROD_CHECK_HTTP_PORT:-$(free_port)}; HTTPS_PORT=${PROD_CHECK_HTTPS_PORT:-$(free_port)}
+APP_PORT=${PROD_CHECK_APP_PORT:-$(free_port)}  # fixed ports where the environment names them
 WORK=$(mktemp -d /tmp/liaison-prod-check.XXXXXX)
 mkdir -p "$WORK"/{media,static,logs,tls,nginx}
 # nginx's workers run as an unprivileged user (www-data/nobody) and read static and media.

@@ -36,6 +36,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 django.setup()
 
 import requests  # noqa: E402
+from django_otp.oath import totp  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from PIL import Image  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
@@ -90,6 +92,8 @@ def world():
     outsider.set_password(PASSWORD)
     outsider.save()
     outsider.roles.create(role=Role.COUNTY_STAFF, region=tree.counties[1])
+    # county staff sign in with two factors (TWO_FACTOR_REQUIRED): an enrolled authenticator
+    TOTPDevice.objects.create(user=outsider, name="TOTP", confirmed=True)
     return station, deputies, tree.villages[0], category, officer, outsider
 
 
@@ -106,6 +110,19 @@ def sign_in(username: str) -> requests.Session:
         allow_redirects=False,
     )
     check(done.status_code == 302, f"{username} signs in", done)
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is not None:  # the second step: a TOTP code computed here, as the phone would
+        check(done.headers["Location"].endswith("/accounts/two-factor/verify/"), "asked for the code", done)
+        page = browser.get(f"{BASE}/accounts/two-factor/verify/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+        done = browser.post(
+            f"{BASE}/accounts/two-factor/verify/",
+            data={"csrfmiddlewaretoken": token, "token": code},
+            headers={"Referer": f"{BASE}/accounts/two-factor/verify/"},
+            allow_redirects=False,
+        )
+        check(done.status_code == 302, f"{username} gives the TOTP code", done)
     cookie = next(c for c in browser.cookies if c.name == "sessionid")
     check(cookie.secure, "the session cookie is Secure")
     return browser

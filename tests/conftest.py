@@ -18,6 +18,14 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_not_required(settings):
+    """Two-factor sign-in is required by role in production (``TWO_FACTOR_REQUIRED``); the
+    suite signs users in with ``force_login`` and turns it back on where it tests it
+    (tests/accounts/test_two_factor.py: ``settings.TWO_FACTOR_REQUIRED = True``)."""
+    settings.TWO_FACTOR_REQUIRED = False
+
+
 @pytest.fixture
 def region_tree(db) -> RegionTree:
     """A city, 2 counties, 4 townships, 8 villages (see ``RegionTree``)."""

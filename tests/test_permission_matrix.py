@@ -48,6 +48,12 @@ OUTSIDE_MATRIX = (
     "set_language",
     "pick",  # the autocomplete pickers, scoped per kind (tests/test_pickers.py)
     "healthz",  # the health probe: no data (tests/test_deploy.py)
+    # accounts: one account's management pages (int ids, their own escalation matrix in
+    # tests/accounts/test_user_management.py) and the sign-in's second step / recovery codes
+    # (tests/accounts/test_two_factor.py)
+    "accounts:user_",
+    "accounts:two_factor_verify",
+    "accounts:recovery_codes",
 )
 
 ROLES = ("officer", "head", "deputy", "county", "city", "unit", "admin")
@@ -235,6 +241,12 @@ ROUTES: dict[str, Route] = {
     # own page for the unit and the staff over it
     "oversight:units": Route("record_action", "region", allowed=("county", "city", "admin")),
     "oversight:unit": Route("record_action", "unit", allowed=("unit", "county", "city", "admin")),
+    # --- accounts ---
+    # user and role management: county/city staff and admins (the rest 403)
+    "accounts:users": Route("restricted", allowed=("county", "city", "admin")),
+    "accounts:user_create": Route("restricted", allowed=("county", "city", "admin")),
+    # two-factor set-up: every role (required for county/city staff and admins)
+    "accounts:two_factor": Route("page"),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
