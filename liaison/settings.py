@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "dashboards",
+    "motions",  # deputies' suggestions and supervision items (after notifications, beside reports)
 ]
 
 MIDDLEWARE = [
