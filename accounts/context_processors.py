@@ -29,6 +29,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (_("接待活动"), "visits:list", "visits"),
     (_("意见建议"), "suggestions:list", "suggestions"),
     (_("数据看板"), "dashboards:index", "dashboards"),
+    (_("代表建议"), "motions:list", "motions"),
 ]
 AUDIT_ITEM = (_("审计日志"), "accounts:audit", "accounts:audit")
 ADMIN_ITEM = (_("管理后台"), "admin:index", "admin")

@@ -767,7 +767,7 @@ def motion_units_of(user: User, suggestion: DeputySuggestion) -> list:
 
 def can_act_for_motion_unit(user: User, suggestion: DeputySuggestion) -> bool:
     """The lead unit and the co-units (协办) record their consultations with the deputy."""
-    return bool(motion_units_of(user, suggestion))
+    return scope_for(user).is_admin or bool(motion_units_of(user, suggestion))
 
 
 def can_evaluate_motion(user: User, suggestion: DeputySuggestion) -> bool:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("receptions/", include("visits.urls")),
     path("tickets/", include("suggestions.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("motions/", include("motions.urls")),  # deputies' suggestions and supervision items
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
