@@ -6,11 +6,13 @@ the page showed (a double submit is refused, not applied twice)."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison import scoping
 from motions.models import CongressSession, Consultation, DeputySuggestion, Satisfaction, SupervisionItem
+from stations.models import Region, RegionLevel
 from suggestions.forms import MultipleFileField
 from suggestions.models import HandlingUnit
 
@@ -156,8 +158,20 @@ class SubmitForm(forms.Form):
         self.fields["submitted_by"].queryset = deputies
         if scope.deputy_ids and not scope.oversight_region_paths and not scope.is_admin:
             self.fields["submitted_by"].initial = scope.deputy_ids[0]
-        # joint deputies: any deputy of the same congress (a deputy may not see the others' files)
-        self.fields["co_signers"].queryset = Deputy.objects.order_by("name")
+        # joint deputies: the deputies of the county congress(es) of the user's scope
+        counties = Q(pk__in=[])
+        for path in {
+            *scope.oversight_region_paths,
+            *(
+                p[: Region.steplen * RegionLevel.COUNTY]
+                for p in Deputy.objects.filter(pk__in=scope.deputy_ids).values_list(
+                    "home_station__region__path", flat=True
+                )
+            ),
+        }:
+            counties |= Q(home_station__region__path__startswith=path)
+        joint = Deputy.objects.all() if scope.is_admin else Deputy.objects.filter(counties)
+        self.fields["co_signers"].queryset = joint.order_by("name")
 
 
 class ItemForm(forms.Form):
@@ -171,8 +185,6 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from stations.models import Region
-
         scope = scoping.scope_for(user)
         regions = (
             Region.objects.all()

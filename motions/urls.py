@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import views
-from .workflow import SUGGESTION_TRANSITIONS, SUPERVISION_TRANSITIONS
 
 app_name = "motions"
 
@@ -12,21 +11,10 @@ urlpatterns = [
     path("figures/export/", views.figures_export, name="figures_export"),
     path("<uuid:pk>/", views.suggestion_detail, name="detail"),
     path("<uuid:pk>/attachment/", views.attachment, name="attachment"),
-    # one POST endpoint per row of each table: motions:<action>, motions:supervision_<action>
-    *(
-        path(f"<uuid:pk>/{name.replace('_', '-')}/", views.suggestion_action, {"action": name}, name=name)
-        for name in SUGGESTION_TRANSITIONS
-    ),
+    # one POST endpoint per record for every row of its table (the row named in ``action``)
+    path("<uuid:pk>/act/", views.suggestion_action, name="act"),
     path("supervision/", views.supervision_list, name="supervision_list"),
     path("supervision/new/", views.supervision_create, name="supervision_create"),
     path("supervision/<uuid:pk>/", views.supervision_detail, name="supervision_detail"),
-    *(
-        path(
-            f"supervision/<uuid:pk>/{name.replace('_', '-')}/",
-            views.supervision_action,
-            {"action": name},
-            name=f"supervision_{name}",
-        )
-        for name in SUPERVISION_TRANSITIONS
-    ),
+    path("supervision/<uuid:pk>/act/", views.supervision_action, name="supervision_act"),
 ]

@@ -83,7 +83,15 @@ def suggestion_detail(request, pk):
     return _render_suggestion(request, selectors.suggestion_detail(user=request.user, suggestion_id=pk))
 
 
-def _act(request, record, action: str, *, table, form_for, apply, render_again, detail):
+def _act(request, record, *, table, form_for, apply, render_again, detail):
+    """The step named by POST ``action``: 403 for a user who may take no step on the
+    record; a step the status does not allow now goes back to the page with a warning."""
+    if not any(table.permits(t, request.user, record) for t in table.values()):
+        raise PermissionDenied(_("您无权办理本件。"))
+    action = request.POST.get("action", "")
+    if action not in table:
+        messages.warning(request, _("请选择要办理的操作。"))
+        return redirect(detail, pk=record.pk)
     try:
         transition = table.check(obj=record, name=action, actor=request.user)
     except ValidationError as exc:
@@ -106,12 +114,11 @@ def _act(request, record, action: str, *, table, form_for, apply, render_again, 
 
 @login_required
 @require_POST
-def suggestion_action(request, pk, action: str):
+def suggestion_action(request, pk):
     s = selectors.suggestion_detail(user=request.user, suggestion_id=pk)
     return _act(
         request,
         s,
-        action,
         table=SUGGESTION_TRANSITIONS,
         form_for=suggestion_form,
         apply=lambda r, name, payload: services.suggestion_transition(
@@ -125,21 +132,20 @@ def suggestion_action(request, pk, action: str):
 @login_required
 def attachment(request, pk):
     """``?file=<id>``: one attachment of a suggestion's or an item's step, only to those
-    who see the record (same 404 otherwise)."""
+    who see the record (same 404 otherwise); without ``file``, back to the record."""
+    suggestion = selectors.suggestions_of(request.user).filter(pk=pk).first()
+    item = None if suggestion else selectors.items_of(request.user).filter(pk=pk).first()
+    if suggestion is None and item is None:
+        raise Http404(_("未找到该记录，或您无权查看。"))
     wanted = request.GET.get("file", "")
+    if not wanted:
+        if suggestion:
+            return redirect("motions:detail", pk=pk)
+        return redirect("motions:supervision_detail", pk=pk)
     if not wanted.isdigit():
         raise Http404(_("未找到该附件。"))
-    suggestions = selectors.suggestions_of(request.user).filter(pk=pk)
-    items = selectors.items_of(request.user).filter(pk=pk)
-    found = (
-        MotionAttachment.objects.filter(pk=int(wanted))
-        .filter(
-            **{"suggestion_event__suggestion__in": suggestions.values("pk")}
-            if suggestions.exists()
-            else {"supervision_event__item__in": items.values("pk")}
-        )
-        .first()
-    )
+    lookup = {"suggestion_event__suggestion": suggestion} if suggestion else {"supervision_event__item": item}
+    found = MotionAttachment.objects.filter(pk=int(wanted), **lookup).first()
     if found is None:
         raise Http404(_("未找到该附件。"))
     return stored_file_response(
@@ -310,12 +316,11 @@ def supervision_detail(request, pk):
 
 @login_required
 @require_POST
-def supervision_action(request, pk, action: str):
+def supervision_action(request, pk):
     item = selectors.item_detail(user=request.user, item_id=pk)
     return _act(
         request,
         item,
-        action,
         table=SUPERVISION_TRANSITIONS,
         form_for=supervision_form,
         apply=lambda r, name, payload: services.supervision_transition(
