@@ -108,7 +108,7 @@ def _act(request, record, *, table, form_for, apply, render_again, detail):
             return render_again(request, record, bound={transition.name: form})
         messages.error(request, "；".join(exc.messages))
         return redirect(detail, pk=record.pk)
-    messages.success(request, _("已%(label)s。") % {"label": transition.label})
+    messages.success(request, _("已%(label)s。") % {"label": _(transition.label)})
     return redirect(detail, pk=record.pk)
 
 

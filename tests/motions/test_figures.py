@@ -167,3 +167,21 @@ def test_pages_in_english(client, world):
     client.cookies["django_language"] = "en"
     html = client.get(reverse("motions:figures")).content.decode()
     assert "Deputy suggestions: handling figures" in html and "On time" in html
+
+
+def test_the_catalogue_is_complete_and_compiled():
+    import re
+    from pathlib import Path
+
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    po = Path(__file__).resolve().parents[2] / "motions" / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    pairs = re.findall(r'^msgid "(.+)"\nmsgstr "(.*)"$', po.read_text(encoding="utf-8"), flags=re.M)
+    assert len(pairs) > 100
+    assert po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime - 1, "compile the catalogue (msgfmt)"
+    with translation.override("en"):
+        for msgid, msgstr in pairs:
+            assert msgstr and not re.search(r"[\u4e00-\u9fff]", msgstr), msgid
+            # served in English (a message the project catalogue already has may read its way)
+            assert not re.search(r"[\u4e00-\u9fff]", gettext(msgid)), msgid
