@@ -14,7 +14,7 @@ from liaison import scoping
 from motions.models import CongressSession, Consultation, DeputySuggestion, Satisfaction, SupervisionItem
 from stations.models import Region, RegionLevel
 from suggestions.forms import MultipleFileField
-from suggestions.models import HandlingUnit
+from suggestions.models import HandlingUnit, Ticket
 
 
 class ActionForm(forms.Form):
@@ -139,10 +139,24 @@ class SubmitForm(forms.Form):
     )
     title = forms.CharField(label=_("案由"), max_length=200)
     content = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 8}))
+    source_ticket = forms.ModelChoiceField(
+        label=_("来源群众意见"),
+        queryset=Ticket.objects.none(),
+        required=False,
+        help_text=_("联络站分级处理为「转为代表建议」的群众意见；提交后联络站会收到通知，告知群众"),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         scope = scoping.scope_for(user)
+        # the station opinions to be turned into suggestions, not turned yet
+        self.fields["source_ticket"].queryset = (
+            scoping.scoped(user, Ticket.objects.filter(tier=Ticket.Tier.DEPUTY_SUGGESTION))
+            .filter(deputy_suggestions__isnull=True)
+            .exclude(status__in=Ticket.FINAL_STATUSES)
+            .select_related("category")
+            .order_by("-received_at")
+        )
         sessions = CongressSession.objects.select_related("region").order_by("-opens_on")
         if not scope.is_admin and not scope.oversight_region_paths:
             # a deputy: the sessions of the congresses over their home station

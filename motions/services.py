@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from deputies.models import Deputy
 from liaison import scoping
 from liaison.uploads import attachment_check, original_name
 from liaison.workflow import Effect, apply_transition
@@ -37,7 +38,6 @@ from suggestions.models import HandlingUnit, Ticket, TimelineEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from deputies.models import Deputy
 
 # 《代表法》and the local rules: a reply within three months of assignment, six at most
 # with an extension; a re-handling within one month.
@@ -99,6 +99,14 @@ def suggestion_submit(
         errors["content"] = "请填写建议内容。"
     if timing not in DeputySuggestion.Timing.values:
         errors["timing"] = "请选择提出时间。"
+    home = (
+        Deputy.objects.filter(pk=submitted_by.pk).values_list("home_station__region__path", flat=True).first()
+    )
+    session_path = (
+        CongressSession.objects.filter(pk=session.pk).values_list("region__path", flat=True).first()
+    )
+    if not (home or "").startswith(session_path or "-"):
+        errors["session"] = "领衔代表不属于该次会议的本级人大。"
     if source_ticket is not None and source_ticket.tier != Ticket.Tier.DEPUTY_SUGGESTION:
         errors["source_ticket"] = "只有分级处理为「转为代表建议」的群众意见才能转为代表建议。"
     if errors:

@@ -53,7 +53,9 @@ def suggestion_list(request):
 def suggestion_submit(request):
     if not scoping.can_submit_motion(request.user):
         raise PermissionDenied(_("只有人大代表和人大常委会工作人员可以提出或登记代表建议。"))
-    form = SubmitForm(request.POST or None, user=request.user)
+    form = SubmitForm(
+        request.POST or None, user=request.user, initial={"source_ticket": request.GET.get("ticket")}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

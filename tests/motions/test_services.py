@@ -113,6 +113,10 @@ def test_joint_suggestion_full_path(w):
 
 
 def test_legal_deadline_on_the_official_calendar_with_an_extension(w):
+    from suggestions.calendar import load_official_days
+    from suggestions.models import CalendarDay
+
+    load_official_days(CalendarDay, [2025, 2026])  # as the migration seeds it (a flush may have emptied it)
     # three months from 1 July 2025 is 1 October: National Day holidays run to the 8th
     assert services.legal_due(dt.date(2025, 7, 1), 3) == dt.date(2025, 10, 9)
     s = step(submit(w), "register", w.office, category="urban")
@@ -277,3 +281,11 @@ def test_only_the_region_office_lists_items(w):
         )
     assert set(err.value.message_dict) == {"title", "problems", "departments", "report_due"}
     assert not SupervisionItem.objects.exists()
+
+
+def test_the_lead_deputy_belongs_to_the_sessions_congress(w):
+    with pytest.raises(ValidationError) as err:
+        services.suggestion_submit(
+            actor=w.lead_user, session=w.other_session, submitted_by=w.lead, title="x", content="y"
+        )
+    assert "session" in err.value.message_dict
