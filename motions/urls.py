@@ -14,6 +14,7 @@ urlpatterns = [
     # one POST endpoint per record for every row of its table (the row named in ``action``)
     path("<uuid:pk>/act/", views.suggestion_action, name="act"),
     path("supervision/", views.supervision_list, name="supervision_list"),
+    path("supervision/export/", views.supervision_export, name="supervision_export"),
     path("supervision/new/", views.supervision_create, name="supervision_create"),
     path("supervision/<uuid:pk>/", views.supervision_detail, name="supervision_detail"),
     path("supervision/<uuid:pk>/act/", views.supervision_action, name="supervision_act"),

@@ -213,6 +213,7 @@ ROUTES: dict[str, Route] = {
     "motions:supervision_list": Route("list", "supervision"),
     "motions:supervision_detail": Route("detail", "supervision"),
     "motions:supervision_create": Route("restricted", allowed=("county", "city", "admin")),
+    "motions:supervision_export": Route("page"),  # each role's own items (tests/motions/test_figures.py)
     "motions:supervision_act": Route(
         "record_action", "supervision", ("county", "city", "unit", "admin"), "post"
     ),

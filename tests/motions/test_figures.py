@@ -152,6 +152,21 @@ def test_annual_supervision_list_rates(world):
         region=world.other_county, year=2026, number=1, title="乙县", problems="p", report_due=D(2026, 6, 1)
     )
     items, summary = selectors.supervision_year(user=world.office, year=2026)
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.unit_staff)
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("motions:supervision_export"), {"year": 2026}).content)
+    )
+    rows = list(sheet.active.iter_rows(min_row=4, values_only=True))
+    assert [(r[0], r[3], r[9]) for r in rows] == [
+        (1, "县交通运输局", "满意"),
+        (2, "县交通运输局", "基本满意"),
+        (3, "县交通运输局", "不满意"),
+        (4, "县交通运输局", ""),
+    ]
+    assert "共 4 项，已办结 2 项" in sheet.active["A2"].value
     assert [i.number for i in items] == [1, 2, 3, 4]
     assert (summary.total, summary.closed, summary.reported, summary.reported_on_time) == (4, 2, 3, 2)
     assert summary.on_time_rate == 66.7 and summary.satisfaction_rate == 66.7 and summary.closure_rate == 50.0
