@@ -164,7 +164,7 @@ def test_annual_supervision_list_rates(world):
         (1, "县交通运输局", "满意"),
         (2, "县交通运输局", "基本满意"),
         (3, "县交通运输局", "不满意"),
-        (4, "县交通运输局", ""),
+        (4, "县交通运输局", None),
     ]
     assert "共 4 项，已办结 2 项" in sheet.active["A2"].value
     assert [i.number for i in items] == [1, 2, 3, 4]
