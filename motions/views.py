@@ -285,13 +285,23 @@ def supervision_list(request):
 
 @login_required
 def supervision_export(request):
-    """The annual list as Excel: each item with its departments, dates, votes and status."""
+    """The annual list as Excel (``?type=pdf``: as a PDF to print): each item with its
+    departments, dates, votes and status."""
     from openpyxl import Workbook
 
     from liaison.excel import add_table_sheet, workbook_bytes
 
     year = _year(request)
     items, summary = selectors.supervision_year(user=request.user, year=year)
+    if request.GET.get("type") == "pdf":
+        from motions.printing import write_supervision_pdf
+
+        response = HttpResponse(
+            write_supervision_pdf(year=year, items=items, summary=summary), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="supervision-{year}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
     wb = Workbook()
     wb.remove(wb.active)
     rate = "—" if summary.satisfaction_rate is None else f"{summary.satisfaction_rate}%"

@@ -167,6 +167,12 @@ def test_annual_supervision_list_rates(world):
         (4, "县交通运输局", None),
     ]
     assert "共 4 项，已办结 2 项" in sheet.active["A2"].value
+    from pypdf import PdfReader
+
+    printed = client.get(reverse("motions:supervision_export"), {"year": 2026, "type": "pdf"})
+    assert printed["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    assert "2026 年督办事项清单" in text and "事项3" in text and "66.7%" in text
     assert [i.number for i in items] == [1, 2, 3, 4]
     assert (summary.total, summary.closed, summary.reported, summary.reported_on_time) == (4, 2, 3, 2)
     assert summary.on_time_rate == 66.7 and summary.satisfaction_rate == 66.7 and summary.closure_rate == 50.0
