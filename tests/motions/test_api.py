@@ -152,3 +152,45 @@ def test_refused_steps_change_nothing():
     r = deputy.post(url, {"action": "nonsense"}, format="json")
     assert r.status_code == 400
     assert DeputySuggestion.objects.get(pk=s.pk).version == s.version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_registrations_at_once_get_numbers_one_to_twenty():
+    w = make_world()
+    pending = [
+        services.suggestion_submit(
+            actor=w.lead_user, session=w.session, submitted_by=w.lead, title=f"建议{n}", content="c"
+        )
+        for n in range(20)
+    ]
+    token = token_for(w.office)
+
+    def post(i):
+        url = reverse("api:deputysuggestion-transitions", args=[pending[i].pk])
+        return (
+            client_with(token)
+            .post(url, {"action": "register", "category": "urban"}, format="json")
+            .status_code
+        )
+
+    assert at_once(20, post) == [200] * 20
+    numbers = sorted(DeputySuggestion.objects.filter(session=w.session).values_list("number", flat=True))
+    assert numbers == list(range(1, 21))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_identical_submissions_with_one_key_make_one_suggestion():
+    w = make_world()
+    token = token_for(w.lead_user)
+    body = {"session": w.session.pk, "submitted_by": str(w.lead.pk), "title": "同一件", "content": "内容"}
+
+    def post(_i):
+        return (
+            client_with(token)
+            .post(reverse("api:deputysuggestion-list"), body, format="json", HTTP_IDEMPOTENCY_KEY="submit-1")
+            .status_code
+        )
+
+    codes = at_once(20, post)
+    assert set(codes) <= {201, 409} and 201 in codes
+    assert DeputySuggestion.objects.filter(title="同一件").count() == 1
