@@ -32,6 +32,7 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
     (_("意见建议"), "suggestions:list", "suggestions"),
     (_("数据看板"), "dashboards:index", "dashboards"),
     (_("履职档案"), "oversight:index", "oversight"),
+    (_("代表建议"), "motions:list", "motions"),
 ]
 AUDIT_ITEM = (_("审计日志"), "accounts:audit", "accounts:audit")
 IMPORT_ITEM = (_("名册导入"), "onboarding:index", "onboarding")  # roster imports, term changes

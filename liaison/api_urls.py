@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import TokenViewSet
 from deputies.api import DeputyGroupViewSet, DeputyViewSet, MandateViewSet
+from motions.api import DeputySuggestionViewSet, SupervisionItemViewSet
 from reports.api import ReportView
 from stations.api import RegionViewSet, StationViewSet
 from suggestions.api import CalendarDayViewSet, CategoryViewSet, HandlingUnitViewSet, TicketViewSet
@@ -26,6 +27,8 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("handling-units", HandlingUnitViewSet, basename="handlingunit")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("calendar-days", CalendarDayViewSet, basename="calendarday")
+router.register("deputy-suggestions", DeputySuggestionViewSet, basename="deputysuggestion")  # motions
+router.register("supervision-items", SupervisionItemViewSet, basename="supervisionitem")  # motions
 
 token = TokenViewSet.as_view({"get": "show", "post": "create", "delete": "revoke"})
 # files hang off their reception or ticket: list and upload, and one file's download

@@ -27,6 +27,7 @@ from django.http import Http404
 
 from accounts.models import Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
+from motions.models import DeputySuggestion, SupervisionItem
 from stations.models import Region, Station, StationFunding, StationStaff
 from suggestions.models import HandlingUnit, Ticket
 from visits.models import Attendance, ReceptionSession
@@ -298,6 +299,33 @@ def can_manage_user(user: User, target: User) -> bool:
     return held.exists() and not held.exclude(_grantable_q(scope)).exists()
 
 
+def _motions_q(scope: Scope) -> Q:
+    """A deputy suggestion is seen by county/city staff over its congress's region, by
+    its lead and joint deputies, and by its lead unit and co-units."""
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(session__region__path__startswith=path)
+    if scope.deputy_ids:
+        joined = DeputySuggestion.co_signers.through.objects.filter(deputy__in=scope.deputy_ids)
+        q |= Q(submitted_by__in=scope.deputy_ids) | Q(pk__in=joined.values("deputysuggestion"))
+    if scope.unit_ids:
+        co = DeputySuggestion.co_units.through.objects.filter(handlingunit__in=scope.unit_ids)
+        q |= Q(lead_unit__in=scope.unit_ids) | Q(pk__in=co.values("deputysuggestion"))
+    return q
+
+
+def _supervision_q(scope: Scope) -> Q:
+    """A supervision item is seen by county/city staff over its region and by its
+    responsible departments."""
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(region__path__startswith=path)
+    if scope.unit_ids:
+        mine = SupervisionItem.departments.through.objects.filter(handlingunit__in=scope.unit_ids)
+        q |= Q(pk__in=mine.values("supervisionitem"))
+    return q
+
+
 # How each scoped model is narrowed. A model missing here cannot be scoped, and
 # ``scoped`` refuses it rather than returning everything.
 _RULES = {
@@ -316,6 +344,8 @@ _RULES = {
     # users and role assignments: those the user could grant (accounts' pages, the audit)
     RoleAssignment: _grantable_q,
     User: lambda s: Q(pk__in=RoleAssignment.objects.filter(_grantable_q(s)).values("user")),
+    DeputySuggestion: lambda s: _motions_q(s),
+    SupervisionItem: lambda s: _supervision_q(s),
 }
 
 
@@ -872,6 +902,89 @@ def own_slots_q(user: User) -> Q:
     return q
 
 
+# --- deputy suggestions and supervision items (motions) ------------------------------------
+# The predicates named in motions.workflow's tables. Each takes a record with its region
+# (``session__region`` / ``region``) loaded.
+
+
+def _over_region(scope: Scope, region: Region) -> bool:
+    return any(region.path.startswith(p) for p in scope.oversight_region_paths)
+
+
+def can_run_motion(user: User, suggestion: DeputySuggestion) -> bool:
+    """The county office (代表工作机构) over the congress: registers, numbers, assigns,
+    extends, sends back for re-handling and closes; admins too."""
+    scope = scope_for(user)
+    return scope.is_admin or _over_region(scope, suggestion.session.region)
+
+
+def can_reply_motion(user: User, suggestion: DeputySuggestion) -> bool:
+    """The lead unit (主办单位) replies in writing."""
+    scope = scope_for(user)
+    return scope.is_admin or (
+        suggestion.lead_unit_id is not None and suggestion.lead_unit_id in scope.unit_ids
+    )
+
+
+def motion_units_of(user: User, suggestion: DeputySuggestion) -> list:
+    """The lead unit and co-units of ``suggestion`` the user acts for (one query)."""
+    scope = scope_for(user)
+    ids = {suggestion.lead_unit_id, *suggestion.co_units.values_list("pk", flat=True)} - {None}
+    return [u for u in ids if scope.is_admin or u in scope.unit_ids]
+
+
+def can_act_for_motion_unit(user: User, suggestion: DeputySuggestion) -> bool:
+    """The lead unit and the co-units (协办) record their consultations with the deputy."""
+    return scope_for(user).is_admin or bool(motion_units_of(user, suggestion))
+
+
+def can_evaluate_motion(user: User, suggestion: DeputySuggestion) -> bool:
+    """The lead deputy votes on the reply (满意度测评); the office may record a paper vote."""
+    scope = scope_for(user)
+    return suggestion.submitted_by_id in scope.deputy_ids or can_run_motion(user, suggestion)
+
+
+def can_withdraw_motion(user: User, suggestion: DeputySuggestion) -> bool:
+    scope = scope_for(user)
+    return suggestion.submitted_by_id in scope.deputy_ids or can_run_motion(user, suggestion)
+
+
+def can_submit_motion(user: User) -> bool:
+    """Deputies submit their own suggestions; the office enters paper ones for a deputy."""
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.deputy_ids) or bool(scope.oversight_region_paths)
+
+
+def can_run_motions_somewhere(user: User) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or bool(scope.oversight_region_paths)
+
+
+def can_run_supervision(user: User, item: SupervisionItem) -> bool:
+    """The standing committee's office lists items, records the vote, re-supervises, closes."""
+    scope = scope_for(user)
+    return scope.is_admin or _over_region(scope, item.region)
+
+
+def can_report_supervision(user: User, item: SupervisionItem) -> bool:
+    """A responsible department reports progress and the result (one query)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    return bool(scope.unit_ids) and item.departments.filter(pk__in=scope.unit_ids).exists()
+
+
+def motion_sessions_q(user: User) -> Q:
+    """The congress sessions whose suggestions the user runs (for the figures page)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(region__path__startswith=path)
+    return q
+
+
 # --- navigation: which sections a user's roles can use (one rule, read by the page shell) ---
 
 
@@ -881,7 +994,9 @@ def nav_sections(user: User) -> frozenset[str]:
     their own dashboard; keepers and overseers on everything of their area."""
     scope = scope_for(user)
     if scope.is_admin:
-        return frozenset({"home", "stations", "deputies", "visits", "suggestions", "dashboards", "oversight"})
+        return frozenset(
+            {"home", "stations", "deputies", "visits", "suggestions", "dashboards", "oversight", "motions"}
+        )
     sections = {"home"}
     keeps_or_oversees = _keeps_any_station(scope) or bool(scope.oversight_region_paths)
     if keeps_or_oversees:
@@ -892,6 +1007,8 @@ def nav_sections(user: User) -> frozenset[str]:
         sections |= {"suggestions"}
     if scope.oversight_region_paths or scope.deputy_ids:
         sections |= {"oversight"}  # performance files and evaluation (oversight app)
+    if scope.oversight_region_paths or scope.deputy_ids or scope.unit_ids:
+        sections |= {"motions"}
     return frozenset(sections)
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "onboarding",  # roster imports from Excel, term changes (换届)
     # --- oversight --- (performance files and annual evaluation; reads reports, visits, suggestions)
     "oversight",
+    "motions",  # deputies' suggestions and supervision items (after notifications, beside reports)
 ]
 
 MIDDLEWARE = [

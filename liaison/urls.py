@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", include("suggestions.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("oversight/", include("oversight.urls")),  # --- oversight ---
+    path("motions/", include("motions.urls")),  # deputies' suggestions and supervision items
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("onboarding/", include("onboarding.urls")),

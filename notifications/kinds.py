@@ -30,6 +30,9 @@ KINDS: dict[str, Kind] = {
         Kind("ticket_overdue", _("逾期未答复"), sms=True, help=_("承办单位工作人员")),
         Kind("escalation", _("逾期升级督办"), help=_("承办单位与县、市人大工作人员")),
         Kind("reception_tomorrow", _("明日进站接待"), sms=True, help=_("排班的人大代表")),
+        Kind("motion_assigned", _("代表建议交办给本单位"), help=_("主办、协办单位工作人员")),
+        Kind("motion_rehandle", _("代表不满意、重新办理"), help=_("主办单位工作人员")),
+        Kind("motion_ticket", _("群众意见转为代表建议"), help=_("联络员、站长：告知群众")),
     )
 }
 

@@ -10,7 +10,6 @@ below (``ticket_accept``, ``ticket_assign``…) are thin wrappers for readable c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -25,11 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, original_name, upload_check
+from liaison.workflow import Effect, apply_transition
 from stations.models import Region, RegionLevel
 from suggestions.calendar import add_working_days, working_days_between
 from suggestions.models import Attachment, Category, Delivery, HandlingUnit, Reply, Ticket, TimelineEvent
 from suggestions.numbering import assign_ticket_numbers
-from suggestions.workflow import TRANSITIONS, Transition, transition_for
+from suggestions.workflow import TRANSITIONS, Transition
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -299,14 +299,9 @@ def validate_attachment(upload: UploadedFile) -> None:
         raise ValidationError(f"附件 {upload.name} 超过 {max_bytes // (1024 * 1024)} MB。")
 
 
-@dataclass
-class _Effect:
-    """What a transition's handler decided: extra event data, and work that needs the
-    event (a Reply or Delivery points at it)."""
-
-    data: dict = field(default_factory=dict)
-    then: Callable[[TimelineEvent], object] | None = None
-    comment: str | None = None  # overrides the event's comment (a reply's text)
+# What a transition's handler decided (event data, work that needs the event): the
+# shared ``liaison.workflow.Effect``.
+_Effect = Effect
 
 
 def _latest_reply(ticket: Ticket) -> Reply | None:
@@ -531,14 +526,11 @@ _HANDLERS: dict[str, Callable[..., _Effect]] = {
     "withdraw": _withdraw,
     "merge": _merge,
 }
-assert set(_HANDLERS) == set(TRANSITIONS), "every transition of the table needs a handler"  # noqa: S101
+TRANSITIONS.require_handlers(_HANDLERS)
 
 
 def transition_refusal(ticket: Ticket, transition: Transition) -> str:
-    return (
-        f"本件当前状态为「{ticket.get_status_display()}」，不能执行「{transition.label}」"
-        f"（可在{'、'.join(Ticket.Status(s).label for s in transition.sources)}时执行）。"
-    )
+    return TRANSITIONS.refusal(ticket.status, transition)
 
 
 def transition_check(*, ticket: Ticket, action: str, actor: User) -> Transition:
@@ -546,14 +538,7 @@ def transition_check(*, ticket: Ticket, action: str, actor: User) -> Transition:
     may not, ``ValidationError`` (code "status") if the ticket's status does not allow it.
     Pages call it before validating an action's form; ``ticket_transition`` calls it
     again on the locked row."""
-    from liaison import scoping
-
-    transition = transition_for(action)
-    if not getattr(scoping, transition.who)(actor, ticket):
-        raise PermissionDenied(f"您无权对本件执行「{transition.label}」。")
-    if ticket.status not in transition.sources:
-        raise ValidationError(transition_refusal(ticket, transition), code="status")
-    return transition
+    return TRANSITIONS.check(obj=ticket, name=action, actor=actor)
 
 
 @transaction.atomic
@@ -572,52 +557,46 @@ def ticket_transition(
     Raises ``ValidationError`` (in Chinese, naming the current status) when the move is
     not allowed now, and ``PermissionDenied`` when ``actor`` may not take it. With
     ``expected_version`` (the version the actor's page showed), a stale or repeated
-    submission is refused instead of applied twice."""
-    transition = transition_for(action)
-    comment = (comment or "").strip()
+    submission is refused instead of applied twice. The locking, checks, status change
+    and event are the shared engine's (``liaison.workflow.apply_transition``)."""
+    TRANSITIONS.transition_for(action)
     for upload in attachments:
         validate_attachment(upload)
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("station__region", "handling_unit", "merged_into")
-        .get(pk=ticket.pk)
-    )
-    transition_check(ticket=locked, action=action, actor=actor)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError(
-            "本件已被更新（可能是重复提交或他人刚刚处理），请查看最新情况后再操作。", code="stale"
-        )
-    if transition.needs_comment and not comment:
-        raise ValidationError({"comment": f"「{transition.label}」须填写理由。"})
 
-    from_status, from_unit = locked.status, locked.handling_unit_id
-    effect = _HANDLERS[action](locked, actor, comment=comment, **payload)
-    locked.status = transition.target
-    locked.save()
-    event = TimelineEvent.objects.create(
-        ticket=locked,
-        action=action,
-        from_status=from_status,
-        to_status=locked.status,
+    def attach(event: TimelineEvent) -> None:
+        for upload in attachments:
+            Attachment.objects.create(
+                event=event,
+                file=upload,
+                original_name=upload.name[:200],
+                content_type=(getattr(upload, "content_type", "") or "")[:100],
+                size=upload.size,
+            )
+
+    applied = apply_transition(
+        queryset=Ticket.objects.select_related("station__region", "handling_unit", "merged_into"),
+        obj=ticket,
+        name=action,
         actor=actor,
-        comment=effect.comment if effect.comment is not None else comment,
-        data=effect.data,
+        table=TRANSITIONS,
+        handlers=_HANDLERS,
+        event_model=TimelineEvent,
+        event_fk="ticket",
+        comment=comment,
+        expected_version=expected_version,
+        payload=payload,
+        before_then=attach,
+        remember=("handling_unit_id",),
     )
-    for upload in attachments:
-        Attachment.objects.create(
-            event=event,
-            file=upload,
-            original_name=upload.name[:200],
-            content_type=(getattr(upload, "content_type", "") or "")[:100],
-            size=upload.size,
-        )
-    if effect.then is not None:
-        effect.then(event)
+    locked = applied.record
     # who must act next is told in this same transaction (inbox rows + outbox delivery)
     from notifications.tickets import ticket_transition_notify  # downstream app: imported where used
 
     ticket_transition_notify(
-        ticket=locked, event=event, actor_id=getattr(actor, "pk", None), previous_unit_id=from_unit
+        ticket=locked,
+        event=applied.event,
+        actor_id=getattr(actor, "pk", None),
+        previous_unit_id=applied.before["handling_unit_id"],
     )
     return locked
 

@@ -15,27 +15,17 @@ ticket; a merged ticket's citizen still gets the target's reply (``deliver_to_me
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from liaison.workflow import Transition, TransitionTable
 from suggestions.models import Ticket
 
 S = Ticket.Status
 
+__all__ = ["TRANSITIONS", "Transition", "may_start", "transition_for"]
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str  # the button, in Chinese
-    sources: tuple[str, ...]
-    target: str
-    who: str  # a predicate of liaison.scoping taking (user, ticket)
-    needs_comment: bool = False
-    help: str = ""
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in (
+# The row type, the table type and the engine that applies a row are shared
+# (``liaison.workflow``); only the rows are the ticket's own.
+TRANSITIONS = TransitionTable(
+    (
         Transition(
             "accept", "受理", (S.REGISTERED,), S.ACCEPTED, "can_decide_ticket", help="确定分级处理方式"
         ),
@@ -112,16 +102,15 @@ TRANSITIONS: dict[str, Transition] = {
             "can_decide_ticket",
             help="将主件的答复告知本件群众",
         ),
-    )
-}
+    ),
+    kind="ticket",
+    status_labels=dict(S.choices),
+)
 
 
 def transition_for(action: str) -> Transition:
-    try:
-        return TRANSITIONS[action]
-    except KeyError:
-        raise LookupError(f"unknown ticket action {action!r}") from None
+    return TRANSITIONS.transition_for(action)
 
 
 def may_start(action: str, status: str) -> bool:
-    return status in transition_for(action).sources
+    return TRANSITIONS.may_start(action, status)

@@ -247,6 +247,35 @@ ROUTES: dict[str, Route] = {
     "accounts:user_create": Route("restricted", allowed=("county", "city", "admin")),
     # two-factor set-up: every role (required for county/city staff and admins)
     "accounts:two_factor": Route("page"),
+    # --- motions --- deputies' suggestions (motion) and supervision items (supervision):
+    # the county office over the congress runs them; the deputy sees their own, a unit what
+    # it is assigned; a station's keepers see neither (tests/motions for the rules)
+    "motions:list": Route("list", "motion"),
+    "motions:detail": Route("detail", "motion"),
+    "motions:attachment": Route("record_action", "motion"),
+    "motions:submit": Route("restricted", allowed=("deputy", "county", "city", "admin")),
+    "motions:figures": Route("restricted", allowed=("county", "city", "admin")),
+    "motions:figures_export": Route("restricted", allowed=("county", "city", "admin")),
+    # every step of the table through one POST (the row named in the body): 403 for a role
+    # that may take none; which role may take which step: tests/motions/test_services.py
+    "motions:act": Route("record_action", "motion", ("deputy", "county", "city", "unit", "admin"), "post"),
+    "motions:supervision_list": Route("list", "supervision"),
+    "motions:supervision_detail": Route("detail", "supervision"),
+    "motions:supervision_create": Route("restricted", allowed=("county", "city", "admin")),
+    "motions:supervision_export": Route("page"),  # each role's own items (tests/motions/test_figures.py)
+    "motions:supervision_act": Route(
+        "record_action", "supervision", ("county", "city", "unit", "admin"), "post"
+    ),
+    "api:deputysuggestion-list": Route("list", "motion"),
+    "api:deputysuggestion-detail": Route("detail", "motion"),
+    "api:deputysuggestion-transitions": Route(
+        "record_action", "motion", ("deputy", "county", "city", "unit", "admin"), "post"
+    ),
+    "api:supervisionitem-list": Route("list", "supervision"),
+    "api:supervisionitem-detail": Route("detail", "supervision"),
+    "api:supervisionitem-transitions": Route(
+        "record_action", "supervision", ("county", "city", "unit", "admin"), "post"
+    ),
 }
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
@@ -278,6 +307,17 @@ VISIBLE: dict[str, dict[str, tuple[str, ...]]] = {
     "unit": {"station": (), "deputy": (), "reception": (), "ticket": ("A",), "unit": ("A",)},
     "admin": {"station": ALL, "deputy": ALL, "reception": ALL, "ticket": ALL, "region": ALL, "unit": ALL},
 }
+# --- motions --- who sees each world's deputy suggestion and supervision item
+for _role, _motion, _supervision in (
+    ("officer", (), ()),
+    ("head", (), ()),
+    ("deputy", ("A",), ()),
+    ("county", ("A",), ("A",)),
+    ("city", ("A", "B"), ("A", "B")),
+    ("unit", ("A",), ("A",)),
+    ("admin", ALL, ALL),
+):
+    VISIBLE[_role] |= {"motion": _motion, "supervision": _supervision}
 
 
 def discovered_routes() -> set[str]:
@@ -370,6 +410,7 @@ def build_world() -> dict:
             "region": township,
             "unit": unit,
         }
+        w["records"][key] |= motion_records(key, county=county, deputy=deputy, unit=unit)  # --- motions ---
     a = w["A"]
     users = {
         "officer": (Role.LIAISON_OFFICER, {"station": a["station"]}),
@@ -388,6 +429,41 @@ def build_world() -> dict:
     return w
 
 
+def motion_records(key: str, *, county, deputy, unit) -> dict:
+    """--- motions --- each world's deputy suggestion (assigned to its unit) and supervision item."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from motions.models import CongressSession, DeputySuggestion, SupervisionItem
+
+    session = CongressSession.objects.create(
+        region=county,
+        name=f"{county.name}人代会",
+        opens_on=dt.date(2026, 1, 10),
+        closes_on=dt.date(2026, 1, 13),
+    )
+    motion = DeputySuggestion.objects.create(
+        session=session,
+        number=1,
+        title=f"建议{key}：修缮县乡公路",
+        content="县乡公路年久失修",
+        submitted_by=deputy,
+        lead_unit=unit,
+        status=DeputySuggestion.Status.ASSIGNED,
+    )
+    item = SupervisionItem.objects.create(
+        region=county,
+        year=timezone.localdate().year,
+        number=1,
+        title=f"督办{key}：农村饮水安全",
+        problems="供水不稳定",
+        report_due=timezone.localdate(),
+    )
+    item.departments.set([unit])
+    return {"motion": motion, "supervision": item}
+
+
 # Text that identifies a record on a list page.
 MARKER = {
     "station": lambda r: r.name,
@@ -396,6 +472,8 @@ MARKER = {
     "ticket": lambda r: r.content[:10],
     "region": lambda r: r.name,
     "unit": lambda r: r.name,
+    "motion": lambda r: r.title,  # --- motions ---
+    "supervision": lambda r: r.title,
 }
 
 CASES = [(role, name) for name in ROUTES for role in ROLES]

@@ -1,0 +1,343 @@
+"""Deputies' formal suggestions (代表建议、批评和意见) and the standing committee's
+supervision items (督办事项), each with an append-only timeline written by the shared
+workflow engine (``liaison.workflow.apply_transition``)."""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from deputies.models import Deputy
+from liaison.audit import audited
+from liaison.db import SyncedModel
+from stations.models import Region
+from suggestions.models import HandlingUnit, Ticket
+
+
+@audited()
+class CongressSession(models.Model):
+    """A session of a county's people's congress (e.g. 第十八届人民代表大会第三次会议): the
+    suggestions of the session and of the recess after it are numbered under it."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="本级人大（区域）", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("会议名称", max_length=100)
+    opens_on = models.DateField("开幕日期")
+    closes_on = models.DateField("闭幕日期")
+    # the last number given out (第 N 号): bumped under the row's lock by motions.services
+    last_number = models.PositiveIntegerField("已编号数", default=0, editable=False)
+
+    class Meta:
+        verbose_name = "人代会会议"
+        verbose_name_plural = "人代会会议"
+        ordering = ["-opens_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="congress_session_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+@audited()
+class DeputySuggestion(SyncedModel):
+    """A deputy's formal suggestion (代表建议), submitted alone or jointly (联名)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已提交"
+        REGISTERED = "registered", "已立案"
+        ASSIGNED = "assigned", "已交办"
+        REPLIED = "replied", "已答复"
+        EVALUATED = "evaluated", "已测评"
+        CLOSED = "closed", "已办结"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    class Timing(models.TextChoices):
+        DURING = "during", "大会期间"
+        BETWEEN = "between", "闭会期间"
+
+    class Category(models.TextChoices):
+        ECONOMY = "economy", "经济发展"
+        URBAN = "urban", "城乡建设"
+        AGRICULTURE = "agriculture", "农业农村"
+        SOCIAL = "social", "教科文卫与社会保障"
+        GOVERNANCE = "governance", "政法与社会治理"
+        OTHER = "other", "其他"
+
+    class ReplyClass(models.TextChoices):
+        A = "A", "A 类（已解决或采纳）"
+        B = "B", "B 类（正在解决或列入计划）"
+        C = "C", "C 类（留作参考或说明）"
+
+    RUNNING_STATUSES = (Status.ASSIGNED,)
+
+    session = models.ForeignKey(
+        CongressSession, verbose_name="会议", on_delete=models.PROTECT, related_name="suggestions"
+    )
+    timing = models.CharField("提出时间", max_length=10, choices=Timing.choices, default=Timing.DURING)
+    number = models.PositiveIntegerField("编号", null=True, blank=True)
+    title = models.CharField("案由", max_length=200)
+    content = models.TextField("内容")
+    category = models.CharField("类别", max_length=20, choices=Category.choices, blank=True)
+    submitted_by = models.ForeignKey(
+        Deputy, verbose_name="领衔代表", on_delete=models.PROTECT, related_name="motions_led"
+    )
+    co_signers = models.ManyToManyField(
+        Deputy, verbose_name="联名代表", blank=True, related_name="motions_joined"
+    )
+    source_ticket = models.ForeignKey(
+        Ticket,
+        verbose_name="来源群众意见",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deputy_suggestions",
+    )
+    lead_unit = models.ForeignKey(
+        HandlingUnit,
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    co_units = models.ManyToManyField(HandlingUnit, verbose_name="协办单位", blank=True, related_name="+")
+    assigned_on = models.DateField("交办日期", null=True, blank=True)
+    due_on = models.DateField("答复期限", null=True, blank=True)
+    extension_reason = models.TextField("延期理由", blank=True)
+    reply_text = models.TextField("书面答复", blank=True)
+    reply_class = models.CharField("答复分类", max_length=1, choices=ReplyClass.choices, blank=True)
+    replied_on = models.DateField("答复日期", null=True, blank=True)
+    satisfaction = models.CharField("代表测评", max_length=12, choices=Satisfaction.choices, blank=True)
+    rehandle_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "代表建议"
+        verbose_name_plural = "代表建议"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "number"],
+                condition=Q(number__isnull=False),
+                name="motion_number_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "status"], name="motion_session_status_idx")]
+
+    def __str__(self) -> str:
+        return f"第 {self.number} 号：{self.title}" if self.number else self.title
+
+    @property
+    def number_label(self) -> str:
+        return f"第 {self.number} 号" if self.number else "未编号"
+
+    @property
+    def region(self) -> Region:
+        return self.session.region
+
+
+class Consultation(models.Model):
+    """The unit's face-to-face consultation with the deputy (见面沟通)."""
+
+    class Form(models.TextChoices):
+        VISIT = "visit", "上门走访"
+        MEETING = "meeting", "座谈会"
+        SITE = "site", "现场察看"
+        PHONE = "phone", "电话沟通"
+
+    suggestion = models.ForeignKey(
+        DeputySuggestion, verbose_name="代表建议", on_delete=models.PROTECT, related_name="consultations"
+    )
+    unit = models.ForeignKey(
+        HandlingUnit, verbose_name="承办单位", on_delete=models.PROTECT, related_name="+"
+    )
+    held_on = models.DateField("沟通日期")
+    form = models.CharField("沟通方式", max_length=10, choices=Form.choices)
+    participants = models.CharField("参加人员", max_length=300)
+    notes = models.TextField("沟通情况", blank=True)
+    event = models.OneToOneField(
+        "SuggestionEvent", verbose_name="办理记录", on_delete=models.PROTECT, related_name="consultation"
+    )
+
+    class Meta:
+        verbose_name = "见面沟通"
+        verbose_name_plural = "见面沟通"
+        ordering = ["held_on", "pk"]
+        triggers = [
+            pgtrigger.Protect(name="consultation_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.get_form_display()}"
+
+
+class SuggestionEvent(models.Model):
+    """One step of a suggestion's handling; append-only (a trigger refuses changes)."""
+
+    suggestion = models.ForeignKey(
+        DeputySuggestion, verbose_name="代表建议", on_delete=models.PROTECT, related_name="timeline"
+    )
+    action = models.CharField("操作", max_length=30)
+    from_status = models.CharField(
+        "原状态", max_length=12, choices=DeputySuggestion.Status.choices, blank=True
+    )
+    to_status = models.CharField("新状态", max_length=12, choices=DeputySuggestion.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.TextField("说明", blank=True)
+    data = models.JSONField("操作内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "代表建议办理记录"
+        verbose_name_plural = "代表建议办理记录"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["suggestion", "at"], name="motion_event_at_idx")]
+        triggers = [
+            pgtrigger.Protect(name="motion_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+@audited()
+class SupervisionItem(SyncedModel):
+    """A supervision item (督办事项) of the standing committee: from a review opinion
+    (审议意见) or a key suggestion, with its responsible departments and the deadline of
+    the re-report (限期报告); the members' satisfaction vote (满意度测评) decides whether it
+    closes or is supervised again."""
+
+    class Status(models.TextChoices):
+        SUPERVISING = "supervising", "督办中"
+        REPORTED = "reported", "已报告"
+        EVALUATED = "evaluated", "已测评"
+        CLOSED = "closed", "已办结"
+
+    class Source(models.TextChoices):
+        REVIEW = "review", "审议意见"
+        KEY_SUGGESTION = "key_suggestion", "重点建议"
+        OTHER = "other", "其他"
+
+    region = models.ForeignKey(
+        Region, verbose_name="本级人大（区域）", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    number = models.PositiveIntegerField("序号")
+    title = models.CharField("事项", max_length=200)
+    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.REVIEW)
+    source_suggestion = models.ForeignKey(
+        DeputySuggestion,
+        verbose_name="来源代表建议",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    problems = models.TextField("存在问题")
+    departments = models.ManyToManyField(HandlingUnit, verbose_name="责任单位", related_name="+")
+    report_due = models.DateField("限期报告日期")
+    reported_on = models.DateField("报告日期", null=True, blank=True)
+    result_text = models.TextField("办理结果", blank=True)
+    votes_satisfied = models.PositiveSmallIntegerField("满意票", default=0)
+    votes_basic = models.PositiveSmallIntegerField("基本满意票", default=0)
+    votes_unsatisfied = models.PositiveSmallIntegerField("不满意票", default=0)
+    outcome = models.CharField("测评结果", max_length=12, choices=Satisfaction.choices, blank=True)
+    resupervise_count = models.PositiveSmallIntegerField("再督办次数", default=0)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUPERVISING)
+
+    class Meta:
+        verbose_name = "督办事项"
+        verbose_name_plural = "督办事项"
+        ordering = ["year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "number"], name="supervision_number_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年第 {self.number} 项：{self.title}"
+
+
+class SupervisionEvent(models.Model):
+    """One step of a supervision item (progress report, result, vote…); append-only."""
+
+    item = models.ForeignKey(
+        SupervisionItem, verbose_name="督办事项", on_delete=models.PROTECT, related_name="timeline"
+    )
+    action = models.CharField("操作", max_length=30)
+    from_status = models.CharField(
+        "原状态", max_length=12, choices=SupervisionItem.Status.choices, blank=True
+    )
+    to_status = models.CharField("新状态", max_length=12, choices=SupervisionItem.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.TextField("说明", blank=True)
+    data = models.JSONField("操作内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "督办事项记录"
+        verbose_name_plural = "督办事项记录"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["item", "at"], name="supervision_event_at_idx")]
+        triggers = [
+            pgtrigger.Protect(
+                name="supervision_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class MotionAttachment(models.Model):
+    """A file attached to a step of a suggestion or a supervision item (a scanned reply,
+    the department's report)."""
+
+    suggestion_event = models.ForeignKey(
+        SuggestionEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    supervision_event = models.ForeignKey(
+        SupervisionEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to="motions/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100, blank=True)
+    size = models.PositiveIntegerField("大小（字节）")
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(suggestion_event__isnull=False, supervision_event__isnull=True)
+                | Q(suggestion_event__isnull=True, supervision_event__isnull=False),
+                name="motion_attachment_one_parent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
