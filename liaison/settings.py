@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "dashboards",
+    # --- public --- the online liaison station (网上联络站): citizens' pages, no sign-in
+    "public",
 ]
 
 MIDDLEWARE = [
