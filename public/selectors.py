@@ -40,7 +40,9 @@ def top_regions() -> QuerySet[Region]:
 
 
 def region_children(*, region: Region) -> QuerySet[Region]:
-    return region.get_children().only("id", "name", "level", "path")
+    return Region.objects.filter(path__startswith=region.path, depth=region.depth + 1).only(
+        "id", "name", "level", "path"
+    )
 
 
 def region_ancestors(*, region: Region) -> list[Region]:

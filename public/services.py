@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps
 
 from deputies.models import Deputy
@@ -49,8 +50,8 @@ PHOTOS_MAX = 3
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_SIDE = 2048
 
-PHONE_MESSAGE = "请填写11位手机号码。"
-CODE_WRONG = "验证码不正确或已失效，请重新获取。"
+PHONE_MESSAGE = gettext_noop("请填写11位手机号码。")
+CODE_WRONG = gettext_noop("验证码不正确或已失效，请重新获取。")
 
 
 def normalise_phone(phone: str) -> str:
@@ -242,13 +243,13 @@ def online_submission_create(
     content = (content or "").strip()
     citizen_name = (citizen_name or "").strip()
     if not content:
-        errors["content"] = "请填写意见建议内容。"
+        errors["content"] = gettext_noop("请填写意见建议内容。")
     elif len(content) > CONTENT_MAX:
         errors["content"] = f"内容请控制在 {CONTENT_MAX} 字以内。"
     if not citizen_name or len(citizen_name) > 50:
-        errors["citizen_name"] = "请填写您的姓名（50字以内）。"
+        errors["citizen_name"] = gettext_noop("请填写您的姓名（50字以内）。")
     if not consent:
-        errors["consent"] = "请阅读并同意个人信息处理告知后再提交。"
+        errors["consent"] = gettext_noop("请阅读并同意个人信息处理告知后再提交。")
     if len(photos) > PHOTOS_MAX:
         errors["photos"] = f"最多上传 {PHOTOS_MAX} 张照片。"
     try:
@@ -300,7 +301,7 @@ def tracked_submission(*, tracking_code: str, phone_last4: str) -> OnlineSubmiss
         or len(last4) != 4
         or not hmac.compare_digest(found.ticket.citizen_phone[-4:].encode(), last4.encode())
     ):
-        raise PermissionDenied("查询码或手机号后四位不正确。")
+        raise PermissionDenied(gettext_noop("查询码或手机号后四位不正确。"))
     return found
 
 
@@ -309,7 +310,7 @@ def citizen_rate(*, submission: OnlineSubmission, satisfaction: str, comment: st
     rating staff enter (recorded as given by the citizen, online). 不满意 tells the keepers,
     who decide on reopening it (``notifications.tickets``)."""
     if satisfaction not in Ticket.Satisfaction.values:
-        raise ValidationError({"satisfaction": "请选择满意、基本满意或不满意。"})
+        raise ValidationError({"satisfaction": gettext_noop("请选择满意、基本满意或不满意。")})
     ticket = submission.ticket
     return ticket_services.ticket_record_satisfaction(
         ticket=ticket,
@@ -328,7 +329,7 @@ def ticket_mark_spam(*, ticket: Ticket, actor) -> Ticket:
     if not scoping.can_decide_ticket(actor, ticket):
         raise PermissionDenied("您无权处理本件。")
     if ticket.channel != Ticket.Channel.ONLINE:
-        raise ValidationError("只有网上提交的意见可以标记为垃圾信息。")
+        raise ValidationError(gettext_noop("只有网上提交的意见可以标记为垃圾信息。"))
     locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
     if locked.is_spam:
         return locked

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison import scoping
@@ -21,7 +22,7 @@ from public.forms import RateForm, SubmitForm, TrackForm
 from public.models import PhoneCode
 from suggestions.models import Ticket
 
-RATE_LIMITED = "操作过于频繁，请稍后再试。"
+RATE_LIMITED = gettext_noop("操作过于频繁，请稍后再试。")
 
 
 def _too_many(request, template: str, context: dict) -> HttpResponse:
