@@ -47,20 +47,29 @@ def _key(limit: Limit, who: str) -> str:
     return f"{PREFIX}{limit.name}:{int(time.time()) // limit.seconds}:{digest}"
 
 
-def hit(name: str, who: str | None) -> bool:
-    """Count one try by ``who`` against the limit ``name``; False once it is over."""
+def hit(name: str, who: str | None, *, once: str = "") -> bool:
+    """Count one try by ``who`` against the limit ``name``; False once it is over. With
+    ``once`` (a form's token) the same form posted again is not counted again: a retry or a
+    double tap returns the first submission and costs nothing."""
     if not who:
         return True
     limit = LIMITS[name]
     key = _key(limit, who)
     if settings.REDIS_URL:
-        pipe = _redis().pipeline()
-        pipe.incr(key)
-        pipe.expire(key, limit.seconds)
-        count = pipe.execute()[0]
+        client = _redis()
+        if once and not client.set(f"{key}:once:{_key(limit, once)}", 1, nx=True, ex=limit.seconds):
+            count = int(client.get(key) or 0)
+        else:
+            pipe = client.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, limit.seconds)
+            count = pipe.execute()[0]
     else:
-        cache.add(key, 0, limit.seconds)
-        count = cache.incr(key)
+        if once and not cache.add(f"{key}:once:{_key(limit, once)}", 1, limit.seconds):
+            count = cache.get(key, 0)
+        else:
+            cache.add(key, 0, limit.seconds)
+            count = cache.incr(key)
     return count <= limit.limit
 
 

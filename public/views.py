@@ -122,7 +122,10 @@ def submit(request, pk):
         return render(request, "public/submit.html", context, status=400)
     data = form.cleaned_data
     phone_key = "".join(ch for ch in data["citizen_phone"] if ch.isdigit())
-    if not (ratelimit.hit("submit_ip", ip) and ratelimit.hit("submit_phone", phone_key)):
+    token = str(data["form_token"])
+    if not (
+        ratelimit.hit("submit_ip", ip, once=token) and ratelimit.hit("submit_phone", phone_key, once=token)
+    ):
         return _too_many(request, "public/submit.html", context)
     try:
         done = services.online_submission_create(

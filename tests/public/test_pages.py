@@ -205,3 +205,12 @@ def test_english_pages(client, w):
         reverse("public:station", args=[w.station.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "Submit an opinion to the deputies" in html
+
+
+def test_submissions_are_rate_limited_per_phone_but_a_retry_is_free(client, w):
+    limit = ratelimit.LIMITS["submit_phone"].limit
+    token = _form(client, w.station)
+    for _ in range(limit + 3):  # the same form again and again: counted once
+        assert _post(client, w, token, code="000000").status_code == 400  # (wrong code)
+    statuses = [_post(client, w, _form(client, w.station), code="000000").status_code for _ in range(limit)]
+    assert statuses[: limit - 1] == [400] * (limit - 1) and statuses[-1] == 429

@@ -201,3 +201,33 @@ def test_photos_are_sniffed_and_stripped(w, settings, tmp_path):
     with pytest.raises(ValidationError) as exc:
         submit(w, form_token=uuid.uuid4(), photos=[SimpleUploadedFile("x.jpg", b"<html>not a photo</html>")])
     assert "photos" in exc.value.message_dict
+
+
+def test_online_ratings_count_in_the_station_figures_and_spam_does_not(w):
+    from django.utils import timezone
+
+    from reports.periods import Period, Scope
+    from reports.selectors import figures
+    from reports.services import rollups_refresh
+
+    rated = submit(w).submission
+    handled_to_delivery(w, rated.ticket)
+    rated.refresh_from_db()
+    ticket = services.citizen_rate(submission=rated, satisfaction="unsatisfied")
+    spam = submit(w, form_token=uuid.uuid4()).submission
+    services.ticket_mark_spam(ticket=spam.ticket, actor=w.officer)
+    rollups_refresh(full=True)
+    period = Period.year(timezone.localdate().year)
+    got = figures(scope=Scope(station=w.station), period=period)
+    assert (got.collected, got.rated, got.satisfied) == (1, 1, 0)
+    assert got.satisfaction_rate == 0
+    # the station reopens it, it is handled again, the citizen is now satisfied
+    ticket = ticket_services.ticket_reopen(ticket=ticket, actor=w.officer, comment="重新交办")
+    t = ticket_services.ticket_assign(ticket=ticket, actor=w.officer, handling_unit=w.unit)
+    t = ticket_services.ticket_reply(ticket=t, actor=w.unit_staff, text="已再次维修")
+    ticket_services.ticket_deliver_reply(ticket=t, actor=w.officer, channel=Delivery.Channel.ONLINE)
+    rated.refresh_from_db()
+    services.citizen_rate(submission=rated, satisfaction="satisfied")
+    rollups_refresh(full=True)
+    got = figures(scope=Scope(station=w.station), period=period)
+    assert (got.collected, got.rated, got.satisfied, got.satisfaction_rate) == (1, 1, 1, 1.0)

@@ -1,0 +1,60 @@
+"""A double tap, a retry, a flaky network: the same submit form posted 20 times at once
+(threads, PostgreSQL, committed) makes one ticket, one submission, one timeline event,
+one notification per keeper, and every post answers with the same tracking code."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from notifications.models import Notification
+from public import services
+from public.models import OnlineSubmission, PhoneCode
+from suggestions.models import Ticket, TimelineEvent
+from tests.public.conftest import NAME, PHONE, last_code
+from tests.suggestions.factories import make_world
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_identical_posts_make_one_ticket():
+    w = make_world()
+    services.phone_code_send(phone=PHONE, purpose=PhoneCode.Purpose.SUBMIT)
+    data = {
+        "form_token": str(uuid.uuid4()),
+        "category": w.category.pk,
+        "content": "村口路灯坏了",
+        "citizen_name": NAME,
+        "citizen_phone": PHONE,
+        "code": last_code(),
+        "consent": "on",
+        "action": "submit",
+    }
+    url = reverse("public:submit", args=[w.station.pk])
+    barrier = threading.Barrier(20)
+    results: list[tuple[int, str]] = []
+
+    def post():
+        try:
+            barrier.wait()
+            response = Client().post(url, data)
+            found = re.search(r'class="pub-code">([A-Z2-7]{16})<', response.content.decode())
+            results.append((response.status_code, found.group(1) if found else ""))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    code = OnlineSubmission.objects.get().tracking_code
+    assert results == [(200, code)] * 20
+    assert Ticket.objects.count() == 1
+    assert TimelineEvent.objects.filter(action="register").count() == 1
+    assert Notification.objects.filter(recipient=w.officer, kind="ticket_submitted_online").count() == 1
