@@ -179,7 +179,10 @@ class RequestList(Open311View):
             tickets = tickets.filter(pk__in=ids)  # the standard: other filters are ignored
         else:
             end = q.get("end_date") or timezone.now()
-            start = q.get("start_date") or end - dt.timedelta(days=DEFAULT_DAYS)
+            try:
+                start = q.get("start_date") or end - dt.timedelta(days=DEFAULT_DAYS)
+            except OverflowError:  # an end_date in the first days of year 1
+                start = dt.datetime.min.replace(tzinfo=dt.UTC)
             tickets = tickets.filter(received_at__gte=start, received_at__lte=end)
             if "service_code" in q:
                 tickets = tickets.filter(category__code=q["service_code"])
