@@ -39,7 +39,7 @@ from suggestions.models import Attachment, Category, Ticket, TimelineEvent
 
 # The PIPL notice (个人信息处理告知) shown on the submit page; a new text gets a new version.
 NOTICE_VERSION = "2026-12-v1"
-PURPOSE = "办理您提出的意见建议并向您反馈办理结果"
+PURPOSE = gettext_noop("办理您提出的意见建议并向您反馈办理结果")
 
 CODE_TTL = timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5

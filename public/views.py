@@ -95,7 +95,7 @@ def submit(request, pk):
         "station": found,
         "deputy": deputy,
         "notice_version": services.NOTICE_VERSION,
-        "purpose": services.PURPOSE,
+        "purpose": _(services.PURPOSE),
     }
     if request.method == "GET":
         context["form"] = _submit_form(request, found, initial={"form_token": uuid.uuid4()})

@@ -448,6 +448,9 @@ def _record_satisfaction(
 ) -> _Effect:
     from liaison.scoping import VerifiedCitizen
 
+    if isinstance(actor, VerifiedCitizen) and (ticket.satisfaction or ticket.no_evaluation):
+        # the citizen rates each delivered reply once (a repeated or concurrent post changes nothing)
+        raise ValidationError({"satisfaction": "您已评价过本次答复。"}, code="rated")
     effect = _evaluation(ticket, satisfaction=satisfaction, no_evaluation=no_evaluation)
     if isinstance(actor, VerifiedCitizen):
         # the citizen's own rating on the online station (网上联络站): no staff actor

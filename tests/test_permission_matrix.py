@@ -713,6 +713,10 @@ def probe_worlds(user: str) -> tuple[str, ...]:
 def _route_urls(world, name: str, route: Route, user: str) -> list[str]:
     """The route with the probe worlds' records (or a missing one), or plain."""
     keys = probe_worlds(user)
+    if route.kind == "public_post":
+        return []
+    if route.kind.startswith("public") and route.model:
+        return [reverse(name, args=[world["records"][k][route.model].pk]) for k in keys]
     if route.kind in ("detail", "record_action", "files") and route.model:
         return [reverse(name, args=[world["records"][k][route.model].pk]) for k in keys]
     if route.kind == "file":  # an attachment that is not there, under each world's record

@@ -58,3 +58,34 @@ def test_twenty_identical_posts_make_one_ticket():
     assert Ticket.objects.count() == 1
     assert TimelineEvent.objects.filter(action="register").count() == 1
     assert Notification.objects.filter(recipient=w.officer, kind="ticket_submitted_online").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_identical_ratings_record_one():
+    """The rating form posted 20 times at once: one rating event, the others told it is done."""
+    from suggestions.models import Delivery
+    from tests.public.test_services import handled_to_delivery, submit
+
+    w = make_world()
+    sub = submit(w).submission
+    handled_to_delivery(w, sub.ticket)
+    data = {"tracking_code": sub.tracking_code, "phone_last4": PHONE[-4:], "satisfaction": "satisfied"}
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def post():
+        try:
+            barrier.wait()
+            statuses.append(Client().post(reverse("public:rate"), data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(statuses) == 20 and statuses.count(200) == 1
+    assert set(statuses) - {200} <= {400, 429}  # already rated, or the code's check limit reached
+    assert TimelineEvent.objects.filter(ticket=sub.ticket, action="record_satisfaction").count() == 1
+    assert Delivery.objects.get(ticket=sub.ticket).satisfaction == "satisfied"
