@@ -72,11 +72,19 @@ class TrackForm(forms.Form):
         label=_("手机号后四位"),
         min_length=4,
         max_length=4,
+        required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    sms_code = forms.CharField(
+        label=_("或：短信验证码"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
 
 class RateForm(TrackForm):
+    phone_last4 = forms.CharField(min_length=4, max_length=4)
     satisfaction = forms.ChoiceField(
         label=_("您对答复的评价"), choices=SATISFACTION_CHOICES, widget=forms.RadioSelect
     )

@@ -340,3 +340,34 @@ def ticket_mark_spam(*, ticket: Ticket, actor) -> Ticket:
     )
     locked.refresh_from_db()
     return locked
+
+
+def track_code_send(*, tracking_code: str) -> None:
+    """Send a new one-time code to the phone of the submission with this tracking code (for
+    a citizen who does not remember which phone); nothing, and no sign of it, for a wrong code."""
+    code = (tracking_code or "").strip().upper().replace(" ", "").replace("-", "")
+    found = (
+        OnlineSubmission.objects.filter(tracking_code=code).select_related("ticket").first() if code else None
+    )
+    if found is not None:
+        phone_code_send(phone=found.ticket.citizen_phone, purpose=PhoneCode.Purpose.TRACK)
+
+
+def tracked_submission_by_sms(*, tracking_code: str, sms_code: str) -> OnlineSubmission:
+    """The submission with this tracking code, proven by a new one-time code sent to its
+    phone; one ``PermissionDenied`` for any mismatch."""
+    code = (tracking_code or "").strip().upper().replace(" ", "").replace("-", "")
+    found = (
+        OnlineSubmission.objects.select_related("ticket__station__region", "ticket__handling_unit")
+        .filter(tracking_code=code)
+        .first()
+        if code
+        else None
+    )
+    if found is None:
+        raise PermissionDenied(gettext_noop("查询码或验证码不正确。"))
+    with transaction.atomic():
+        ok = _use_code(phone=found.ticket.citizen_phone, code=sms_code, purpose=PhoneCode.Purpose.TRACK)
+    if not ok:
+        raise PermissionDenied(gettext_noop("查询码或验证码不正确。"))
+    return found

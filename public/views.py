@@ -165,10 +165,21 @@ def _tracked(request, form_class):
     code = form.cleaned_data["tracking_code"].strip().upper()
     if not (ratelimit.hit("track_ip", client_ip(request)) and ratelimit.hit("track_code", code)):
         return None, form, _too_many(request, "public/track.html", context)
+    if request.POST.get("action") == "send_code":
+        services.track_code_send(tracking_code=code)
+        context["notice"] = _("如查询码正确，验证码已发送到提交时填写的手机（10分钟内有效）。")
+        return None, form, render(request, "public/track.html", context)
     try:
-        found = services.tracked_submission(tracking_code=code, phone_last4=form.cleaned_data["phone_last4"])
-    except PermissionDenied:
-        context["error"] = _("查询码或手机号后四位不正确。")
+        if form.cleaned_data.get("phone_last4") or not form.cleaned_data.get("sms_code"):
+            found = services.tracked_submission(
+                tracking_code=code, phone_last4=form.cleaned_data["phone_last4"]
+            )
+        else:
+            found = services.tracked_submission_by_sms(
+                tracking_code=code, sms_code=form.cleaned_data["sms_code"]
+            )
+    except PermissionDenied as exc:
+        context["error"] = _(str(exc))
         return None, form, render(request, "public/track.html", context, status=404)
     return found, form, None
 

@@ -214,3 +214,15 @@ def test_submissions_are_rate_limited_per_phone_but_a_retry_is_free(client, w):
         assert _post(client, w, token, code="000000").status_code == 400  # (wrong code)
     statuses = [_post(client, w, _form(client, w.station), code="000000").status_code for _ in range(limit)]
     assert statuses[: limit - 1] == [400] * (limit - 1) and statuses[-1] == 429
+
+
+def test_tracking_with_a_new_sms_code(client, w):
+    code, _done = submit_online(client, w)
+    track = reverse("public:track")
+    assert client.post(track, {"tracking_code": "A" * 16, "action": "send_code"}).status_code == 200
+    sent = client.post(track, {"tracking_code": code, "action": "send_code"})
+    assert sent.status_code == 200 and "验证码已发送" in sent.content.decode()
+    tracked = client.post(track, {"tracking_code": code, "sms_code": last_code()})
+    assert tracked.status_code == 200 and "已登记，待受理" in tracked.content.decode()
+    again = client.post(track, {"tracking_code": code, "sms_code": last_code()})  # used up
+    assert again.status_code == 404
