@@ -72,6 +72,8 @@ def phone_code_send(*, phone: str, purpose: str) -> PhoneCode:
     """Send a 6-digit one-time code to ``phone`` through the SMS backend (the console
     backend prints it in the demo). At most one a minute per phone and purpose."""
     phone = normalise_phone(phone)
+    # one sender at a time per phone and purpose: 20 taps at once send one SMS
+    lock_client_ids([uuid.uuid5(uuid.NAMESPACE_URL, f"liaison:phone-code:{purpose}:{phone}")])
     now = timezone.now()
     recent = (
         PhoneCode.objects.select_for_update()

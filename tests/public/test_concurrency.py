@@ -89,3 +89,45 @@ def test_twenty_identical_ratings_record_one():
     assert set(statuses) - {200} <= {400, 429}  # already rated, or the code's check limit reached
     assert TimelineEvent.objects.filter(ticket=sub.ticket, action="record_satisfaction").count() == 1
     assert Delivery.objects.get(ticket=sub.ticket).satisfaction == "satisfied"
+
+
+def _at_once(fn, n: int = 20) -> list:
+    barrier = threading.Barrier(n)
+    results: list = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(fn())
+        except Exception as exc:  # noqa: BLE001 - collected and asserted on
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_code_requests_at_once_send_one_sms():
+    from notifications.sms import ConsoleSmsBackend
+
+    make_world()
+    results = _at_once(lambda: services.phone_code_send(phone=PHONE, purpose=PhoneCode.Purpose.SUBMIT).pk)
+    assert len(set(results)) == 1 and PhoneCode.objects.count() == 1
+    assert [to for to, _text in ConsoleSmsBackend.outbox] == [PHONE]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_spam_marks_at_once_withdraw_once():
+    from tests.public.test_services import submit
+
+    w = make_world()
+    ticket = submit(w).submission.ticket
+    results = _at_once(lambda: services.ticket_mark_spam(ticket=ticket, actor=w.officer).is_spam)
+    assert results == [True] * 20
+    assert TimelineEvent.objects.filter(ticket=ticket, action="withdraw").count() == 1
