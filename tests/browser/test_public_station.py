@@ -109,7 +109,7 @@ def test_a_citizen_is_heard_and_rates_the_reply(world, live_server, browser):
     # the citizen tracks it with the code and the phone's last four digits, and rates it
     page.goto(f"{live_server.url}/public/track/?code={code}")
     page.fill("input[name=phone_last4]", PHONE[-4:])
-    page.get_by_role("button", name="查询").click()
+    page.get_by_role("button", name="查询", exact=True).click()
     assert "路灯已于本周更换" in page.content() and w.unit.name in page.content()
     page.check("input[name=satisfaction][value=satisfied]")
     page.screenshot(path=str(SHOTS / "public_tracked_390.png"), full_page=True)
