@@ -566,6 +566,26 @@ def can_decide_ticket(user: User, ticket: Ticket) -> bool:
     return ticket.is_escalated and _oversees(scope, ticket)
 
 
+@dataclass(frozen=True)
+class VerifiedCitizen:
+    """The citizen of one ticket on the online station (网上联络站), verified by the
+    tracking code and their phone (``public.services``): not a user, no roles. Only
+    ``can_record_satisfaction`` lets them act, on their own ticket."""
+
+    ticket_id: object
+    pk: None = None
+    is_citizen: bool = True
+    is_authenticated: bool = False
+
+
+def can_record_satisfaction(user, ticket: Ticket) -> bool:
+    """Who records the citizen's rating (群众评价): whoever decides the ticket (entered
+    for the citizen), or the citizen themself online, on their own ticket only."""
+    if isinstance(user, VerifiedCitizen):
+        return str(user.ticket_id) == str(ticket.pk)
+    return can_decide_ticket(user, ticket)
+
+
 def can_act_for_unit(user: User, ticket: Ticket) -> bool:
     """Staff of the handling unit the ticket is assigned to (and admins)."""
     scope = scope_for(user)

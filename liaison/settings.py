@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     # --- oversight --- (performance files and annual evaluation; reads reports, visits, suggestions)
     "oversight",
     "motions",  # deputies' suggestions and supervision items (after notifications, beside reports)
+    # --- public --- the online liaison station (网上联络站): citizens' pages, no sign-in
+    "public",
 ]
 
 MIDDLEWARE = [

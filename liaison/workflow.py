@@ -174,7 +174,7 @@ def apply_transition(
         action=name,
         from_status=from_status,
         to_status=transition.target,
-        actor=actor,
+        actor=None if getattr(actor, "is_citizen", False) else actor,  # a citizen is no user
         comment=effect.comment if effect.comment is not None else comment,
         data=effect.data,
     )

@@ -29,6 +29,8 @@ KINDS: dict[str, Kind] = {
         Kind("ticket_due_soon", _("办理期限将到"), sms=True, help=_("承办单位工作人员")),
         Kind("ticket_overdue", _("逾期未答复"), sms=True, help=_("承办单位工作人员")),
         Kind("escalation", _("逾期升级督办"), help=_("承办单位与县、市人大工作人员")),
+        Kind("ticket_submitted_online", _("群众网上提交意见建议"), help=_("联络员、站长：待受理")),
+        Kind("ticket_citizen_unsatisfied", _("群众网上评价不满意"), help=_("联络员、站长：决定是否重新办理")),
         Kind("reception_tomorrow", _("明日进站接待"), sms=True, help=_("排班的人大代表")),
         Kind("motion_assigned", _("代表建议交办给本单位"), help=_("主办、协办单位工作人员")),
         Kind("motion_rehandle", _("代表不满意、重新办理"), help=_("主办单位工作人员")),

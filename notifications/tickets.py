@@ -108,6 +108,18 @@ def transition_messages(
             f"群众对答复不满意，{ticket.station.name}重新办理（{event.comment}），将重新交办。",
             Digest("reopened", "{n} 件意见建议群众不满意、重新办理", reverse("suggestions:unit_queue")),
         )
+    if (
+        action == "record_satisfaction"
+        and event.data.get("given_by") == "citizen_online"
+        and event.data.get("satisfaction") == "unsatisfied"
+    ):
+        return to(
+            _keepers(ticket, actor_id),
+            "ticket_citizen_unsatisfied",
+            f"群众网上评价不满意：{_short(ticket)}",
+            "群众在网上联络站对答复评价为不满意，请决定是否重新办理。",
+            Digest("citizen_unsatisfied", "{n} 件意见建议群众网上评价不满意", _list_url("delivered")),
+        )
     return []
 
 

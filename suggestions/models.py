@@ -101,8 +101,9 @@ class TicketQuerySet(models.QuerySet):
         return self.exclude(status__in=Ticket.FINAL_STATUSES)
 
     def counted(self) -> "TicketQuerySet":
-        """The tickets the figures count (收集问题): merged duplicates left out."""
-        return self.exclude(status=Ticket.Status.MERGED)
+        """The tickets the figures count (收集问题): merged duplicates and submissions
+        marked as spam (kept, never counted) left out."""
+        return self.exclude(status=Ticket.Status.MERGED).exclude(is_spam=True)
 
     def running(self) -> "TicketQuerySet":
         """Tickets whose deadline is running: accepted or assigned, not yet replied."""
@@ -172,6 +173,12 @@ class Ticket(SyncTracked, SyncedModel):
         BASICALLY = "basically", "基本满意"
         UNSATISFIED = "unsatisfied", "不满意"
 
+    class Channel(models.TextChoices):
+        """How the opinion reached the station (收集渠道)."""
+
+        STATION = "station", gettext_lazy("站内登记")
+        ONLINE = "online", gettext_lazy("网上联络站")
+
     class NoEvaluation(models.TextChoices):
         """Why a closed ticket has no rating: counted apart from the ratings (not as
         "unsatisfied", and not dropped), so the satisfaction rate stays ratings ÷ rated."""
@@ -234,6 +241,11 @@ class Ticket(SyncTracked, SyncedModel):
         related_name="tickets",
     )
     received_at = models.DateTimeField("收集时间", db_index=True)
+    channel = models.CharField(
+        gettext_lazy("收集渠道"), max_length=10, choices=Channel.choices, default=Channel.STATION
+    )
+    # 垃圾信息: a public submission staff marked as spam; kept, not counted (``counted()``)
+    is_spam = models.BooleanField(gettext_lazy("垃圾信息"), default=False)
 
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REGISTERED)
     tier = models.CharField("分级处理", max_length=20, choices=Tier.choices, blank=True)
@@ -452,6 +464,8 @@ class TimelineEvent(models.Model):
             parts.append(f"反馈方式：{Delivery.Channel(d['channel']).label}")
         if d.get("satisfaction"):
             parts.append(f"群众评价：{Ticket.Satisfaction(d['satisfaction']).label}")
+        if d.get("given_by") == "citizen_online":
+            parts.append("群众网上自评")
         if d.get("no_evaluation"):
             parts.append(gettext("未评价：%s") % Ticket.NoEvaluation(d["no_evaluation"]).label)
         if d.get("reopen_count"):

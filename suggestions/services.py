@@ -89,6 +89,7 @@ def ticket_registration(
     actor: User | None = None,
     ticket_id: UUID | None = None,
     references_checked: bool = False,
+    channel: str = Ticket.Channel.STATION,
 ) -> Ticket:
     """The ticket that registering (登记) this citizen opinion saves, validated, unsaved.
 
@@ -117,6 +118,7 @@ def ticket_registration(
         received_at=received_at or (reception.starts_at if reception else timezone.now()),
         status=Ticket.Status.REGISTERED,
         created_by=actor,
+        channel=channel,
     )
     _full_clean(ticket, references_checked=references_checked)
     return ticket
@@ -439,7 +441,18 @@ def _evaluation(ticket: Ticket, *, satisfaction: str, no_evaluation: str) -> _Ef
 def _record_satisfaction(
     ticket: Ticket, actor, *, comment: str, satisfaction: str = "", no_evaluation: str = "", **_
 ) -> _Effect:
-    return _evaluation(ticket, satisfaction=satisfaction, no_evaluation=no_evaluation)
+    from liaison.scoping import VerifiedCitizen
+
+    if isinstance(actor, VerifiedCitizen) and (ticket.satisfaction or ticket.no_evaluation):
+        # the citizen rates each delivered reply once (a repeated or concurrent post changes nothing)
+        raise ValidationError({"satisfaction": "您已评价过本次答复。"}, code="rated")
+    effect = _evaluation(ticket, satisfaction=satisfaction, no_evaluation=no_evaluation)
+    if isinstance(actor, VerifiedCitizen):
+        # the citizen's own rating on the online station (网上联络站): no staff actor
+        if no_evaluation:
+            raise ValidationError({"satisfaction": EVALUATION_MISSING_MESSAGE})
+        effect.data["given_by"] = "citizen_online"
+    return effect
 
 
 def _reopen(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:

@@ -66,7 +66,7 @@ TRANSITIONS = TransitionTable(
         Transition(
             "deliver_reply", "反馈群众", (S.REPLIED,), S.DELIVERED, "can_decide_ticket", help="将答复告知群众"
         ),
-        Transition("record_satisfaction", "记录评价", (S.DELIVERED,), S.DELIVERED, "can_decide_ticket"),
+        Transition("record_satisfaction", "记录评价", (S.DELIVERED,), S.DELIVERED, "can_record_satisfaction"),
         Transition(
             "reopen",
             "重新办理",

@@ -276,7 +276,42 @@ ROUTES: dict[str, Route] = {
     "api:supervisionitem-transitions": Route(
         "record_action", "supervision", ("county", "city", "unit", "admin"), "post"
     ),
+    # --- public --- the online liaison station: no sign-in, the same answer for every role
+    # and for anonymous visitors ("public": 200 for each world's record; "public_hidden": the
+    # world's stations publish nothing to Open311, so 404; "public_post": POST only). What
+    # the pages show and never show: tests/public/.
+    "public:index": Route("public"),
+    "public:region": Route("public", "region"),
+    "public:station": Route("public", "station"),
+    "public:submit": Route("public", "station"),
+    "public:station_poster": Route("public", "station"),
+    "public:deputy": Route("public", "deputy"),
+    "public:deputy_poster": Route("public", "deputy"),
+    "public:track": Route("public"),
+    "public:rate": Route("public_post"),
+    "public:open311_services": Route("public"),
+    "public:open311_requests": Route("public"),
+    "public:open311_request": Route("public_hidden", "ticket"),
+    # staff pages of the public app: a station's deputies' cards (whoever sees the station),
+    # marking an online submission as spam (whoever decides the ticket)
+    "public:station_cards": Route("record_action", "station"),
+    "public:mark_spam": Route("record_action", "ticket", ("officer", "head", "admin"), "post"),
 }
+
+
+def _public_check(client, world, route_name: str, route: Route) -> None:
+    """A public route answers everyone alike (a role or nobody signed in)."""
+    if route.kind == "public_post":
+        assert client.get(reverse(route_name)).status_code == 405
+        return
+    if route.model is None:
+        assert client.get(reverse(route_name)).status_code == 200
+        return
+    expected = 404 if route.kind == "public_hidden" else 200
+    for key in ALL:
+        record = world["records"][key][route.model]
+        assert client.get(reverse(route_name, args=[record.pk])).status_code == expected, (route_name, key)
+
 
 # Which worlds' records each role sees, per record type ("A" = 甲县, "B" = 乙县, "C" = 丙市).
 # "region" is each world's township (the regions of the stations an officer or deputy
@@ -520,6 +555,8 @@ def test_matrix(client, world, role, route_name, request):
             assert send(reverse(route_name, args=[record.pk])).status_code == 404
     elif route.kind.startswith("own_"):
         _check_own_route(client, world, role, route_name, route)
+    elif route.kind.startswith("public"):
+        _public_check(client, world, route_name, route)
     elif route.kind == "post_only":
         # POST-only API actions (their rules: tests/api); any other method is refused
         assert client.get(reverse(route_name)).status_code == 405
@@ -656,6 +693,9 @@ def test_sync_matrix(client, world, role):
 @pytest.mark.parametrize("route_name", list(ROUTES))
 def test_anonymous_is_sent_to_sign_in(client, world, route_name):
     route = ROUTES[route_name]
+    if route.kind.startswith("public"):
+        _public_check(client, world, route_name, route)  # no sign-in: the same answers
+        return
     if route.kind in ("detail", "record_action"):
         args = [world["records"]["A"][route.model].pk]
     elif route.kind == "own_action":
@@ -800,6 +840,10 @@ def probe_worlds(user: str) -> tuple[str, ...]:
 def _route_urls(world, name: str, route: Route, user: str) -> list[str]:
     """The route with the probe worlds' records (or a missing one), or plain."""
     keys = probe_worlds(user)
+    if route.kind == "public_post":
+        return []
+    if route.kind.startswith("public") and route.model:
+        return [reverse(name, args=[world["records"][k][route.model].pk]) for k in keys]
     if route.kind in ("detail", "record_action", "files") and route.model:
         return [reverse(name, args=[world["records"][k][route.model].pk]) for k in keys]
     if route.kind == "file":  # an attachment that is not there, under each world's record
@@ -892,6 +936,8 @@ def probe_requests(world, user: str) -> list[tuple[str, str, dict, dict]]:
     """(method, url, body, headers) of the probe: every route, every representation."""
     requests = []
     for name, route in ROUTES.items():
+        if route.kind.startswith("public"):
+            continue  # public by design (other worlds' stations too); scanned in tests/public
         for url in _route_urls(world, name, route, user):
             if name.startswith("api:"):
                 requests += [("get", u, {}, h) for u, h in api_variants(url)]
