@@ -4,6 +4,8 @@ in their scope; admins also see sign-ins and failed sign-ins."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
 from accounts.services import full_views_log
@@ -11,19 +13,24 @@ from liaison.masking import CITIZEN_FIELDS
 from liaison.pagination import paginate
 from liaison.scoping import can_browse_audit, can_browse_sign_ins
 
-KIND_LABELS = {"ticket": "意见建议", "reception": "接待活动", "station": "联络站（点）", "deputy": "人大代表"}
-CLIENT_LABELS = {"browser": "浏览器", "api_token": "API 令牌", "system": "系统/后台任务"}
+KIND_LABELS = {
+    "ticket": _("意见建议"),
+    "reception": _("接待活动"),
+    "station": _("联络站（点）"),
+    "deputy": _("人大代表"),
+}
+CLIENT_LABELS = {"browser": _("浏览器"), "api_token": _("API 令牌"), "system": _("系统/后台任务")}
 
 
 @login_required
 def audit_list(request):
     if not can_browse_audit(request.user):
-        raise PermissionDenied("只有系统管理员和县、市人大工作人员可以查看审计日志。")
+        raise PermissionDenied(gettext("只有系统管理员和县、市人大工作人员可以查看审计日志。"))
     kind = request.GET.get("kind", "ticket")
     context = {"kind": kind, "kinds": KIND_LABELS, "can_see_sign_ins": can_browse_sign_ins(request.user)}
     if kind in ("signins", "failures"):
         if not context["can_see_sign_ins"]:
-            raise PermissionDenied("只有系统管理员可以查看登录记录。")
+            raise PermissionDenied(gettext("只有系统管理员可以查看登录记录。"))
         log = selectors.sign_in_log() if kind == "signins" else selectors.failed_sign_in_log()
         context["page"] = paginate(request, log)
         return render(request, "accounts/sign_in_log.html", context)

@@ -4,6 +4,7 @@ full view of a citizen's personal data (PIPL)."""
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison.audit import audited
@@ -15,25 +16,25 @@ from suggestions.models import HandlingUnit
 class User(AbstractUser):
     """A staff account. Its roles live in RoleAssignment."""
 
-    full_name = models.CharField("姓名", max_length=50, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
         return self.full_name or self.username
 
 
 class Role(models.TextChoices):
-    LIAISON_OFFICER = "liaison_officer", "联络员"
-    STATION_HEAD = "station_head", "站长（乡镇人大主席）"
-    DEPUTY = "deputy", "人大代表"
-    COUNTY_STAFF = "county_staff", "县级人大工作人员"
-    CITY_STAFF = "city_staff", "市级人大工作人员"
-    HANDLING_UNIT = "handling_unit", "承办单位工作人员"
-    ADMIN = "admin", "系统管理员"
+    LIAISON_OFFICER = "liaison_officer", _("联络员")
+    STATION_HEAD = "station_head", _("站长（乡镇人大主席）")
+    DEPUTY = "deputy", _("人大代表")
+    COUNTY_STAFF = "county_staff", _("县级人大工作人员")
+    CITY_STAFF = "city_staff", _("市级人大工作人员")
+    HANDLING_UNIT = "handling_unit", _("承办单位工作人员")
+    ADMIN = "admin", _("系统管理员")
 
 
 # Which scope field each role is bound to: the one table the constraint, the admin
@@ -64,22 +65,26 @@ class RoleAssignment(models.Model):
     points, a station head over a township, county/city staff over a region subtree, a
     deputy over their own records, handling-unit staff over their unit's tickets."""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     station = models.ForeignKey(
-        Station, verbose_name="联络站", null=True, blank=True, on_delete=models.CASCADE
+        Station, verbose_name=_("联络站"), null=True, blank=True, on_delete=models.CASCADE
     )
-    region = models.ForeignKey(Region, verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE)
-    deputy = models.ForeignKey(Deputy, verbose_name="代表", null=True, blank=True, on_delete=models.CASCADE)
+    region = models.ForeignKey(
+        Region, verbose_name=_("区域"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    deputy = models.ForeignKey(
+        Deputy, verbose_name=_("代表"), null=True, blank=True, on_delete=models.CASCADE
+    )
     handling_unit = models.ForeignKey(
-        HandlingUnit, verbose_name="承办单位", null=True, blank=True, on_delete=models.CASCADE
+        HandlingUnit, verbose_name=_("承办单位"), null=True, blank=True, on_delete=models.CASCADE
     )
-    is_active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "角色授权"
-        verbose_name_plural = "角色授权"
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
         constraints = [
             models.CheckConstraint(condition=_scope_condition(), name="role_assignment_scope_matches_role"),
             models.UniqueConstraint(
@@ -97,17 +102,17 @@ class RoleAssignment(models.Model):
 class PersonalDataAccess(models.Model):
     """One full view of a citizen's personal data: who saw whose data, when (PIPL)."""
 
-    user = models.ForeignKey(User, verbose_name="查看人", on_delete=models.PROTECT, related_name="+")
-    ticket_id = models.UUIDField("意见建议", db_index=True)
-    citizen_name = models.CharField("群众姓名", max_length=50)
-    fields = models.CharField("查看字段", max_length=200)
-    client = models.CharField("来源", max_length=20, default="browser")
-    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
-    viewed_at = models.DateTimeField("查看时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, verbose_name=_("查看人"), on_delete=models.PROTECT, related_name="+")
+    ticket_id = models.UUIDField(_("意见建议"), db_index=True)
+    citizen_name = models.CharField(_("群众姓名"), max_length=50)
+    fields = models.CharField(_("查看字段"), max_length=200)
+    client = models.CharField(_("来源"), max_length=20, default="browser")
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    viewed_at = models.DateTimeField(_("查看时间"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "个人信息查看记录"
-        verbose_name_plural = "个人信息查看记录"
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
         ordering = ["-viewed_at"]
 
     def __str__(self) -> str:

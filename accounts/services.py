@@ -7,6 +7,7 @@ from typing import Any
 from axes.models import AccessFailureLog, AccessLog
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import gettext
 from pghistory.models import Event
 
 from accounts.middleware import request_client
@@ -66,7 +67,11 @@ def audit_prune(*, older_than_days: int) -> dict[str, int]:
     """Delete audit events, sign-in logs and personal-data access logs older than the
     retention period; refuses anything shorter than six months. Set-based deletes."""
     if older_than_days < MIN_AUDIT_RETENTION_DAYS:
-        raise ValueError(f"审计记录至少保存 {MIN_AUDIT_RETENTION_DAYS} 天（六个月）。")
+        raise ValueError(
+            gettext("审计记录至少保存 {MIN_AUDIT_RETENTION_DAYS} 天（六个月）。").format(
+                MIN_AUDIT_RETENTION_DAYS=MIN_AUDIT_RETENTION_DAYS
+            )
+        )
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted: dict[str, int] = {}
     for model in apps.get_models():

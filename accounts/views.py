@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.utils.translation import gettext
 
 
 class LogoutView(auth_views.LogoutView):
@@ -9,5 +10,5 @@ class LogoutView(auth_views.LogoutView):
         was_signed_in = request.user.is_authenticated
         response = super().post(request, *args, **kwargs)
         if was_signed_in:
-            messages.success(request, "您已安全退出。")
+            messages.success(request, gettext("您已安全退出。"))
         return response

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from liaison import scoping
 from notifications.services import Message, notify_many
@@ -93,16 +94,28 @@ def _ticket_messages(kind: str, ticket_ids: list) -> list[Message]:
             short = " ".join(content.split())[:30]
             url = reverse("suggestions:detail", args=[pk])
             if kind == DUE_SOON:
-                title, body = f"办理期限将到：{short}", f"办理期限 {due_on:%Y-%m-%d}，请按期答复群众。"
+                title, body = (
+                    gettext("办理期限将到：{short}").format(short=short),
+                    gettext("办理期限 {due_on:%Y-%m-%d}，请按期答复群众。").format(due_on=due_on),
+                )
             else:
-                title, body = f"逾期未答复：{short}", f"办理期限 {due_on:%Y-%m-%d} 已过，请尽快答复。"
+                title, body = (
+                    gettext("逾期未答复：{short}").format(short=short),
+                    gettext("办理期限 {due_on:%Y-%m-%d} 已过，请尽快答复。").format(due_on=due_on),
+                )
         else:
             anchor = "due_soon" if kind == DUE_SOON else "overdue"
             url = f"{reverse('suggestions:unit_queue')}#{anchor}"
             if kind == DUE_SOON:
-                title, body = f"本单位有 {n} 件意见建议将在{days}个工作日内到期", "请按期答复群众。"
+                title, body = (
+                    gettext("本单位有 {n} 件意见建议将在{days}个工作日内到期").format(n=n, days=days),
+                    gettext("请按期答复群众。"),
+                )
             else:
-                title, body = f"本单位有 {n} 件意见建议逾期未答复", "请尽快答复。"
+                title, body = (
+                    gettext("本单位有 {n} 件意见建议逾期未答复").format(n=n),
+                    gettext("请尽快答复。"),
+                )
         data = {"tickets": [str(r[0]) for r in rows[:50]], "count": n}
         messages += [
             Message(user_id=u, kind=f"ticket_{kind}", title=title, body=body, url=url, data=data)
@@ -124,11 +137,10 @@ def _county_names(paths: set[str]) -> dict[str, str]:
 
 
 def reception_sms_text(*, signature: str, station: str, starts: dt.time, ends: dt.time) -> str:
-    sign = f"{signature}人大" if signature else "人大代表联络站"
-    return (
-        f"【{sign}】您好，您明日{starts:%H:%M}在{station}接待群众（{starts:%H:%M}–{ends:%H:%M}），"
-        "请准时到站。如不能参加，请及时告知联络员。"
-    )
+    sign = gettext("{signature}人大").format(signature=signature) if signature else gettext("人大代表联络站")
+    return gettext(
+        "【{sign}】您好，您明日{starts:%H:%M}在{station}接待群众（{starts:%H:%M}–{ends:%H:%M}），请准时到站。如不能参加，请及时告知联络员。"
+    ).format(sign=sign, starts=starts, station=station, ends=ends)
 
 
 def _slot_messages(slot_ids: list) -> list[Message]:
@@ -145,7 +157,9 @@ def _slot_messages(slot_ids: list) -> list[Message]:
             Message(
                 user_id=user_id,
                 kind=RECEPTION_TOMORROW,
-                title=f"明日{slot.starts:%H:%M}在{station}进站接待群众",
+                title=gettext("明日{starts:%H:%M}在{station}进站接待群众").format(
+                    starts=slot.starts, station=station
+                ),
                 body=f"{slot.date:%Y-%m-%d} {slot.starts:%H:%M}–{slot.ends:%H:%M}，{station}。{slot.note}".strip(),
                 url=url,
                 data={

@@ -30,6 +30,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from liaison import outbox
 from liaison.models import OutboxMessage
@@ -261,9 +262,9 @@ def notification_email_send(*, user_id: int, notification_ids: list[int], total:
         "site_url": settings.SITE_URL,
     }
     if total == 1:
-        subject = f"【人大代表联络站】{notifications[0].title}"
+        subject = gettext("【人大代表联络站】{title}").format(title=notifications[0].title)
     else:
-        subject = f"【人大代表联络站】您有 {total} 条新通知"
+        subject = gettext("【人大代表联络站】您有 {total} 条新通知").format(total=total)
     send_mail(
         subject=subject,
         message=render_to_string("notifications/email.txt", context),
@@ -283,10 +284,12 @@ def notification_sms_send(*, user_id: int, notification_ids: list[int], total: i
         sms.get_backend().send(user.phone, notifications[0].data["sms"])  # a text written for SMS
         return True
     if total == 1:
-        text = f"【人大代表联络站】{notifications[0].title}"
+        text = gettext("【人大代表联络站】{title}").format(title=notifications[0].title)
     else:
-        text = f"【人大代表联络站】您有{total}条新通知：{notifications[0].title}等"
-    sms.get_backend().send(user.phone, text + "，请登录平台查看。")
+        text = gettext("【人大代表联络站】您有{total}条新通知：{title}等").format(
+            total=total, title=notifications[0].title
+        )
+    sms.get_backend().send(user.phone, text + gettext("，请登录平台查看。"))
     return True
 
 

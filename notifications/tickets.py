@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from liaison import scoping
 from notifications.services import Digest, Message, notify_many
@@ -62,27 +63,38 @@ def transition_messages(
         return to(
             _unit_staff(ticket.handling_unit_id, actor_id),
             "ticket_assigned",
-            f"交办：{_short(ticket)}",
-            f"{ticket.station.name}交办给{unit_name}，办理期限 {ticket.due_on:%Y-%m-%d}。请在期限内答复。",
-            Digest("assigned", "{n} 件意见建议交办给您", _list_url("assigned"), "请在各件办理期限内答复。"),
+            gettext("交办：{short}").format(short=_short(ticket)),
+            gettext("{name}交办给{unit_name}，办理期限 {due_on:%Y-%m-%d}。请在期限内答复。").format(
+                name=ticket.station.name, unit_name=unit_name, due_on=ticket.due_on
+            ),
+            Digest(
+                "assigned",
+                gettext("{n} 件意见建议交办给您"),
+                _list_url("assigned"),
+                gettext("请在各件办理期限内答复。"),
+            ),
         )
     if action == "reply":
         return to(
             _keepers(ticket, actor_id),
             "ticket_replied",
-            f"已答复：{_short(ticket)}",
-            f"{unit_name or '经办人'}已答复，请将答复反馈群众并记录评价。",
-            Digest("replied", "{n} 件意见建议已答复，待反馈群众", _list_url("replied")),
+            gettext("已答复：{short}").format(short=_short(ticket)),
+            gettext("{value}已答复，请将答复反馈群众并记录评价。").format(
+                value=unit_name or gettext("经办人")
+            ),
+            Digest("replied", gettext("{n} 件意见建议已答复，待反馈群众"), _list_url("replied")),
         )
     if action == "request_return":
         return to(
             _keepers(ticket, actor_id),
             "ticket_return_requested",
-            f"申请退回：{_short(ticket)}",
-            f"{unit_name}申请退回，理由：{event.comment}。请退回后重新交办。",
+            gettext("申请退回：{short}").format(short=_short(ticket)),
+            gettext("{unit_name}申请退回，理由：{comment}。请退回后重新交办。").format(
+                unit_name=unit_name, comment=event.comment
+            ),
             Digest(
                 "return_requested",
-                "{n} 件意见建议申请退回，待处理",
+                gettext("{n} 件意见建议申请退回，待处理"),
                 f"{reverse('suggestions:decision_queue')}#decide",
             ),
         )
@@ -90,23 +102,35 @@ def transition_messages(
         return to(
             _unit_staff(previous_unit_id, actor_id),
             "ticket_referred_back",
-            f"已退回：{_short(ticket)}",
-            f"{ticket.station.name}已收回交办（{event.comment}），本单位无需再办理。",
-            Digest("referred_back_unit", "{n} 件意见建议已从本单位收回", reverse("suggestions:unit_queue")),
+            gettext("已退回：{short}").format(short=_short(ticket)),
+            gettext("{name}已收回交办（{comment}），本单位无需再办理。").format(
+                name=ticket.station.name, comment=event.comment
+            ),
+            Digest(
+                "referred_back_unit",
+                gettext("{n} 件意见建议已从本单位收回"),
+                reverse("suggestions:unit_queue"),
+            ),
         ) + to(
             _keepers(ticket, actor_id),
             "ticket_referred_back",
-            f"待重新交办：{_short(ticket)}",
-            f"已从{unit_name or '承办单位'}退回（{event.comment}），请重新交办。",
-            Digest("referred_back", "{n} 件意见建议已退回，待重新交办", _list_url("accepted")),
+            gettext("待重新交办：{short}").format(short=_short(ticket)),
+            gettext("已从{value}退回（{comment}），请重新交办。").format(
+                value=unit_name or gettext("承办单位"), comment=event.comment
+            ),
+            Digest("referred_back", gettext("{n} 件意见建议已退回，待重新交办"), _list_url("accepted")),
         )
     if action == "reopen":
         return to(
             _unit_staff(ticket.handling_unit_id, actor_id),
             "ticket_reopened",
-            f"重新办理：{_short(ticket)}",
-            f"群众对答复不满意，{ticket.station.name}重新办理（{event.comment}），将重新交办。",
-            Digest("reopened", "{n} 件意见建议群众不满意、重新办理", reverse("suggestions:unit_queue")),
+            gettext("重新办理：{short}").format(short=_short(ticket)),
+            gettext("群众对答复不满意，{name}重新办理（{comment}），将重新交办。").format(
+                name=ticket.station.name, comment=event.comment
+            ),
+            Digest(
+                "reopened", gettext("{n} 件意见建议群众不满意、重新办理"), reverse("suggestions:unit_queue")
+            ),
         )
     return []
 

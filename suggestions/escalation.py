@@ -43,6 +43,7 @@ from django.db import connections as db_connections
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from liaison.jobs import single_flight
 from stations.models import Region, RegionLevel
@@ -82,7 +83,7 @@ def _plan(today: dt.date) -> dict[int, dt.date]:
 
 
 def _comment(level: int) -> str:
-    return f"逾期未答复，升级为{ESCALATION_LEVELS[level]}"
+    return gettext("逾期未答复，升级为{value}").format(value=ESCALATION_LEVELS[level])
 
 
 _SWEEP_SQL = """
@@ -321,12 +322,14 @@ def escalation_digests(escalated: list[Escalated]) -> dict[int, tuple[str, str, 
     unit_url, supervision_url = reverse("suggestions:unit_queue"), reverse("suggestions:supervision_queue")
     for (user_id, what), n in counts.items():
         if what == "unit":
-            title = f"本单位有 {n} 件意见建议逾期未答复，已升级督办"
-            body = "请尽快办理并答复群众。升级后的办理期限见各件办理记录。"
+            title = gettext("本单位有 {n} 件意见建议逾期未答复，已升级督办").format(n=n)
+            body = gettext("请尽快办理并答复群众。升级后的办理期限见各件办理记录。")
             url = unit_url
         else:
-            title = f"{n} 件意见建议逾期未答复，已升级为{ESCALATION_LEVELS[what]}"
-            body = "请督促承办单位限期办理。"
+            title = gettext("{n} 件意见建议逾期未答复，已升级为{value}").format(
+                n=n, value=ESCALATION_LEVELS[what]
+            )
+            body = gettext("请督促承办单位限期办理。")
             url = supervision_url
         if user_id in digests:  # a person with several roles gets one message
             t, b, u = digests[user_id]
