@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.functional import lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ChoiceField as FilterChoiceField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.rest_framework import DjangoFilterBackend
@@ -34,7 +36,7 @@ class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, path_field: str = "region__path", **kwargs):
         self.path_field = path_field
         kwargs.setdefault("queryset", scoped_regions)
-        kwargs.setdefault("label", "区域")
+        kwargs.setdefault("label", _("区域"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
@@ -315,3 +317,23 @@ class StrictFilterBackend(DjangoFilterBackend):
     while its own generics module loads.)"""
 
     filterset_base = StrictFilterSet
+
+
+def _descending(fmt, label):
+    return fmt % label
+
+
+_descending_lazy = lazy(_descending, str)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering, with choice labels that stay lazy: its own builds the
+    "(descending)" labels once at import, in the language of the moment (Chinese)."""
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        descending = [
+            (f"-{param}", labels.get(f"-{param}", _descending_lazy(self.descending_fmt, label)))
+            for param, label in ascending
+        ]
+        return [val for pair in zip(ascending, descending, strict=True) for val in pair]

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from liaison.filters import RegionSubtreeFilter
+from liaison.filters import OrderingFilter, RegionSubtreeFilter
 from stations.models import Station
 
 
@@ -10,7 +10,7 @@ class StationFilter(django_filters.FilterSet):
     region = RegionSubtreeFilter()
     kind = django_filters.ChoiceFilter(choices=Station.Kind.choices, label=_("类型"))
     status = django_filters.ChoiceFilter(choices=Station.Status.choices, label=_("状态"))
-    o = django_filters.OrderingFilter(
+    o = OrderingFilter(
         fields=(("name", "name"), ("established_on", "established_on")),
         field_labels={"name": _("名称"), "established_on": _("建站日期")},
         label=_("排序"),

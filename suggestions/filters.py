@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
-from liaison.filters import RegionSubtreeFilter
+from liaison.filters import OrderingFilter, RegionSubtreeFilter
 from liaison.pickers import PickerSelect
 from liaison.scoping import scoped
 from stations.models import Station
@@ -58,7 +58,7 @@ class TicketFilter(django_filters.FilterSet):
         label=_("督办"),
         method="filter_escalated",
     )
-    o = django_filters.OrderingFilter(
+    o = OrderingFilter(
         fields=(("received_at", "received_at"), ("due_on", "due_on")),
         field_labels={"received_at": _("收集时间"), "due_on": _("办理期限")},
         label=_("排序"),

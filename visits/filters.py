@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
-from liaison.filters import RegionSubtreeFilter
+from liaison.filters import OrderingFilter, RegionSubtreeFilter
 from liaison.pickers import PickerSelect
 from liaison.scoping import scoped
 from stations.models import Station
@@ -48,7 +48,7 @@ class ReceptionFilter(django_filters.FilterSet):
         distinct=True,
         widget=PickerSelect("deputies"),
     )
-    o = django_filters.OrderingFilter(
+    o = OrderingFilter(
         fields=(("starts_at", "starts_at"), ("citizens_received", "citizens_received")),
         field_labels={"starts_at": _("时间"), "citizens_received": _("接待人次")},
         label=_("排序"),
