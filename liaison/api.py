@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404, JsonResponse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
@@ -549,8 +550,10 @@ SYNC_PARAMETERS = [
     OpenApiParameter(
         "limit",
         {"type": "integer", "minimum": 1, "maximum": sync.MAX_LIMIT, "default": sync.DEFAULT_LIMIT},
-        description=gettext("每页条数，1 到 {MAX_LIMIT}，默认 {DEFAULT_LIMIT}").format(
-            MAX_LIMIT=sync.MAX_LIMIT, DEFAULT_LIMIT=sync.DEFAULT_LIMIT
+        description=format_lazy(
+            _("每页条数，1 到 {MAX_LIMIT}，默认 {DEFAULT_LIMIT}"),
+            MAX_LIMIT=sync.MAX_LIMIT,
+            DEFAULT_LIMIT=sync.DEFAULT_LIMIT,
         ),
     ),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
 from suggestions import selectors
@@ -40,8 +41,8 @@ class ActionForm(forms.Form):
     attachments = MultipleFileField(
         label=gettext_lazy("附件"),
         required=False,
-        help_text=gettext("可多选；允许 {join}，单个不超过 10 MB").format(
-            join="、".join(ATTACHMENT_EXTENSIONS)
+        help_text=format_lazy(
+            gettext_lazy("可多选；允许 {join}，单个不超过 10 MB"), join="、".join(ATTACHMENT_EXTENSIONS)
         ),
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -109,7 +109,7 @@ def _data_strings() -> set[str]:
         (User, ["full_name"]),
         (Region, ["name"]),
         (Station, ["name", "address"]),
-        (Deputy, ["name", "occupation"]),
+        (Deputy, ["name", "occupation", "ethnicity"]),
         (HandlingUnit, ["name"]),
         (Category, ["name"]),
         (ReceptionSession, ["theme", "notes"]),
