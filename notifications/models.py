@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liaison.texts import render
+
 
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
@@ -44,6 +46,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language when it was stored as a text (new rows),
+        else as stored (older rows, written in Chinese)."""
+        stored = (self.data or {}).get("text", {}).get("title")
+        return render(stored) if stored else self.title
+
+    @property
+    def display_body(self) -> str:
+        stored = (self.data or {}).get("text", {}).get("body")
+        return render(stored) if stored else self.body
 
     @property
     def is_read(self) -> bool:

@@ -25,9 +25,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from liaison import scoping
+from liaison.texts import text
 from notifications.services import Message, notify_many
 from stations.models import Region, RegionLevel
 from suggestions.calendar import add_working_days
@@ -95,26 +96,26 @@ def _ticket_messages(kind: str, ticket_ids: list) -> list[Message]:
             url = reverse("suggestions:detail", args=[pk])
             if kind == DUE_SOON:
                 title, body = (
-                    gettext("办理期限将到：{short}").format(short=short),
-                    gettext("办理期限 {due_on:%Y-%m-%d}，请按期答复群众。").format(due_on=due_on),
+                    text(gettext_noop("办理期限将到：{short}"), short=short),
+                    text(gettext_noop("办理期限 {due_on}，请按期答复群众。"), due_on=f"{due_on:%Y-%m-%d}"),
                 )
             else:
                 title, body = (
-                    gettext("逾期未答复：{short}").format(short=short),
-                    gettext("办理期限 {due_on:%Y-%m-%d} 已过，请尽快答复。").format(due_on=due_on),
+                    text(gettext_noop("逾期未答复：{short}"), short=short),
+                    text(gettext_noop("办理期限 {due_on} 已过，请尽快答复。"), due_on=f"{due_on:%Y-%m-%d}"),
                 )
         else:
             anchor = "due_soon" if kind == DUE_SOON else "overdue"
             url = f"{reverse('suggestions:unit_queue')}#{anchor}"
             if kind == DUE_SOON:
                 title, body = (
-                    gettext("本单位有 {n} 件意见建议将在{days}个工作日内到期").format(n=n, days=days),
-                    gettext("请按期答复群众。"),
+                    text(gettext_noop("本单位有 {n} 件意见建议将在{days}个工作日内到期"), n=n, days=days),
+                    text(gettext_noop("请按期答复群众。")),
                 )
             else:
                 title, body = (
-                    gettext("本单位有 {n} 件意见建议逾期未答复").format(n=n),
-                    gettext("请尽快答复。"),
+                    text(gettext_noop("本单位有 {n} 件意见建议逾期未答复"), n=n),
+                    text(gettext_noop("请尽快答复。")),
                 )
         data = {"tickets": [str(r[0]) for r in rows[:50]], "count": n}
         messages += [
@@ -157,8 +158,10 @@ def _slot_messages(slot_ids: list) -> list[Message]:
             Message(
                 user_id=user_id,
                 kind=RECEPTION_TOMORROW,
-                title=gettext("明日{starts:%H:%M}在{station}进站接待群众").format(
-                    starts=slot.starts, station=station
+                title=text(
+                    gettext_noop("明日{starts}在{station}进站接待群众"),
+                    starts=f"{slot.starts:%H:%M}",
+                    station=station,
                 ),
                 body=f"{slot.date:%Y-%m-%d} {slot.starts:%H:%M}–{slot.ends:%H:%M}，{station}。{slot.note}".strip(),
                 url=url,

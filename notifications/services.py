@@ -34,6 +34,7 @@ from django.utils.translation import gettext
 
 from liaison import outbox
 from liaison.models import OutboxMessage
+from liaison.texts import Text
 from notifications import sms
 from notifications.kinds import kind_for
 from notifications.models import ChannelPreference, Notification
@@ -50,19 +51,21 @@ class Digest:
     notification says ``title`` (with ``{n}``, the count) and links to ``url``."""
 
     key: str
-    title: str
+    title: str | Text
     url: str
-    body: str = ""
+    body: str | Text = ""
 
 
 @dataclass(frozen=True)
 class Message:
-    """One notification for one user."""
+    """One notification for one user. ``title`` and ``body`` given as ``liaison.texts.Text``
+    are stored rendered (in the language of the moment, for e-mail and SMS) and as msgid
+    + parameters (``data["text"]``), so the inbox shows them in the reader's language."""
 
     user_id: int
     kind: str
-    title: str
-    body: str = ""
+    title: str | Text
+    body: str | Text = ""
     url: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     digest: Digest | None = None
@@ -92,10 +95,12 @@ def notify_many(messages: Iterable[Message]) -> int:
             Notification(
                 recipient_id=m.user_id,
                 kind=m.kind,
-                title=m.title[:200],
-                body=m.body,
+                title=str(m.title)[:200],
+                body=str(m.body),
                 url=m.url,
-                data=({**m.data, "digest": m.digest.key, "count": 1} if m.digest else m.data) or {},
+                data=_with_text(
+                    {**m.data, "digest": m.digest.key, "count": 1} if m.digest else m.data, m.title, m.body
+                ),
                 created_at=now,
             )
             for m in messages
@@ -146,9 +151,10 @@ def _fold_digests(messages: list[Message], now) -> set[tuple[int, str]]:
             )
         count = int(row.data.get("count", 1)) + len(group)
         digest = group[-1].digest
-        row.title = digest.title.format(n=count)[:200]
-        row.body, row.url = digest.body, digest.url
-        row.data = {**row.data, "count": count}
+        title = digest.title.format(n=count)
+        row.title = str(title)[:200]
+        row.body, row.url = str(digest.body), digest.url
+        row.data = _with_text({**row.data, "count": count}, title, digest.body)
         changed.append(row)
         done.add(pair)
     Notification.objects.bulk_update([r for r in changed if r.pk], ["title", "body", "url", "data"])
@@ -161,8 +167,25 @@ def _fold_digests(messages: list[Message], now) -> set[tuple[int, str]]:
     return done
 
 
+def _with_text(data: dict, title, body) -> dict:
+    """``data`` with the msgid + parameters of the title and body that are ``Text``s."""
+    data = {k: v for k, v in (data or {}).items() if k != "text"}
+    stored = {
+        name: value.as_data() for name, value in (("title", title), ("body", body)) if isinstance(value, Text)
+    }
+    if stored:
+        data["text"] = stored
+    return data
+
+
 def notify(
-    *, user_ids: Iterable[int], kind: str, title: str, body: str = "", url: str = "", data: dict | None = None
+    *,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str | Text,
+    body: str | Text = "",
+    url: str = "",
+    data: dict | None = None,
 ) -> int:
     """The same notification to several users."""
     return notify_many(

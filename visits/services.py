@@ -21,11 +21,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
 from liaison import outbox, scoping
+from liaison.texts import label, text
 from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, attachment_check, original_name, upload_check
 from stations.models import Region, Station
 from stations.services import station_status_held
@@ -404,11 +405,15 @@ def reception_tickets_notify(*, session_id: str, actor_id: int | None = None) ->
     notify(
         user_ids=[uid for uid in scoping.station_keeper_ids(station) if uid != actor_id],
         kind="tickets_registered",
-        title=gettext("{name}登记了 {count} 条群众意见建议，待决定处理方式").format(
-            name=station.name, count=count
+        title=text(
+            gettext_noop("{name}登记了 {count} 条群众意见建议，待决定处理方式"),
+            name=station.name,
+            count=count,
         ),
-        body=gettext("接待活动：{value}（{starts_at:%Y-%m-%d}）").format(
-            value=session.theme or session.get_kind_display(), starts_at=session.starts_at
+        body=text(
+            gettext_noop("接待活动：{value}（{starts_at}）"),
+            value=session.theme or label(ReceptionSession.Kind(session.kind).label),
+            starts_at=f"{session.starts_at:%Y-%m-%d}",
         ),
         url=reverse("visits:detail", args=[session.pk]),
         data={"reception": str(session.pk), "station": str(station.pk), "tickets": count},
