@@ -198,3 +198,20 @@ def test_main_pages_in_english_show_no_chinese_outside_data(client, role, chines
         if leftover:
             problems[url] = leftover[:12]
     assert not problems, problems
+
+
+@pytest.mark.django_db
+def test_the_admin_names_third_party_apps_in_the_page_language(client, chinese_after):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    chinese = client.get(reverse("admin:index")).content.decode()
+    for english in ("Axes", "Access attempts", "Pghistory", ">Events<", ">Liaison<"):
+        assert english not in chinese, english
+    assert "登录安全（锁定）" in chinese and "变更事件" in chinese
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english_page = client.get(reverse("admin:index")).content.decode()
+    assert "Sign-in security (lockout)" in english_page and "Change events" in english_page
+    assert not _chinese_outside_data(english_page, {"root", "用户"}), _chinese_outside_data(
+        english_page, set()
+    )
