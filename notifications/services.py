@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from liaison import outbox
@@ -89,7 +89,9 @@ def notify_many(messages: Iterable[Message]) -> int:
     if not messages:
         return 0
     now = timezone.now()
-    with transaction.atomic():
+    # stored (and e-mailed) in the site's language whoever acted; the inbox renders the
+    # msgid + parameters again in the reader's (Notification.display_title)
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         folded = _fold_digests([m for m in messages if m.digest], now)
         rows = [
             Notification(
@@ -270,6 +272,7 @@ def _pending(user_id: int, notification_ids: list[int]) -> tuple[Any, list[Notif
     return user, notifications
 
 
+@translation.override(settings.LANGUAGE_CODE)
 def notification_email_send(*, user_id: int, notification_ids: list[int], total: int | None = None) -> bool:
     """Send one e-mail (in Chinese) listing a user's new notifications (the first
     ``LISTED_MAX`` of ``total``)."""
@@ -297,6 +300,7 @@ def notification_email_send(*, user_id: int, notification_ids: list[int], total:
     return True
 
 
+@translation.override(settings.LANGUAGE_CODE)
 def notification_sms_send(*, user_id: int, notification_ids: list[int], total: int | None = None) -> bool:
     """Send one short SMS about a user's new notifications."""
     user, notifications = _pending(user_id, notification_ids)

@@ -16,7 +16,6 @@ import polib
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 ROOT = Path(settings.BASE_DIR)
 SKIP_DIRS = {".venv", ".git", "node_modules", "staticfiles", "media", "__pycache__", ".ci"}
@@ -97,13 +96,6 @@ def test_every_marked_string_is_in_a_catalogue(tmp_path):
 # ---- pages in English ------------------------------------------------------------------
 
 
-@pytest.fixture
-def chinese_after():
-    """The test client's English requests leave English active in this thread: restore it."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def _data_strings() -> set[str]:
     """Every Chinese text stored as data in the test world: names, places, opinions."""
     from accounts.models import User
@@ -174,7 +166,7 @@ RECORD_PAGES = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(ROLE_PAGES))
-def test_main_pages_in_english_show_no_chinese_outside_data(client, role, chinese_after):
+def test_main_pages_in_english_show_no_chinese_outside_data(client, role):
     from tests.test_permission_matrix import build_world
 
     world = build_world()
@@ -201,7 +193,7 @@ def test_main_pages_in_english_show_no_chinese_outside_data(client, role, chines
 
 
 @pytest.mark.django_db
-def test_the_admin_names_third_party_apps_in_the_page_language(client, chinese_after):
+def test_the_admin_names_third_party_apps_in_the_page_language(client):
     from tests.factories import UserFactory
 
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))

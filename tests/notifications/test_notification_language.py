@@ -16,13 +16,6 @@ from tests.suggestions.factories import make_world, ticket_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _chinese_after(settings):
-    """The test client's English request leaves English active in this thread: restore it."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def test_an_assigned_ticket_reads_in_english_for_an_english_reader(client):
     w = make_world()
     ticket = ticket_in(w, Ticket.Status.ACCEPTED)
