@@ -551,7 +551,7 @@ def transition_refusal(ticket: Ticket, transition: Transition) -> str:
     return gettext("本件当前状态为「{status}」，不能执行「{label}」（可在{join}时执行）。").format(
         status=ticket.get_status_display(),
         label=transition.label,
-        join="、".join(Ticket.Status(s).label for s in transition.sources),
+        join="、".join(str(Ticket.Status(s).label) for s in transition.sources),
     )
 
 
