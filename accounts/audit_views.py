@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import selectors
 from accounts.services import full_views_log
 from liaison.masking import CITIZEN_FIELDS
-from liaison.pagination import paginate
+from liaison.pagination import keyset_page
 from liaison.scoping import can_browse_audit, can_browse_sign_ins
 
 KIND_LABELS = {
@@ -32,11 +32,11 @@ def audit_list(request):
         if not context["can_see_sign_ins"]:
             raise PermissionDenied(gettext("只有系统管理员可以查看登录记录。"))
         log = selectors.sign_in_log() if kind == "signins" else selectors.failed_sign_in_log()
-        context["page"] = paginate(request, log)
+        context["page"] = keyset_page(request, log, ordering=("-attempt_time", "-id"))
         return render(request, "accounts/sign_in_log.html", context)
     if kind not in selectors.AUDITED_MODELS:
         kind = context["kind"] = "ticket"
-    page = paginate(request, selectors.audit_events(user=request.user, kind=kind))
+    page = keyset_page(request, selectors.audit_events(user=request.user, kind=kind), ordering=("-pgh_id",))
     context["page"] = page
     rows = selectors.audit_rows(user=request.user, kind=kind, events=list(page.object_list))
     context["rows"] = rows
