@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -385,6 +386,53 @@ def _area_of(params: dict):
     return None, Station.objects.select_related("region").get(pk=params["station"])
 
 
+DEPUTY_TABLES = {
+    "figures": _("主要指标"),
+    "trend": _("月度趋势"),
+    "receptions": _("接待活动"),
+    "tickets": _("收集的意见建议"),
+}
+
+
+def deputy_workbook(*, user, deputy, tables: list[str], period, progress=None) -> AreaWorkbook:
+    """The asked tables of a deputy's dashboard (履职看板) as one workbook."""
+    from dashboards import selectors
+    from reports.periods import Scope
+    from reports.selectors import figures
+
+    scope = Scope(deputy=deputy)
+    sheets = []
+    for done, table in enumerate(tables):
+        if table == "figures":
+            sheets.append(figures_sheet(figures(scope=scope, period=period)))
+        elif table == "trend":
+            trend_p = selectors.trend_period(period)
+            sheets.append(trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label))
+        elif table == "receptions":
+            qs = selectors.receptions_qs(user=user, scope=scope, period=period)
+            sheets.append(receptions_sheet(qs.iterator(chunk_size=2000)))
+        elif table == "tickets":
+            qs = selectors.deputy_tickets_qs(user=user, deputy=deputy, period=period)
+            sheets.append(deputy_tickets_sheet(list(qs)))
+        if progress:
+            progress(5 + 45 * (done + 1) // len(tables))
+    title = gettext("{name}代表").format(name=deputy.name)
+    counts: list[int] = []
+    content = write_workbook(sheets=sheets, scope_label=title, period_label=period.label, counts=counts)
+    suffix = DEPUTY_TABLES[tables[0]] if len(tables) == 1 else gettext("履职看板")
+    return AreaWorkbook(content, f"{title}_{period.label}_{suffix}.xlsx", sum(counts))
+
+
+def deputy_job_params(*, deputy, period, today) -> dict:
+    return {"deputy": str(deputy.pk), "period": period.as_query(), "today": today.isoformat()}
+
+
+def _deputy_of(params: dict):
+    from deputies.models import Deputy
+
+    return Deputy.objects.select_related("home_station").get(pk=params["deputy"])
+
+
 def area_job_render(job, progress) -> AreaWorkbook:
     """The background form of "导出全部表格": the same workbook the request would write,
     as of the day it was asked for."""
@@ -393,8 +441,13 @@ def area_job_render(job, progress) -> AreaWorkbook:
     from reports.periods import Period
 
     today = dt.date.fromisoformat(job.params["today"])
-    region, station = _area_of(job.params)
     period = Period.parse(job.params["period"], today=today)
+    if job.params.get("deputy"):  # a deputy's 履职看板
+        deputy = _deputy_of(job.params)
+        return deputy_workbook(
+            user=job.created_by, deputy=deputy, tables=list(DEPUTY_TABLES), period=period, progress=progress
+        )
+    region, station = _area_of(job.params)
     return area_workbook(
         user=job.created_by,
         tables=list(AREA_TABLES),
@@ -410,6 +463,12 @@ def area_job_may_fetch(user, job) -> bool:
     """Whoever asked may fetch it while they may still see that dashboard."""
     from liaison.scoping import can_view_region_dashboard, can_view_station_dashboard, scoped
 
+    if job.params.get("deputy"):
+        try:
+            deputy = _deputy_of(job.params)
+        except (ObjectDoesNotExist, ValueError, ValidationError):
+            return False
+        return scoped(user, type(deputy).objects.filter(pk=deputy.pk)).exists()
     try:
         region, station = _area_of(job.params)
     except (LookupError, ValueError):

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from dashboards import exports, selectors
 from deputies.models import Deputy
@@ -23,8 +22,7 @@ from liaison.scoping import (
     get_scoped_or_404,
     own_dashboards,
 )
-from reports.periods import KINDS, Period, Scope
-from reports.selectors import figures
+from reports.periods import KINDS, Period
 from stations.models import Region, Station
 from visits.models import ExportJob
 from visits.services import export_start
@@ -267,12 +265,7 @@ def dashboards_deputy(request, pk):
 # --- Excel -------------------------------------------------------------------------------------------
 
 AREA_TABLES = exports.AREA_TABLES
-DEPUTY_TABLES = {
-    "figures": gettext_lazy("主要指标"),
-    "trend": gettext_lazy("月度趋势"),
-    "receptions": gettext_lazy("接待活动"),
-    "tickets": gettext_lazy("收集的意见建议"),
-}
+DEPUTY_TABLES = exports.DEPUTY_TABLES
 
 
 def _tables(request, known: dict) -> list[str] | None:
@@ -346,24 +339,15 @@ def dashboards_deputy_export(request, pk):
     period, error = parse_period(request.GET, today=today)
     if error:
         return HttpResponseBadRequest(error.encode(), content_type="text/plain; charset=utf-8")
-    user = request.user
-    scope = Scope(deputy=deputy)
-    sheets = []
-    for table in tables:
-        if table == "figures":
-            sheets.append(exports.figures_sheet(figures(scope=scope, period=period)))
-        elif table == "trend":
-            trend_p = selectors.trend_period(period)
-            sheets.append(
-                exports.trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label)
-            )
-        elif table == "receptions":
-            qs = selectors.receptions_qs(user=user, scope=scope, period=period)
-            sheets.append(exports.receptions_sheet(qs.iterator(chunk_size=2000)))
-        elif table == "tickets":
-            qs = selectors.deputy_tickets_qs(user=user, deputy=deputy, period=period)
-            sheets.append(exports.deputy_tickets_sheet(list(qs)))
-    title = _("{name}代表").format(name=deputy.name)
-    content = exports.write_workbook(sheets=sheets, scope_label=title, period_label=period.label)
-    suffix = DEPUTY_TABLES[tables[0]] if len(tables) == 1 else _("履职看板")
-    return _xlsx(content, f"{title}_{period.label}_{suffix}.xlsx")
+    if not request.GET.get("table"):  # every table: a background export, like the areas'
+        job = export_start(
+            user=request.user,
+            kind=ExportJob.Kind.DASHBOARD,
+            fmt=ExportJob.Format.XLSX,
+            title=_("%(scope)s %(period)s 履职看板全部表格")
+            % {"scope": _("{name}代表").format(name=deputy.name), "period": period.label},
+            params=exports.deputy_job_params(deputy=deputy, period=period, today=today),
+        )
+        return redirect(f"{reverse('visits:exports')}?job={job.pk}")
+    book = exports.deputy_workbook(user=request.user, deputy=deputy, tables=tables, period=period)
+    return _xlsx(book.content, book.name)
