@@ -133,7 +133,7 @@ def build_ledger(
         rows.append(ticket_ledger_row(number, ticket, full=can_see_citizen_data(user, ticket)))
         if progress and number % step == 0:
             progress(min(80, 80 * number // max(total, 1)))
-    return Ledger(TITLES[book], station_name, date_from, date_to, rows)
+    return Ledger(str(TITLES[book]), station_name, date_from, date_to, rows)
 
 
 # --- Excel --------------------------------------------------------------------------------
