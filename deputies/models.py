@@ -46,7 +46,7 @@ class Deputy(SyncTracked, SyncedModel):
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
-    ethnicity = models.CharField(_("民族"), max_length=20, default=_("汉族"))
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
     occupation = models.CharField(_("职业/单位职务"), max_length=100, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     home_station = models.ForeignKey(
