@@ -177,6 +177,8 @@ def test_station_list_walks_to_the_end_with_one_name(client, w, order):
 
 
 def test_audit_list_and_sign_in_log_walk_to_the_end(client, w):
+    if connection.vendor != "postgresql":
+        pytest.skip("the audit trail lives in PostgreSQL triggers")
     from axes.models import AccessLog
 
     from accounts.models import Role
