@@ -59,7 +59,12 @@ def test_catalogue_is_translated_compiled_and_english(path):
 def _copy_source(dest: Path):
     def ignore(directory, names):
         rel = Path(directory).relative_to(ROOT)
-        skip = {n for n in names if n in SKIP_DIRS or n.endswith((".po", ".mo", ".pyc"))}
+        skip = {
+            n
+            for n in names
+            if n in SKIP_DIRS
+            or n.endswith((".po", ".mo", ".pyc", ".sqlite3", ".sqlite3-journal", ".xlsx", ".pdf"))
+        }
         if rel == Path("."):
             skip |= {n for n in names if n in NOT_EXTRACTED}
         if rel.name == "management":
