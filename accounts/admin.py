@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from pghistory.admin import EventsAdmin as PghistoryEventsAdmin
 
 from accounts.models import (
@@ -42,12 +44,19 @@ class RoleAssignmentForm(forms.ModelForm):
         for name in SCOPE_FIELDS:
             if name != scope_field and cleaned.get(name) is not None:
                 if scope_field is None:
-                    message = f"角色“{role.label}”不限定范围，请清空“{labels[name]}”。"
+                    message = gettext("角色“{label}”不限定范围，请清空“{value}”。").format(
+                        label=role.label, value=labels[name]
+                    )
                 else:
-                    message = f"角色“{role.label}”只能指定{labels[scope_field]}，请清空“{labels[name]}”。"
+                    message = gettext("角色“{label}”只能指定{value}，请清空“{value2}”。").format(
+                        label=role.label, value=labels[scope_field], value2=labels[name]
+                    )
                 self.add_error(name, message)
         if scope_field and cleaned.get(scope_field) is None and scope_field not in self.errors:
-            self.add_error(scope_field, f"角色“{role.label}”须指定{labels[scope_field]}。")
+            self.add_error(
+                scope_field,
+                gettext("角色“{label}”须指定{value}。").format(label=role.label, value=labels[scope_field]),
+            )
         region = cleaned.get("region")
         expected_level = ROLE_REGION_LEVEL.get(role)
         if (
@@ -56,7 +65,12 @@ class RoleAssignmentForm(forms.ModelForm):
             and region.level != expected_level
             and "region" not in self.errors
         ):
-            self.add_error("region", f"角色“{role.label}”的区域应为{expected_level.label}一级。")
+            self.add_error(
+                "region",
+                gettext("角色“{label}”的区域应为{label2}一级。").format(
+                    label=role.label, label2=expected_level.label
+                ),
+            )
         return cleaned
 
 
@@ -75,7 +89,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "full_name", "phone", "email")
     fieldsets = (
         *DjangoUserAdmin.fieldsets[:1],
-        ("个人信息", {"fields": ("full_name", "phone", "email")}),
+        (_("个人信息"), {"fields": ("full_name", "phone", "email")}),
         *DjangoUserAdmin.fieldsets[2:],
         ("账号安全", {"fields": ("must_change_password", "password_changed_at")}),
     )
@@ -108,7 +122,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "station", "region", "deputy", "handling_unit")
     readonly_fields = ("created_at",)
 
-    @admin.display(description="范围")
+    @admin.display(description=_("范围"))
     def scope(self, obj: RoleAssignment) -> str:
         scope = obj.station or obj.region or obj.deputy or obj.handling_unit
         return str(scope) if scope else "—"
@@ -136,7 +150,7 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="群众姓名")
+    @admin.display(description=_("群众姓名"))
     def masked_citizen_name(self, obj: PersonalDataAccess) -> str:
         return mask_name(obj.citizen_name)
 

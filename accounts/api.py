@@ -3,6 +3,7 @@ every token in the admin (Django REST framework's Token admin)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -15,7 +16,7 @@ TokenSerializer = inline_serializer(
     "ApiToken",
     {
         "exists": serializers.BooleanField(),
-        "key": serializers.CharField(required=False, help_text="仅在创建时返回一次"),
+        "key": serializers.CharField(required=False, help_text=_("仅在创建时返回一次")),
         "key_prefix": serializers.CharField(required=False),
         "created": serializers.DateTimeField(required=False),
     },

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _stamp_session(sender, request, user, **kwargs):
@@ -12,7 +13,7 @@ def _stamp_session(sender, request, user, **kwargs):
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "账户与权限"
+    verbose_name = _("账户与权限")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

@@ -4,43 +4,47 @@ in their scope; admins also see sign-ins and failed sign-ins."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
 from accounts.services import full_views_log
 from liaison.masking import CITIZEN_FIELDS
-from liaison.pagination import paginate
+from liaison.pagination import keyset_page
 from liaison.scoping import can_browse_audit, can_browse_sign_ins
 
 KIND_LABELS = {
-    "ticket": "意见建议",
-    "reception": "接待活动",
-    "station": "联络站（点）",
-    "deputy": "人大代表",
-    "user": "账号",
-    "role": "角色授权",
-    "account": "账号事件",
+    "ticket": _("意见建议"),
+    "reception": _("接待活动"),
+    "station": _("联络站（点）"),
+    "deputy": _("人大代表"),
+    "user": _("账号"),
+    "role": _("角色授权"),
+    "account": _("账号事件"),
 }
-CLIENT_LABELS = {"browser": "浏览器", "api_token": "API 令牌", "system": "系统/后台任务"}
+CLIENT_LABELS = {"browser": _("浏览器"), "api_token": _("API 令牌"), "system": _("系统/后台任务")}
 
 
 @login_required
 def audit_list(request):
     if not can_browse_audit(request.user):
-        raise PermissionDenied("只有系统管理员和县、市人大工作人员可以查看审计日志。")
+        raise PermissionDenied(gettext("只有系统管理员和县、市人大工作人员可以查看审计日志。"))
     kind = request.GET.get("kind", "ticket")
     context = {"kind": kind, "kinds": KIND_LABELS, "can_see_sign_ins": can_browse_sign_ins(request.user)}
     if kind in ("signins", "failures"):
         if not context["can_see_sign_ins"]:
-            raise PermissionDenied("只有系统管理员可以查看登录记录。")
+            raise PermissionDenied(gettext("只有系统管理员可以查看登录记录。"))
         log = selectors.sign_in_log() if kind == "signins" else selectors.failed_sign_in_log()
-        context["page"] = paginate(request, log)
+        context["page"] = keyset_page(request, log, ordering=("-attempt_time", "-id"))
         return render(request, "accounts/sign_in_log.html", context)
     if kind == "account":  # what was done to accounts, in words (no password, no secret)
-        context["page"] = paginate(request, selectors.account_event_log(user=request.user))
+        context["page"] = keyset_page(
+            request, selectors.account_event_log(user=request.user), ordering=("-created_at", "-id")
+        )
         return render(request, "accounts/account_event_log.html", context)
     if kind not in selectors.AUDITED_MODELS:
         kind = context["kind"] = "ticket"
-    page = paginate(request, selectors.audit_events(user=request.user, kind=kind))
+    page = keyset_page(request, selectors.audit_events(user=request.user, kind=kind), ordering=("-pgh_id",))
     context["page"] = page
     rows = selectors.audit_rows(user=request.user, kind=kind, events=list(page.object_list))
     context["rows"] = rows

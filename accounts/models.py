@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison.audit import audited
@@ -25,28 +26,28 @@ from suggestions.models import HandlingUnit
 class User(AbstractUser):
     """A staff account. Its roles live in RoleAssignment."""
 
-    full_name = models.CharField("姓名", max_length=50, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
     # 等保: an account created or reset by staff must choose its own password first
-    must_change_password = models.BooleanField("须修改密码", default=False)
-    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
         return self.full_name or self.username
 
 
 class Role(models.TextChoices):
-    LIAISON_OFFICER = "liaison_officer", "联络员"
-    STATION_HEAD = "station_head", "站长（乡镇人大主席）"
-    DEPUTY = "deputy", "人大代表"
-    COUNTY_STAFF = "county_staff", "县级人大工作人员"
-    CITY_STAFF = "city_staff", "市级人大工作人员"
-    HANDLING_UNIT = "handling_unit", "承办单位工作人员"
-    ADMIN = "admin", "系统管理员"
+    LIAISON_OFFICER = "liaison_officer", _("联络员")
+    STATION_HEAD = "station_head", _("站长（乡镇人大主席）")
+    DEPUTY = "deputy", _("人大代表")
+    COUNTY_STAFF = "county_staff", _("县级人大工作人员")
+    CITY_STAFF = "city_staff", _("市级人大工作人员")
+    HANDLING_UNIT = "handling_unit", _("承办单位工作人员")
+    ADMIN = "admin", _("系统管理员")
 
 
 # Which scope field each role is bound to: the one table the constraint, the admin
@@ -84,22 +85,26 @@ class RoleAssignment(models.Model):
     points, a station head over a township, county/city staff over a region subtree, a
     deputy over their own records, handling-unit staff over their unit's tickets."""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     station = models.ForeignKey(
-        Station, verbose_name="联络站", null=True, blank=True, on_delete=models.CASCADE
+        Station, verbose_name=_("联络站"), null=True, blank=True, on_delete=models.CASCADE
     )
-    region = models.ForeignKey(Region, verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE)
-    deputy = models.ForeignKey(Deputy, verbose_name="代表", null=True, blank=True, on_delete=models.CASCADE)
+    region = models.ForeignKey(
+        Region, verbose_name=_("区域"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    deputy = models.ForeignKey(
+        Deputy, verbose_name=_("代表"), null=True, blank=True, on_delete=models.CASCADE
+    )
     handling_unit = models.ForeignKey(
-        HandlingUnit, verbose_name="承办单位", null=True, blank=True, on_delete=models.CASCADE
+        HandlingUnit, verbose_name=_("承办单位"), null=True, blank=True, on_delete=models.CASCADE
     )
-    is_active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "角色授权"
-        verbose_name_plural = "角色授权"
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
         constraints = [
             models.CheckConstraint(condition=_scope_condition(), name="role_assignment_scope_matches_role"),
             models.UniqueConstraint(
@@ -117,17 +122,17 @@ class RoleAssignment(models.Model):
 class PersonalDataAccess(models.Model):
     """One full view of a citizen's personal data: who saw whose data, when (PIPL)."""
 
-    user = models.ForeignKey(User, verbose_name="查看人", on_delete=models.PROTECT, related_name="+")
-    ticket_id = models.UUIDField("意见建议", db_index=True)
-    citizen_name = models.CharField("群众姓名", max_length=50)
-    fields = models.CharField("查看字段", max_length=200)
-    client = models.CharField("来源", max_length=20, default="browser")
-    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
-    viewed_at = models.DateTimeField("查看时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, verbose_name=_("查看人"), on_delete=models.PROTECT, related_name="+")
+    ticket_id = models.UUIDField(_("意见建议"), db_index=True)
+    citizen_name = models.CharField(_("群众姓名"), max_length=50)
+    fields = models.CharField(_("查看字段"), max_length=200)
+    client = models.CharField(_("来源"), max_length=20, default="browser")
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    viewed_at = models.DateTimeField(_("查看时间"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "个人信息查看记录"
-        verbose_name_plural = "个人信息查看记录"
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
         ordering = ["-viewed_at"]
 
     def __str__(self) -> str:
@@ -144,8 +149,8 @@ class PasswordHistory(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "历史密码"
-        verbose_name_plural = "历史密码"
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
         indexes = [models.Index(fields=["user", "-created_at"], name="password_history_recent")]
 
     def __str__(self) -> str:
@@ -153,16 +158,16 @@ class PasswordHistory(models.Model):
 
 
 class AccountEventKind(models.TextChoices):
-    USER_CREATED = "user_created", "创建账号"
-    PASSWORD_CHANGED = "password_changed", "修改密码"
-    PASSWORD_RESET = "password_reset", "重置密码"
-    DEACTIVATED = "deactivated", "停用账号"
-    REACTIVATED = "reactivated", "启用账号"
-    ROLE_GRANTED = "role_granted", "授予角色"
-    ROLE_REVOKED = "role_revoked", "撤销角色"
-    TWO_FACTOR_ENROLLED = "2fa_enrolled", "启用两步验证"
-    RECOVERY_CODES = "2fa_recovery_codes", "生成恢复码"
-    TWO_FACTOR_RESET = "2fa_reset", "重置两步验证"
+    USER_CREATED = "user_created", _("创建账号")
+    PASSWORD_CHANGED = "password_changed", _("修改密码")
+    PASSWORD_RESET = "password_reset", _("重置密码")
+    DEACTIVATED = "deactivated", _("停用账号")
+    REACTIVATED = "reactivated", _("启用账号")
+    ROLE_GRANTED = "role_granted", _("授予角色")
+    ROLE_REVOKED = "role_revoked", _("撤销角色")
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", _("启用两步验证")
+    RECOVERY_CODES = "2fa_recovery_codes", _("生成恢复码")
+    TWO_FACTOR_RESET = "2fa_reset", _("重置两步验证")
 
 
 class AccountEvent(models.Model):
@@ -170,23 +175,23 @@ class AccountEvent(models.Model):
     kept on SQLite too). Holds no password or secret: ``detail`` names roles and scopes."""
 
     user = models.ForeignKey(
-        User, verbose_name="账号", on_delete=models.CASCADE, related_name="account_events"
+        User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="account_events"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    kind = models.CharField("事件", max_length=30, choices=AccountEventKind.choices)
-    detail = models.CharField("说明", max_length=300, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    kind = models.CharField(_("事件"), max_length=30, choices=AccountEventKind.choices)
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "账号事件"
-        verbose_name_plural = "账号事件"
+        verbose_name = _("账号事件")
+        verbose_name_plural = _("账号事件")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

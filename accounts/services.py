@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pghistory.models import Event
@@ -85,7 +86,11 @@ def audit_prune(*, older_than_days: int) -> dict[str, int]:
     """Delete audit events, sign-in logs and personal-data access logs older than the
     retention period; refuses anything shorter than six months. Set-based deletes."""
     if older_than_days < MIN_AUDIT_RETENTION_DAYS:
-        raise ValueError(f"审计记录至少保存 {MIN_AUDIT_RETENTION_DAYS} 天（六个月）。")
+        raise ValueError(
+            gettext("审计记录至少保存 {MIN_AUDIT_RETENTION_DAYS} 天（六个月）。").format(
+                MIN_AUDIT_RETENTION_DAYS=MIN_AUDIT_RETENTION_DAYS
+            )
+        )
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted: dict[str, int] = {}
     for model in apps.get_models():

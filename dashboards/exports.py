@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from liaison.excel import SheetStyle, add_table_sheet, workbook_bytes
 from reports.selectors import Figures
@@ -41,7 +44,9 @@ def write_workbook(
             wb,
             name=sheet.name,
             title=f"{scope_label} {period_label} {sheet.title}",
-            subtitle=f"范围：{scope_label}    期间：{period_label}    导出时间：{exported}",
+            subtitle=gettext("范围：{scope_label}    期间：{period_label}    导出时间：{exported}").format(
+                scope_label=scope_label, period_label=period_label, exported=exported
+            ),
             columns=sheet.columns,
             rows=sheet.rows,
             widths=sheet.widths or [14] * len(sheet.columns),
@@ -62,40 +67,59 @@ def _rate(value: float | None):
 
 def figures_sheet(f: Figures) -> Sheet:
     rows = [
-        ["活跃站点（个）", f.stations_active],
-        ["接待活动（场）", f.sessions],
-        ["进站（人次）", f.entries],
-        ["其中：人大代表进站（人次）", f.deputy_entries],
-        ["其中：领导干部进站（人次）", f.cadre_entries],
-        ["接待群众（人次）", f.citizens_received],
-        ["收集问题（件）", f.collected],
-        ["已办结（件）", f.closed],
-        ["办结率", _rate(f.closure_rate)],
-        ["按期办结率", _rate(f.on_time_rate)],
-        ["答复率", _rate(f.reply_rate)],
-        ["满意率", _rate(f.satisfaction_rate)],
-        ["平均办结用时（工作日）", round(f.avg_close_days, 1) if f.avg_close_days is not None else "—"],
-        ["当前逾期（件）", f.overdue],
-        ["即将到期（件）", f.due_soon],
+        [gettext("活跃站点（个）"), f.stations_active],
+        [gettext("接待活动（场）"), f.sessions],
+        [gettext("进站（人次）"), f.entries],
+        [gettext("其中：人大代表进站（人次）"), f.deputy_entries],
+        [gettext("其中：领导干部进站（人次）"), f.cadre_entries],
+        [gettext("接待群众（人次）"), f.citizens_received],
+        [gettext("收集问题（件）"), f.collected],
+        [gettext("已办结（件）"), f.closed],
+        [gettext("办结率"), _rate(f.closure_rate)],
+        [gettext("按期办结率"), _rate(f.on_time_rate)],
+        [gettext("答复率"), _rate(f.reply_rate)],
+        [gettext("满意率"), _rate(f.satisfaction_rate)],
+        [
+            gettext("平均办结用时（工作日）"),
+            round(f.avg_close_days, 1) if f.avg_close_days is not None else "—",
+        ],
+        [gettext("当前逾期（件）"), f.overdue],
+        [gettext("即将到期（件）"), f.due_soon],
     ]
-    sheet = Sheet("主要指标", "主要指标", ["指标", "数值"], rows, [30, 16])
+    sheet = Sheet(
+        gettext("主要指标"), gettext("主要指标"), [gettext("指标"), gettext("数值")], rows, [30, 16]
+    )
     return sheet
 
 
 def groups_sheet(f: Figures) -> Sheet:
     """The figures table of the published reports: deputies and leading cadres."""
     rows = []
-    for label, w in (("五级人大代表", f.deputies), ("市县领导干部", f.cadres)):
+    for label, w in ((gettext("五级人大代表"), f.deputies), (gettext("市县领导干部"), f.cadres)):
         rate = w.issues_closed / w.issues_collected if w.issues_collected else None
         rows.append([label, w.entries, w.citizens_received, w.issues_collected, w.issues_closed, _rate(rate)])
-    columns = ["对象", "进站（人次）", "接待群众（人次）", "收集问题（件）", "办结（件）", "办结率"]
-    return Sheet("分类统计", "代表和领导干部进站接待情况", columns, rows, [16, 14, 16, 14, 12, 10], (5,))
+    columns = [
+        gettext("对象"),
+        gettext("进站（人次）"),
+        gettext("接待群众（人次）"),
+        gettext("收集问题（件）"),
+        gettext("办结（件）"),
+        gettext("办结率"),
+    ]
+    return Sheet(
+        gettext("分类统计"),
+        gettext("代表和领导干部进站接待情况"),
+        columns,
+        rows,
+        [16, 14, 16, 14, 12, 10],
+        (5,),
+    )
 
 
 def trend_sheet(trend: list, period_label: str) -> Sheet:
     rows = [
         [
-            f"{m.year}年{m.month}月",
+            gettext("{year}年{month}月").format(year=m.year, month=m.month),
             f.sessions,
             f.entries,
             f.citizens_received,
@@ -106,33 +130,40 @@ def trend_sheet(trend: list, period_label: str) -> Sheet:
         for m, f in trend
     ]
     columns = [
-        "月份",
-        "接待活动（场）",
-        "进站（人次）",
-        "接待群众（人次）",
-        "收集问题（件）",
-        "已办结（件）",
-        "办结率",
+        gettext("月份"),
+        gettext("接待活动（场）"),
+        gettext("进站（人次）"),
+        gettext("接待群众（人次）"),
+        gettext("收集问题（件）"),
+        gettext("已办结（件）"),
+        gettext("办结率"),
     ]
-    return Sheet("月度趋势", f"月度趋势（{period_label}）", columns, rows, [12, 14, 12, 16, 14, 12, 10], (6,))
+    return Sheet(
+        gettext("月度趋势"),
+        gettext("月度趋势（{period_label}）").format(period_label=period_label),
+        columns,
+        rows,
+        [12, 14, 12, 16, 14, 12, 10],
+        (6,),
+    )
 
 
 RANKING_COLUMNS = [
-    "办结率排名",
-    "活跃度排名",
-    "名称",
-    "类型",
-    "活跃站点（个）",
-    "接待活动（场）",
-    "进站（人次）",
-    "接待群众（人次）",
-    "收集问题（件）",
-    "已办结（件）",
-    "办结率",
-    "按期办结率",
-    "答复率",
-    "满意率",
-    "当前逾期（件）",
+    _("办结率排名"),
+    _("活跃度排名"),
+    _("名称"),
+    _("类型"),
+    _("活跃站点（个）"),
+    _("接待活动（场）"),
+    _("进站（人次）"),
+    _("接待群众（人次）"),
+    _("收集问题（件）"),
+    _("已办结（件）"),
+    _("办结率"),
+    _("按期办结率"),
+    _("答复率"),
+    _("满意率"),
+    _("当前逾期（件）"),
 ]
 
 
@@ -158,7 +189,14 @@ def ranking_sheet(rows: list, level_label: str) -> Sheet:
         for r in rows
     ]
     widths = [10, 10, 28, 12, 12, 12, 12, 14, 12, 12, 10, 10, 10, 10, 12]
-    return Sheet("排名", f"各{level_label}排名", RANKING_COLUMNS, data, widths, (10, 11, 12, 13))
+    return Sheet(
+        gettext("排名"),
+        gettext("各{level_label}排名").format(level_label=level_label),
+        RANKING_COLUMNS,
+        data,
+        widths,
+        (10, 11, 12, 13),
+    )
 
 
 def idle_sheet(values: Iterable[dict]) -> Sheet:
@@ -166,8 +204,14 @@ def idle_sheet(values: Iterable[dict]) -> Sheet:
         [i, v["name"], v["occupation"], v["station_name"], v["region_name"]]
         for i, v in enumerate(values, start=1)
     )
-    columns = ["序号", "姓名", "职业/单位职务", "所在联络站（点）", "所在区域"]
-    return Sheet("未进站代表", "本期未进站代表名单", columns, rows, [6, 12, 30, 30, 16])
+    columns = [
+        gettext("序号"),
+        gettext("姓名"),
+        gettext("职业/单位职务"),
+        gettext("所在联络站（点）"),
+        gettext("所在区域"),
+    ]
+    return Sheet(gettext("未进站代表"), gettext("本期未进站代表名单"), columns, rows, [6, 12, 30, 30, 16])
 
 
 def _ticket_row(i: int, t) -> list:
@@ -183,13 +227,24 @@ def _ticket_row(i: int, t) -> list:
     ]
 
 
-TICKET_COLUMNS = ["序号", "联络站（点）", "类别", "内容摘要", "承办单位", "状态", "办理期限", "期限情况"]
+TICKET_COLUMNS = [
+    _("序号"),
+    _("联络站（点）"),
+    _("类别"),
+    _("内容摘要"),
+    _("承办单位"),
+    _("状态"),
+    _("办理期限"),
+    _("期限情况"),
+]
 TICKET_WIDTHS = [6, 26, 12, 48, 24, 10, 12, 16]
 
 
 def overdue_sheet(tickets: list) -> Sheet:
     rows = [_ticket_row(i, t) for i, t in enumerate(tickets, start=1)]
-    return Sheet("逾期及即将到期", "逾期及即将到期的意见建议", TICKET_COLUMNS, rows, TICKET_WIDTHS)
+    return Sheet(
+        gettext("逾期及即将到期"), gettext("逾期及即将到期的意见建议"), TICKET_COLUMNS, rows, TICKET_WIDTHS
+    )
 
 
 def receptions_sheet(sessions: Iterable) -> Sheet:
@@ -204,8 +259,15 @@ def receptions_sheet(sessions: Iterable) -> Sheet:
         ]
         for i, s in enumerate(sessions, start=1)
     )
-    columns = ["序号", "时间", "联络站（点）", "活动类型", "主题", "接待群众（人次）"]
-    return Sheet("接待活动", "本期接待活动", columns, rows, [6, 18, 28, 12, 40, 16])
+    columns = [
+        gettext("序号"),
+        gettext("时间"),
+        gettext("联络站（点）"),
+        gettext("活动类型"),
+        gettext("主题"),
+        gettext("接待群众（人次）"),
+    ]
+    return Sheet(gettext("接待活动"), gettext("本期接待活动"), columns, rows, [6, 18, 28, 12, 40, 16])
 
 
 def deputy_tickets_sheet(tickets: list) -> Sheet:
@@ -224,31 +286,35 @@ def deputy_tickets_sheet(tickets: list) -> Sheet:
         for i, t in enumerate(tickets, start=1)
     ]
     columns = [
-        "序号",
-        "收集日期",
-        "联络站（点）",
-        "类别",
-        "内容摘要",
-        "处理层级",
-        "承办单位",
-        "状态",
-        "办结日期",
+        gettext("序号"),
+        gettext("收集日期"),
+        gettext("联络站（点）"),
+        gettext("类别"),
+        gettext("内容摘要"),
+        gettext("处理层级"),
+        gettext("承办单位"),
+        gettext("状态"),
+        gettext("办结日期"),
     ]
     return Sheet(
-        "收集的意见建议", "本人收集的意见建议及办理情况", columns, rows, [6, 12, 26, 12, 48, 18, 24, 10, 12]
+        gettext("收集的意见建议"),
+        gettext("本人收集的意见建议及办理情况"),
+        columns,
+        rows,
+        [6, 12, 26, 12, 48, 18, 24, 10, 12],
     )
 
 
 # --- an area's (region's or station's) workbook, in the request or as a background job ------
 
 AREA_TABLES = {
-    "figures": "主要指标",
-    "groups": "分类统计",
-    "trend": "月度趋势",
-    "ranking": "排名",
-    "idle": "未进站代表",
-    "overdue": "逾期及即将到期",
-    "receptions": "接待活动",
+    "figures": _("主要指标"),
+    "groups": _("分类统计"),
+    "trend": _("月度趋势"),
+    "ranking": _("排名"),
+    "idle": _("未进站代表"),
+    "overdue": _("逾期及即将到期"),
+    "receptions": _("接待活动"),
 }
 
 
@@ -299,7 +365,7 @@ def area_workbook(
             progress(5 + 45 * (done + 1) // len(tables))
     counts: list[int] = []
     content = write_workbook(sheets=sheets, scope_label=title, period_label=period.label, counts=counts)
-    suffix = AREA_TABLES[tables[0]] if len(tables) == 1 else "数据看板"
+    suffix = AREA_TABLES[tables[0]] if len(tables) == 1 else gettext("数据看板")
     return AreaWorkbook(content, f"{title}_{period.label}_{suffix}.xlsx", sum(counts))
 
 
@@ -320,6 +386,53 @@ def _area_of(params: dict):
     return None, Station.objects.select_related("region").get(pk=params["station"])
 
 
+DEPUTY_TABLES = {
+    "figures": _("主要指标"),
+    "trend": _("月度趋势"),
+    "receptions": _("接待活动"),
+    "tickets": _("收集的意见建议"),
+}
+
+
+def deputy_workbook(*, user, deputy, tables: list[str], period, progress=None) -> AreaWorkbook:
+    """The asked tables of a deputy's dashboard (履职看板) as one workbook."""
+    from dashboards import selectors
+    from reports.periods import Scope
+    from reports.selectors import figures
+
+    scope = Scope(deputy=deputy)
+    sheets = []
+    for done, table in enumerate(tables):
+        if table == "figures":
+            sheets.append(figures_sheet(figures(scope=scope, period=period)))
+        elif table == "trend":
+            trend_p = selectors.trend_period(period)
+            sheets.append(trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label))
+        elif table == "receptions":
+            qs = selectors.receptions_qs(user=user, scope=scope, period=period)
+            sheets.append(receptions_sheet(qs.iterator(chunk_size=2000)))
+        elif table == "tickets":
+            qs = selectors.deputy_tickets_qs(user=user, deputy=deputy, period=period)
+            sheets.append(deputy_tickets_sheet(list(qs)))
+        if progress:
+            progress(5 + 45 * (done + 1) // len(tables))
+    title = gettext("{name}代表").format(name=deputy.name)
+    counts: list[int] = []
+    content = write_workbook(sheets=sheets, scope_label=title, period_label=period.label, counts=counts)
+    suffix = DEPUTY_TABLES[tables[0]] if len(tables) == 1 else gettext("履职看板")
+    return AreaWorkbook(content, f"{title}_{period.label}_{suffix}.xlsx", sum(counts))
+
+
+def deputy_job_params(*, deputy, period, today) -> dict:
+    return {"deputy": str(deputy.pk), "period": period.as_query(), "today": today.isoformat()}
+
+
+def _deputy_of(params: dict):
+    from deputies.models import Deputy
+
+    return Deputy.objects.select_related("home_station").get(pk=params["deputy"])
+
+
 def area_job_render(job, progress) -> AreaWorkbook:
     """The background form of "导出全部表格": the same workbook the request would write,
     as of the day it was asked for."""
@@ -328,8 +441,13 @@ def area_job_render(job, progress) -> AreaWorkbook:
     from reports.periods import Period
 
     today = dt.date.fromisoformat(job.params["today"])
-    region, station = _area_of(job.params)
     period = Period.parse(job.params["period"], today=today)
+    if job.params.get("deputy"):  # a deputy's 履职看板
+        deputy = _deputy_of(job.params)
+        return deputy_workbook(
+            user=job.created_by, deputy=deputy, tables=list(DEPUTY_TABLES), period=period, progress=progress
+        )
+    region, station = _area_of(job.params)
     return area_workbook(
         user=job.created_by,
         tables=list(AREA_TABLES),
@@ -345,6 +463,12 @@ def area_job_may_fetch(user, job) -> bool:
     """Whoever asked may fetch it while they may still see that dashboard."""
     from liaison.scoping import can_view_region_dashboard, can_view_station_dashboard, scoped
 
+    if job.params.get("deputy"):
+        try:
+            deputy = _deputy_of(job.params)
+        except (ObjectDoesNotExist, ValueError, ValidationError):
+            return False
+        return scoped(user, type(deputy).objects.filter(pk=deputy.pk)).exists()
     try:
         region, station = _area_of(job.params)
     except (LookupError, ValueError):

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from deputies.models import Deputy
 from liaison.scoping import scoped
@@ -137,14 +138,16 @@ def region_ranking(*, region: Region, period: Period, overall: Figures) -> tuple
     regions); a township or a village ranks its stations and points."""
     scope = Scope(region=region)
     if region.level >= RegionLevel.TOWNSHIP:
-        return "联络站（点）", station_ranking(
+        return gettext("联络站（点）"), station_ranking(
             stations=Station.objects.in_region(region), scope=scope, period=period, overall=overall
         )
     children = list(Region.objects.subtree(region).filter(depth=region.depth + 1))
     by_child = figures_by(scope=scope, period=period, by="child")
     rows = [RankRow(c.name, "region", c.pk, by_child.pop(c.path, Figures())) for c in children]
     if by_child.get(region.path):  # stations placed on the region itself, not in a child
-        rows.append(RankRow(f"{region.name}（直属）", "", None, by_child[region.path]))
+        rows.append(
+            RankRow(gettext("{name}（直属）").format(name=region.name), "", None, by_child[region.path])
+        )
     return RegionLevel(region.level + 1).label, _rank(rows, overall)
 
 
@@ -288,7 +291,9 @@ def area_ranking(*, scope: Scope, period: Period, overall: Figures) -> tuple[str
         return region_ranking(region=scope.region, period=period, overall=overall)
     station = scope.station
     stations = Station.objects.filter(Q(pk=station.pk) | Q(parent=station))
-    return "联络站（点）", station_ranking(stations=stations, scope=scope, period=period, overall=overall)
+    return gettext("联络站（点）"), station_ranking(
+        stations=stations, scope=scope, period=period, overall=overall
+    )
 
 
 def _area_dashboard(

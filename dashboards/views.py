@@ -22,8 +22,7 @@ from liaison.scoping import (
     get_scoped_or_404,
     own_dashboards,
 )
-from reports.periods import KINDS, Period, Scope
-from reports.selectors import figures
+from reports.periods import KINDS, Period
 from stations.models import Region, Station
 from visits.models import ExportJob
 from visits.services import export_start
@@ -42,34 +41,34 @@ def parse_period(data, *, today: dt.date) -> tuple[Period, str]:
     fallback = Period.containing("year", today)
     kind = data.get("period") or "year"
     if kind not in KINDS:
-        return fallback, "期间类型应为：月、季度、半年、年或自定义。"
+        return fallback, _("期间类型应为：月、季度、半年、年或自定义。")
     try:
         if kind != "custom" and data.get("year") and not data.get("on"):
             period = _from_picker(kind, data)
         else:
             period = Period.parse(data, today=today)
     except ValueError as exc:
-        return fallback, f"期间有误：{exc}"
+        return fallback, _("期间有误：{exc}").format(exc=exc)
     if period.months > MAX_MONTHS:
-        return fallback, f"自定义期间最长 {MAX_MONTHS // 12} 年，请缩短起止月份。"
+        return fallback, _("自定义期间最长 {value} 年，请缩短起止月份。").format(value=MAX_MONTHS // 12)
     return period, ""
 
 
 def _number(data, name: str, low: int, high: int, label: str) -> int:
     text = (data.get(name) or "").strip()
     if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"{label}应为 {low}—{high} 之间的数字")
+        raise ValueError(_("{label}应为 {low}—{high} 之间的数字").format(label=label, low=low, high=high))
     return int(text)
 
 
 def _from_picker(kind: str, data) -> Period:
-    year = _number(data, "year", 2000, 2100, "年份")
+    year = _number(data, "year", 2000, 2100, _("年份"))
     if kind == "month":
-        return Period.month(year, _number(data, "month", 1, 12, "月份"))
+        return Period.month(year, _number(data, "month", 1, 12, _("月份")))
     if kind == "quarter":
-        return Period.quarter(year, _number(data, "quarter", 1, 4, "季度"))
+        return Period.quarter(year, _number(data, "quarter", 1, 4, _("季度")))
     if kind == "half":
-        return Period.half(year, _number(data, "half", 1, 2, "半年"))
+        return Period.half(year, _number(data, "half", 1, 2, _("半年")))
     return Period.year(year)
 
 
@@ -97,7 +96,7 @@ def _own_links(user, query: str) -> list[tuple[str, str]]:
         return []
     links = []
     for kind, obj in own:
-        label = f"{obj.name}代表" if kind == "deputy" else obj.name
+        label = _("{name}代表").format(name=obj.name) if kind == "deputy" else obj.name
         links.append((label, _with_query(reverse(f"dashboards:{kind}", args=[obj.pk]), query)))
     return links
 
@@ -117,14 +116,14 @@ def _context(request, period: Period, error: str, today: dt.date, **extra) -> di
 def _region(request, pk) -> Region:
     region = get_scoped_or_404(request.user, Region.objects.all(), pk=pk)
     if not can_view_region_dashboard(request.user, region):
-        raise PermissionDenied("您无权查看该区域的数据看板。")
+        raise PermissionDenied(_("您无权查看该区域的数据看板。"))
     return region
 
 
 def _station(request, pk) -> Station:
     station = get_scoped_or_404(request.user, Station.objects.select_related("region"), pk=pk)
     if not can_view_station_dashboard(request.user, station):
-        raise PermissionDenied("您无权查看该联络站的数据看板。")
+        raise PermissionDenied(_("您无权查看该联络站的数据看板。"))
     return station
 
 
@@ -138,7 +137,7 @@ def _with_query(url: str, period_query: str) -> str:
 
 def _trend_data(trend) -> dict:
     return {
-        "months": [f"{m.year}年{m.month}月" for m, _f in trend],
+        "months": [_("{year}年{month}月").format(year=m.year, month=m.month) for m, _f in trend],
         "collected": [f.collected for _m, f in trend],
         "closed": [f.closed for _m, f in trend],
         "entries": [f.entries for _m, f in trend],
@@ -266,12 +265,7 @@ def dashboards_deputy(request, pk):
 # --- Excel -------------------------------------------------------------------------------------------
 
 AREA_TABLES = exports.AREA_TABLES
-DEPUTY_TABLES = {
-    "figures": "主要指标",
-    "trend": "月度趋势",
-    "receptions": "接待活动",
-    "tickets": "收集的意见建议",
-}
+DEPUTY_TABLES = exports.DEPUTY_TABLES
 
 
 def _tables(request, known: dict) -> list[str] | None:
@@ -294,7 +288,8 @@ def _xlsx(content: bytes, name: str) -> HttpResponse:
 def _bad_table(known: dict) -> HttpResponseBadRequest:
     names = "、".join(f"{k}（{v}）" for k, v in known.items())
     return HttpResponseBadRequest(
-        f"未知的表格。可导出：{names}。".encode(), content_type="text/plain; charset=utf-8"
+        _("未知的表格。可导出：{names}。").format(names=names).encode(),
+        content_type="text/plain; charset=utf-8",
     )
 
 
@@ -344,24 +339,15 @@ def dashboards_deputy_export(request, pk):
     period, error = parse_period(request.GET, today=today)
     if error:
         return HttpResponseBadRequest(error.encode(), content_type="text/plain; charset=utf-8")
-    user = request.user
-    scope = Scope(deputy=deputy)
-    sheets = []
-    for table in tables:
-        if table == "figures":
-            sheets.append(exports.figures_sheet(figures(scope=scope, period=period)))
-        elif table == "trend":
-            trend_p = selectors.trend_period(period)
-            sheets.append(
-                exports.trend_sheet(selectors.monthly_trend(scope=scope, period=trend_p), trend_p.label)
-            )
-        elif table == "receptions":
-            qs = selectors.receptions_qs(user=user, scope=scope, period=period)
-            sheets.append(exports.receptions_sheet(qs.iterator(chunk_size=2000)))
-        elif table == "tickets":
-            qs = selectors.deputy_tickets_qs(user=user, deputy=deputy, period=period)
-            sheets.append(exports.deputy_tickets_sheet(list(qs)))
-    title = f"{deputy.name}代表"
-    content = exports.write_workbook(sheets=sheets, scope_label=title, period_label=period.label)
-    suffix = DEPUTY_TABLES[tables[0]] if len(tables) == 1 else "履职看板"
-    return _xlsx(content, f"{title}_{period.label}_{suffix}.xlsx")
+    if not request.GET.get("table"):  # every table: a background export, like the areas'
+        job = export_start(
+            user=request.user,
+            kind=ExportJob.Kind.DASHBOARD,
+            fmt=ExportJob.Format.XLSX,
+            title=_("%(scope)s %(period)s 履职看板全部表格")
+            % {"scope": _("{name}代表").format(name=deputy.name), "period": period.label},
+            params=exports.deputy_job_params(deputy=deputy, period=period, today=today),
+        )
+        return redirect(f"{reverse('visits:exports')}?job={job.pk}")
+    book = exports.deputy_workbook(user=request.user, deputy=deputy, tables=tables, period=period)
+    return _xlsx(book.content, book.name)

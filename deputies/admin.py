@@ -5,6 +5,7 @@ region is an autocomplete, never a plain select."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from stations.admin import SYNCED_READONLY, SyncedModelAdmin
@@ -28,19 +29,19 @@ class DeputyAdmin(SyncedModelAdmin):
     inlines = (MandateInline,)
     fieldsets = (
         (None, {"fields": ("name", "gender", "birth_year", "ethnicity", "occupation", "phone")}),
-        ("编组", {"fields": ("home_station", "group")}),
-        ("同步信息", {"fields": SYNCED_READONLY, "classes": ("collapse",)}),
+        (_("编组"), {"fields": ("home_station", "group")}),
+        (_("同步信息"), {"fields": SYNCED_READONLY, "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request) -> QuerySet:
         # One extra query for the whole page's mandates, not one per row.
         return super().get_queryset(request).prefetch_related("mandates")
 
-    @admin.display(description="代表层级")
+    @admin.display(description=_("代表层级"))
     def levels(self, obj: Deputy) -> str:
         return "、".join(sorted({m.get_level_display() for m in obj.mandates.all()}))
 
-    @admin.display(description="联系电话")
+    @admin.display(description=_("联系电话"))
     def phone_masked(self, obj: Deputy) -> str:
         return obj.masked_phone
 
@@ -82,6 +83,6 @@ class LeadingCadreAdmin(SyncedModelAdmin):
     search_fields = ("name", "title", "region__name")
     autocomplete_fields = ("region",)
 
-    @admin.display(description="联系电话")
+    @admin.display(description=_("联系电话"))
     def phone_masked(self, obj: LeadingCadre) -> str:
         return obj.masked_phone

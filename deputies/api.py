@@ -4,6 +4,7 @@ A deputy's phone is masked unless ``scoping.deputy_contact_q`` allows it."""
 from __future__ import annotations
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, Value
+from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers
 
 from deputies.models import Deputy, DeputyGroup, Level, Mandate
@@ -75,7 +76,7 @@ class DeputySerializer(serializers.ModelSerializer):
 class DeputyFilter(filters.StrictFilterSet):
     home_station = filters.UUIDFilter()
     group = filters.UUIDFilter()
-    level = filters.ChoiceFilter(choices=Level.choices, method="filter_level", label="代表层级")
+    level = filters.ChoiceFilter(choices=Level.choices, method="filter_level", label=_("代表层级"))
 
     class Meta:
         model = Deputy

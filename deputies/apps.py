@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeputiesConfig(AppConfig):
     name = "deputies"
-    verbose_name = "人大代表"
+    verbose_name = _("人大代表")

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy, Level, Mandate
 from liaison.filters import RegionSubtreeFilter
@@ -13,12 +14,12 @@ def _stations(request):
 
 
 class DeputyFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="姓名")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("姓名"))
     region = RegionSubtreeFilter(path_field="home_station__region__path")
     station = django_filters.ModelChoiceFilter(
-        field_name="home_station", queryset=_stations, label="联络站", widget=PickerSelect("stations")
+        field_name="home_station", queryset=_stations, label=_("联络站"), widget=PickerSelect("stations")
     )
-    level = django_filters.ChoiceFilter(choices=Level.choices, label="代表层级", method="filter_level")
+    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("代表层级"), method="filter_level")
 
     class Meta:
         model = Deputy

@@ -4,6 +4,8 @@ cadres (领导干部) who also enter the stations to receive citizens."""
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from liaison.audit import audited
 from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
@@ -12,11 +14,11 @@ from stations.models import Region, Station, station_tombstone_scope
 
 
 class Level(models.TextChoices):
-    NATIONAL = "national", "全国"
-    PROVINCIAL = "provincial", "省级"
-    CITY = "city", "市级"
-    COUNTY = "county", "县级"
-    TOWNSHIP = "township", "乡镇级"
+    NATIONAL = "national", _("全国")
+    PROVINCIAL = "provincial", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWNSHIP = "township", _("乡镇级")
 
 
 class DeputyQuerySet(models.QuerySet):
@@ -43,21 +45,21 @@ class Deputy(SyncTracked, SyncedModel):
     viewer is not entitled (see ``liaison.scoping``)."""
 
     class Gender(models.TextChoices):
-        MALE = "M", "男"
-        FEMALE = "F", "女"
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
 
-    name = models.CharField("姓名", max_length=50, db_index=True)
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
-    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
-    ethnicity = models.CharField("民族", max_length=20, default="汉族")
-    occupation = models.CharField("职业/单位职务", max_length=100, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    occupation = models.CharField(_("职业/单位职务"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     home_station = models.ForeignKey(
-        Station, verbose_name="所在联络站", on_delete=models.PROTECT, related_name="deputies"
+        Station, verbose_name=_("所在联络站"), on_delete=models.PROTECT, related_name="deputies"
     )
     group = models.ForeignKey(
         "DeputyGroup",
-        verbose_name="代表小组",
+        verbose_name=_("代表小组"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -67,8 +69,8 @@ class Deputy(SyncTracked, SyncedModel):
     objects = DeputyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "人大代表"
-        verbose_name_plural = "人大代表"
+        verbose_name = _("人大代表")
+        verbose_name_plural = _("人大代表")
         indexes = [sync_index("deputy")]
         triggers = sync_triggers(
             "deputies", scope={**station_tombstone_scope("OLD.home_station_id"), "deputy_id": "OLD.id"}
@@ -87,29 +89,31 @@ class Mandate(SyncTracked, SyncedModel):
     """One mandate: a level, a term (届), a constituency, start and end."""
 
     class Status(models.TextChoices):
-        SERVING = "serving", "在任"
-        ENDED = "ended", "届满"
-        TERMINATED = "terminated", "终止"
+        SERVING = "serving", _("在任")
+        ENDED = "ended", _("届满")
+        TERMINATED = "terminated", _("终止")
 
-    deputy = models.ForeignKey(Deputy, verbose_name="代表", on_delete=models.CASCADE, related_name="mandates")
-    level = models.CharField("代表层级", max_length=12, choices=Level.choices, db_index=True)
-    term = models.PositiveSmallIntegerField("届次")
+    deputy = models.ForeignKey(
+        Deputy, verbose_name=_("代表"), on_delete=models.CASCADE, related_name="mandates"
+    )
+    level = models.CharField(_("代表层级"), max_length=12, choices=Level.choices, db_index=True)
+    term = models.PositiveSmallIntegerField(_("届次"))
     congress_region = models.ForeignKey(
         Region,
-        verbose_name="所属人大",
+        verbose_name=_("所属人大"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        help_text="市、县、乡镇级代表所属人大的行政区域；全国、省级可留空",
+        help_text=_("市、县、乡镇级代表所属人大的行政区域；全国、省级可留空"),
     )
-    constituency = models.CharField("选区/选举单位", max_length=100, blank=True)
-    started_on = models.DateField("任期开始")
-    ended_on = models.DateField("任期结束", null=True, blank=True)
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SERVING)
+    constituency = models.CharField(_("选区/选举单位"), max_length=100, blank=True)
+    started_on = models.DateField(_("任期开始"))
+    ended_on = models.DateField(_("任期结束"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SERVING)
 
     class Meta:
-        verbose_name = "代表资格"
-        verbose_name_plural = "代表资格"
+        verbose_name = _("代表资格")
+        verbose_name_plural = _("代表资格")
         constraints = [
             models.UniqueConstraint(fields=["deputy", "level", "term"], name="mandate_unique_level_term"),
             models.CheckConstraint(
@@ -129,11 +133,11 @@ class Mandate(SyncTracked, SyncedModel):
         )
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()}第{self.term}届"
+        return gettext("{level}第{term}届").format(level=self.get_level_display(), term=self.term)
 
     def clean(self) -> None:
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
-            raise ValidationError({"ended_on": "任期结束不能早于开始。"})
+            raise ValidationError({"ended_on": gettext("任期结束不能早于开始。")})
 
 
 @audited()
@@ -141,12 +145,12 @@ class DeputyGroup(SyncTracked, SyncedModel):
     """A deputy group (代表小组) at a station, convened by its leader (组长)."""
 
     station = models.ForeignKey(
-        Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="deputy_groups"
+        Station, verbose_name=_("联络站"), on_delete=models.CASCADE, related_name="deputy_groups"
     )
-    name = models.CharField("小组名称", max_length=100)
+    name = models.CharField(_("小组名称"), max_length=100)
     leader = models.ForeignKey(
         Deputy,
-        verbose_name="组长",
+        verbose_name=_("组长"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -154,8 +158,8 @@ class DeputyGroup(SyncTracked, SyncedModel):
     )
 
     class Meta:
-        verbose_name = "代表小组"
-        verbose_name_plural = "代表小组"
+        verbose_name = _("代表小组")
+        verbose_name_plural = _("代表小组")
         constraints = [models.UniqueConstraint(fields=["station", "name"], name="deputy_group_unique_name")]
         indexes = [sync_index("deputygroup")]
         triggers = sync_triggers("deputy_groups", scope=station_tombstone_scope("OLD.station_id"))
@@ -170,20 +174,20 @@ class LeadingCadre(SyncedModel):
     ("领导干部+人大代表+联络站")."""
 
     class Level(models.TextChoices):
-        CITY = "city", "市级"
-        COUNTY = "county", "县级"
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县级")
 
-    name = models.CharField("姓名", max_length=50)
-    title = models.CharField("职务", max_length=100)
-    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    name = models.CharField(_("姓名"), max_length=50)
+    title = models.CharField(_("职务"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
     region = models.ForeignKey(
-        Region, verbose_name="所在区域", on_delete=models.PROTECT, related_name="cadres"
+        Region, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="cadres"
     )
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
 
     class Meta:
-        verbose_name = "领导干部"
-        verbose_name_plural = "领导干部"
+        verbose_name = _("领导干部")
+        verbose_name_plural = _("领导干部")
 
     def __str__(self) -> str:
         return f"{self.name}（{self.title}）"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from deputies.models import Deputy, DeputyGroup, Mandate
 from stations.models import Region, Station
@@ -60,7 +61,11 @@ def mandate_add(
             e.code == "unique_together" for e in getattr(exc, "error_dict", {}).get(NON_FIELD_ERRORS, [])
         )
         if duplicate:
-            raise ValidationError(f"该代表已有{mandate.get_level_display()}第{term}届代表资格。") from exc
+            raise ValidationError(
+                gettext("该代表已有{level}第{term}届代表资格。").format(
+                    level=mandate.get_level_display(), term=term
+                )
+            ) from exc
         raise
     mandate.save()
     return mandate

@@ -2,17 +2,19 @@
 periodic jobs' run records (when each last succeeded, whether it is overdue)."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from liaison import jobs, outbox
 from liaison.models import JobRun, OutboxMessage
 
 
 class OutboxStatusFilter(admin.SimpleListFilter):
-    title = "状态"
+    title = _("状态")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("pending", "待处理"), ("failed", "已放弃"), ("done", "已完成")]
+        return [("pending", gettext("待处理")), ("failed", gettext("已放弃")), ("done", gettext("已完成"))]
 
     def queryset(self, request, queryset):
         if self.value() == "pending":
@@ -27,7 +29,7 @@ class OutboxStatusFilter(admin.SimpleListFilter):
 class OutboxTaskFilter(admin.SimpleListFilter):
     """By task, from the handler registry (not a DISTINCT over the whole table)."""
 
-    title = "任务"
+    title = _("任务")
     parameter_name = "task"
 
     def lookups(self, request, model_admin):
@@ -56,14 +58,21 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     actions = ["retry_now"]
     show_full_result_count = False  # no COUNT(*) over a large table
 
-    @admin.display(description="状态")
+    @admin.display(description=_("状态"))
     def status(self, obj: OutboxMessage) -> str:
-        return {"done": "已完成", "failed": "已放弃", "retrying": "重试中", "pending": "待处理"}[obj.status]
+        return {
+            "done": gettext("已完成"),
+            "failed": gettext("已放弃"),
+            "retrying": gettext("重试中"),
+            "pending": gettext("待处理"),
+        }[obj.status]
 
-    @admin.action(description="立即重试所选消息")
+    @admin.action(description=_("立即重试所选消息"))
     def retry_now(self, request, queryset):
         count = outbox.retry(queryset)
-        self.message_user(request, f"已重新排队 {count} 条消息。", messages.SUCCESS)
+        self.message_user(
+            request, gettext("已重新排队 {count} 条消息。").format(count=count), messages.SUCCESS
+        )
 
     def has_add_permission(self, request):
         return False
@@ -81,12 +90,12 @@ class JobRunAdmin(admin.ModelAdmin):
     )
     readonly_fields = [f.name for f in JobRun._meta.fields]
 
-    @admin.display(description="是否逾期")
+    @admin.display(description=_("是否逾期"))
     def overdue(self, obj: JobRun) -> str:
         schedule = jobs.schedules().get(obj.name)  # from the settings: no query
         if schedule is None:
-            return "不定期"
-        return "逾期，将补跑" if jobs.is_overdue(obj, schedule) else "按时"
+            return gettext("不定期")
+        return gettext("逾期，将补跑") if jobs.is_overdue(obj, schedule) else gettext("按时")
 
     def has_add_permission(self, request):
         return False  # written by liaison.jobs.run_job

@@ -18,6 +18,9 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404, JsonResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -44,7 +47,7 @@ def _takes_format(method) -> bool:
     return any(p.name == "format" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
-NOT_FOUND = "未找到该记录，或您无权查看。"
+NOT_FOUND = _("未找到该记录，或您无权查看。")
 
 
 def field_error(name: str, message: str) -> exceptions.ValidationError:
@@ -80,14 +83,14 @@ class StrictQueryMixin:
             if name not in allowed:
                 errors[name] = [self.unknown_parameter_message(name)]
             elif len(values) > 1:
-                errors[name] = ["只能给一个值。"]
+                errors[name] = [gettext("只能给一个值。")]
             elif values[0] == "":
-                errors[name] = ["不能为空。"]
+                errors[name] = [gettext("不能为空。")]
         if errors:
             raise exceptions.ValidationError(errors)
 
     def unknown_parameter_message(self, name: str) -> str:
-        return "未知的查询参数。"
+        return gettext("未知的查询参数。")
 
 
 class ScopedViewSet(StrictQueryMixin, viewsets.GenericViewSet):
@@ -114,7 +117,7 @@ class ScopedViewSet(StrictQueryMixin, viewsets.GenericViewSet):
 
     def unknown_parameter_message(self, name: str) -> str:
         if self.action == "sync" and name in self.list_filter_names():
-            return "同步接口不支持筛选（筛选结果会随记录变化而过期）：请同步全部记录，在本地筛选。"
+            return gettext("同步接口不支持筛选（筛选结果会随记录变化而过期）：请同步全部记录，在本地筛选。")
         return super().unknown_parameter_message(name)
 
     def __init_subclass__(cls, **kwargs):
@@ -214,7 +217,7 @@ class KeysetPagination(BasePagination):
             )
             return position, bool(payload["b"])
         except (signing.BadSignature, DjangoValidationError, ValueError, TypeError, KeyError) as exc:
-            raise field_error(self.cursor_query_param, "翻页游标无效：请从第一页重新翻页。") from exc
+            raise field_error(self.cursor_query_param, gettext("翻页游标无效：请从第一页重新翻页。")) from exc
 
     def link(self, cursor: str | None) -> str | None:
         if cursor is None:
@@ -236,8 +239,8 @@ class KeysetPagination(BasePagination):
             "type": "object",
             "required": ["next", "previous", "results"],
             "properties": {
-                "next": {**link, "description": "下一页的地址；没有下一页时为 null"},
-                "previous": {**link, "description": "上一页的地址；第一页为 null"},
+                "next": {**link, "description": gettext("下一页的地址；没有下一页时为 null")},
+                "previous": {**link, "description": gettext("上一页的地址；第一页为 null")},
                 "results": schema,
             },
         }
@@ -248,14 +251,18 @@ class KeysetPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "上一页返回的 next / previous 中的游标（不透明，签名）；不带则从第一页开始",
+                "description": gettext(
+                    "上一页返回的 next / previous 中的游标（不透明，签名）；不带则从第一页开始"
+                ),
                 "schema": {"type": "string", "minLength": 1},
             },
             {
                 "name": self.page_size_query_param,
                 "in": "query",
                 "required": False,
-                "description": f"每页条数，1 到 {self.max_page_size}，默认 {self.page_size}",
+                "description": gettext("每页条数，1 到 {max_page_size}，默认 {page_size}").format(
+                    max_page_size=self.max_page_size, page_size=self.page_size
+                ),
                 "schema": {
                     "type": "integer",
                     "minimum": 1,
@@ -295,14 +302,18 @@ class DateCursorPagination(KeysetPagination):
 
 JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
     # (serializer field class, accepted JSON value types, message); the first match applies
-    (serializers.BooleanField, (bool,), "应为 true 或 false。"),
-    (serializers.IntegerField, (int,), "应为整数。"),
-    (serializers.FloatField, (int, float), "应为数字。"),
-    (serializers.ListField, (list,), "应为列表。"),
-    (serializers.ListSerializer, (list,), "应为列表。"),  # a nested serializer with many=True
-    (serializers.DictField, (dict,), "应为对象。"),
-    (serializers.Serializer, (dict,), "应为对象。"),
-    (serializers.Field, (str,), "应为字符串。"),  # char, choice, UUID, date, decimal (a string in the schema)
+    (serializers.BooleanField, (bool,), _("应为 true 或 false。")),
+    (serializers.IntegerField, (int,), _("应为整数。")),
+    (serializers.FloatField, (int, float), _("应为数字。")),
+    (serializers.ListField, (list,), _("应为列表。")),
+    (serializers.ListSerializer, (list,), _("应为列表。")),  # a nested serializer with many=True
+    (serializers.DictField, (dict,), _("应为对象。")),
+    (serializers.Serializer, (dict,), _("应为对象。")),
+    (
+        serializers.Field,
+        (str,),
+        _("应为字符串。"),
+    ),  # char, choice, UUID, date, decimal (a string in the schema)
 ]
 
 
@@ -311,7 +322,7 @@ def json_type_error(field: serializers.Field, value) -> str | None:
     itself takes ``0`` for false, ``"5"`` for 5 and ``5`` for "5"; a client that sends those
     disagrees with the schema, and a 400 says so before the value is misread."""
     if value is None:
-        return None if field.allow_null else "不能为 null。"
+        return None if field.allow_null else gettext("不能为 null。")
     if isinstance(field, serializers.SerializerMethodField | serializers.HiddenField):
         return None
     for field_class, types, message in JSON_TYPES:
@@ -375,13 +386,13 @@ def is_api_path(request) -> bool:
 
 def handler400(request, exception):
     if is_api_path(request):
-        return JsonResponse({"detail": "请求无效。"}, status=400)
+        return JsonResponse({"detail": gettext("请求无效。")}, status=400)
     return defaults.bad_request(request, exception)
 
 
 def handler403(request, exception):
     if is_api_path(request):
-        return JsonResponse({"detail": "您无权执行该操作。"}, status=403)
+        return JsonResponse({"detail": gettext("您无权执行该操作。")}, status=403)
     return defaults.permission_denied(request, exception)
 
 
@@ -391,7 +402,7 @@ def handler404(request, exception):
     return defaults.page_not_found(request, exception)
 
 
-DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试。"
+DATABASE_UNAVAILABLE = _("数据库暂时不可用，请稍后重试。")
 # SQLSTATEs that mean "the server went away or is not taking connections": class 08
 # (connection exception), 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now
 _UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03")
@@ -417,7 +428,7 @@ def handler500(request):
     if is_api_path(request):
         if database_unavailable(sys.exc_info()[1]):
             return JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503, headers={"Retry-After": "1"})
-        return JsonResponse({"detail": "服务器内部错误。"}, status=500)
+        return JsonResponse({"detail": gettext("服务器内部错误。")}, status=500)
     return defaults.server_error(request)
 
 
@@ -426,13 +437,13 @@ def handler500(request):
 
 class Gone(exceptions.APIException):
     status_code = status.HTTP_410_GONE
-    default_detail = "同步游标已过期（删除记录已清理），请不带游标重新完整同步。"
+    default_detail = _("同步游标已过期（删除记录已清理），请不带游标重新完整同步。")
     default_code = "cursor_expired"
 
 
 class PreconditionRequired(exceptions.APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = "修改已有记录须带 If-Match 请求头（记录的 ETag）。"
+    default_detail = _("修改已有记录须带 If-Match 请求头（记录的 ETag）。")
     default_code = "if_match_required"
 
 
@@ -446,7 +457,7 @@ class PreconditionFailed(exceptions.APIException):
         super().__init__()
         # a plain dict: the version stays a number in the JSON body
         self.detail = {
-            "detail": "记录已被他人修改，未覆盖。请取回最新版本后再提交。",
+            "detail": gettext("记录已被他人修改，未覆盖。请取回最新版本后再提交。"),
             "version": version,
             "etag": etag_for(version),
         }
@@ -490,7 +501,7 @@ def if_match_version(request) -> int | None:
         return None
     match = IF_MATCH.match(raw)
     if match is None:
-        raise field_error("If-Match", 'If-Match 应为记录的 ETag，如 "3"。')
+        raise field_error("If-Match", gettext('If-Match 应为记录的 ETag，如 "3"。'))
     return int(match.group(1) or match.group(2))
 
 
@@ -500,8 +511,8 @@ def if_match_parameter(*, required: bool) -> OpenApiParameter:
         {"type": "string", "pattern": IF_MATCH_PATTERN},
         OpenApiParameter.HEADER,
         required=required,
-        description='记录的 ETag（GET 返回），如 "3"；过期则 412'
-        + ("；不带则 428" if required else "；修改已有记录时必带（否则 428）"),
+        description=gettext('记录的 ETag（GET 返回），如 "3"；过期则 412')
+        + (gettext("；不带则 428") if required else gettext("；修改已有记录时必带（否则 428）")),
     )
 
 
@@ -510,7 +521,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     {"type": "string", "minLength": 1, "maxLength": 255},
     OpenApiParameter.HEADER,
     required=False,
-    description="客户端生成的幂等键：重试时带同一个键，得到第一次的回答（Idempotent-Replayed: true）",
+    description=_("客户端生成的幂等键：重试时带同一个键，得到第一次的回答（Idempotent-Replayed: true）"),
 )
 
 
@@ -534,12 +545,16 @@ SYNC_PARAMETERS = [
     OpenApiParameter(
         "cursor",
         {"type": "string", "minLength": 1},
-        description="上一页返回的 next_cursor（不透明，签名）；不带则从头完整同步",
+        description=_("上一页返回的 next_cursor（不透明，签名）；不带则从头完整同步"),
     ),
     OpenApiParameter(
         "limit",
         {"type": "integer", "minimum": 1, "maximum": sync.MAX_LIMIT, "default": sync.DEFAULT_LIMIT},
-        description=f"每页条数，1 到 {sync.MAX_LIMIT}，默认 {sync.DEFAULT_LIMIT}",
+        description=format_lazy(
+            _("每页条数，1 到 {MAX_LIMIT}，默认 {DEFAULT_LIMIT}"),
+            MAX_LIMIT=sync.MAX_LIMIT,
+            DEFAULT_LIMIT=sync.DEFAULT_LIMIT,
+        ),
     ),
 ]
 
@@ -548,46 +563,48 @@ SyncPageSerializer = inline_serializer(
     {
         "results": serializers.ListField(
             child=serializers.DictField(),
-            help_text='本页的变更：记录（与列表接口字段相同，"deleted": false）或删除标记 {"id": …, "deleted": true}',
+            help_text=_(
+                '本页的变更：记录（与列表接口字段相同，"deleted": false）或删除标记 {"id": …, "deleted": true}'
+            ),
         ),
-        "next_cursor": serializers.CharField(help_text="下一次请求带上的游标（不透明）"),
-        "has_more": serializers.BooleanField(help_text="为 false 时已同步到最新"),
+        "next_cursor": serializers.CharField(help_text=_("下一次请求带上的游标（不透明）")),
+        "has_more": serializers.BooleanField(help_text=_("为 false 时已同步到最新")),
     },
 )
 
 
 ErrorSerializer = inline_serializer(
     "Error",
-    {"detail": serializers.CharField(required=False, help_text="说明；输入错误时为 {字段: [消息…]}")},
+    {"detail": serializers.CharField(required=False, help_text=_("说明；输入错误时为 {字段: [消息…]}"))},
 )
 ERROR_RESPONSES = {
-    400: OpenApiResponse(ErrorSerializer, description="输入有误：按字段给出消息"),
-    403: OpenApiResponse(ErrorSerializer, description="您的角色不能执行该操作"),
-    404: OpenApiResponse(ErrorSerializer, description="记录不存在，或不在您的范围内"),
+    400: OpenApiResponse(ErrorSerializer, description=_("输入有误：按字段给出消息")),
+    403: OpenApiResponse(ErrorSerializer, description=_("您的角色不能执行该操作")),
+    404: OpenApiResponse(ErrorSerializer, description=_("记录不存在，或不在您的范围内")),
 }
 PRECONDITION_RESPONSES = {
-    412: OpenApiResponse(ErrorSerializer, description="If-Match 过期：返回当前 version 与 etag，未覆盖"),
-    428: OpenApiResponse(ErrorSerializer, description="修改已有记录须带 If-Match"),
+    412: OpenApiResponse(ErrorSerializer, description=_("If-Match 过期：返回当前 version 与 etag，未覆盖")),
+    428: OpenApiResponse(ErrorSerializer, description=_("修改已有记录须带 If-Match")),
 }
 WRITE_RESPONSES = {
     **ERROR_RESPONSES,
     **PRECONDITION_RESPONSES,
     409: OpenApiResponse(
         ErrorSerializer,
-        description="相同 Idempotency-Key 的请求仍在处理（见 Retry-After），或 POST 的 id 已存在",
+        description=_("相同 Idempotency-Key 的请求仍在处理（见 Retry-After），或 POST 的 id 已存在"),
     ),
-    422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key 已用于内容不同的请求"),
+    422: OpenApiResponse(ErrorSerializer, description=_("Idempotency-Key 已用于内容不同的请求")),
 }
 
 
 ERROR_DESCRIPTIONS = {
-    400: "输入有误：按字段给出消息（查询参数、请求头或请求体）",
-    401: "未登录或令牌无效",
-    403: "您的角色不能执行该操作",
-    404: "记录不存在，或不在您的范围内",
-    406: "无法按 Accept 请求头给出的格式回答（本接口只答 JSON）",
-    415: "请求体须为 application/json",
-    429: "请求过于频繁（按令牌限流），见 Retry-After",
+    400: _("输入有误：按字段给出消息（查询参数、请求头或请求体）"),
+    401: _("未登录或令牌无效"),
+    403: _("您的角色不能执行该操作"),
+    404: _("记录不存在，或不在您的范围内"),
+    406: _("无法按 Accept 请求头给出的格式回答（本接口只答 JSON）"),
+    415: _("请求体须为 application/json"),
+    429: _("请求过于频繁（按令牌限流），见 Retry-After"),
 }
 
 
@@ -657,7 +674,9 @@ class SyncMixin:
         responses={
             200: SyncPageSerializer,
             400: ERROR_RESPONSES[400],
-            410: OpenApiResponse(ErrorSerializer, description="游标早于删除记录的保留期：请不带游标完整同步"),
+            410: OpenApiResponse(
+                ErrorSerializer, description=_("游标早于删除记录的保留期：请不带游标完整同步")
+            ),
         },
         filters=False,
     )

@@ -11,9 +11,11 @@ class LiaisonConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from liaison.admin_labels import relabel
         from liaison.db import register_utc_datetime_dumper
 
         register_utc_datetime_dumper()
+        relabel()
 
         # Register every app's outbox handlers before anything enqueues or drains.
         autodiscover_modules("handlers")

@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class SyncedModel(models.Model):
@@ -18,9 +19,9 @@ class SyncedModel(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
-    updated_at = models.DateTimeField("更新时间", default=timezone.now, editable=False, db_index=True)
-    version = models.PositiveIntegerField("版本", default=1, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now, editable=False, db_index=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     class Meta:
         abstract = True
@@ -52,7 +53,7 @@ class SyncTracked(models.Model):
     ``sync_triggers`` (Meta options are not inherited from a mixin once a model declares
     its own Meta)."""
 
-    sync_txid = models.BigIntegerField("同步序号", null=True, blank=True, editable=False)
+    sync_txid = models.BigIntegerField(_("同步序号"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True

@@ -10,6 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
+
+def _plain(value):
+    """openpyxl takes str, not Django's lazy translations: render them in the active language."""
+    return str(value) if isinstance(value, Promise) else value
+
 
 @dataclass(frozen=True)
 class SheetStyle:
@@ -36,17 +44,17 @@ def add_table_sheet(
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    ws = wb.create_sheet(name[:31])
+    ws = wb.create_sheet(str(name)[:31])
     last = get_column_letter(max(len(columns), 1))
-    ws.append([title])
+    ws.append([_plain(title)])
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].font = Font(size=style.title_size, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([subtitle])
+    ws.append([_plain(subtitle)])
     ws.merge_cells(f"A2:{last}2")
     if style.subtitle_color:
         ws["A2"].font = Font(size=10, color=style.subtitle_color)
-    ws.append(list(columns))
+    ws.append([_plain(c) for c in columns])
     side = Side(style="thin", color=style.border_color) if style.border_color else Side(style="thin")
     border = Border(left=side, right=side, top=side, bottom=side)
     for cell in ws[3]:
@@ -58,7 +66,7 @@ def add_table_sheet(
     wrap = Alignment(wrap_text=True, vertical="top") if style.row_wrap else None
     formats = number_formats or {}
     for row in rows:
-        ws.append(row)
+        ws.append([_plain(v) for v in row])
         for i, cell in enumerate(ws[ws.max_row]):
             if wrap is not None:
                 cell.alignment = wrap
@@ -76,7 +84,7 @@ def add_table_sheet(
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    ws.oddFooter.center.text = gettext("第 &P 页 共 &N 页")
     return ws
 
 

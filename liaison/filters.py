@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ChoiceField as FilterChoiceField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.rest_framework import DjangoFilterBackend
@@ -33,7 +36,7 @@ class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, path_field: str = "region__path", **kwargs):
         self.path_field = path_field
         kwargs.setdefault("queryset", scoped_regions)
-        kwargs.setdefault("label", "区域")
+        kwargs.setdefault("label", _("区域"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
@@ -62,10 +65,16 @@ INT8_MAX = 2**63 - 1
 def parse_integer(value: str, *, minimum: int, maximum: int) -> int:
     """ASCII digits only (``int("²")`` raises, ``int("١")`` succeeds: neither is welcome)."""
     if not isinstance(value, str) or not ASCII_INTEGER.fullmatch(value):
-        raise ValidationError(f"应为 {minimum} 到 {maximum} 之间的整数。", code="invalid")
+        raise ValidationError(
+            gettext("应为 {minimum} 到 {maximum} 之间的整数。").format(minimum=minimum, maximum=maximum),
+            code="invalid",
+        )
     number = int(value)
     if not minimum <= number <= maximum:
-        raise ValidationError(f"应为 {minimum} 到 {maximum} 之间的整数。", code="range")
+        raise ValidationError(
+            gettext("应为 {minimum} 到 {maximum} 之间的整数。").format(minimum=minimum, maximum=maximum),
+            code="range",
+        )
     return number
 
 
@@ -77,7 +86,7 @@ def parse_instant(value: str, *, clamp: bool = False) -> datetime.datetime:
     refused, or with ``clamp`` (a filter's bound) moved to the nearest representable one, which
     selects exactly the same rows."""
     match = RFC3339.fullmatch(value) if isinstance(value, str) else None
-    message = "应为带时区的 RFC 3339 日期时间，如 2024-05-01T09:30:00+08:00。"
+    message = gettext("应为带时区的 RFC 3339 日期时间，如 2024-05-01T09:30:00+08:00。")
     if match is None:
         raise ValidationError(message, code="invalid")
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
@@ -98,7 +107,9 @@ def parse_instant(value: str, *, clamp: bool = False) -> datetime.datetime:
         instant = local - shift
     except OverflowError as exc:
         if not clamp:
-            raise ValidationError("日期时间超出可表示的范围（公元 1–9999 年）。", code="range") from exc
+            raise ValidationError(
+                gettext("日期时间超出可表示的范围（公元 1–9999 年）。"), code="range"
+            ) from exc
         return EARLIEST if shift > datetime.timedelta(0) else LATEST
     return instant.replace(tzinfo=datetime.UTC)
 
@@ -108,19 +119,19 @@ def parse_date(value: str) -> datetime.date:
     try:
         return datetime.date(*(int(g) for g in match.groups()))  # type: ignore[union-attr]
     except (AttributeError, ValueError) as exc:
-        raise ValidationError("应为 YYYY-MM-DD 格式的日期。", code="invalid") from exc
+        raise ValidationError(gettext("应为 YYYY-MM-DD 格式的日期。"), code="invalid") from exc
 
 
 def parse_uuid(value: str) -> uuid.UUID:
     """The canonical 8-4-4-4-12 form only (``uuid.UUID`` also takes braces and ``urn:uuid:``)."""
     if not isinstance(value, str) or not UUID_TEXT.fullmatch(value):
-        raise ValidationError("应为 UUID，如 3f2b8c1e-0d4a-4c8e-9b1a-2f6d5e7c9a01。", code="invalid")
+        raise ValidationError(gettext("应为 UUID，如 3f2b8c1e-0d4a-4c8e-9b1a-2f6d5e7c9a01。"), code="invalid")
     return uuid.UUID(value)
 
 
 def parse_boolean(value: str) -> bool:
     if value not in BOOLEANS:
-        raise ValidationError("应为 true 或 false。", code="invalid")
+        raise ValidationError(gettext("应为 true 或 false。"), code="invalid")
     return BOOLEANS[value]
 
 
@@ -184,7 +195,7 @@ class StrictChoiceField(FilterChoiceField):
         if value is not None and not self.valid_value(value):
             # the value goes in params: django-filter formats messages with ``%``
             raise ValidationError(
-                "「%(value)s」不是可选值之一。", code="invalid_choice", params={"value": value}
+                gettext("「%(value)s」不是可选值之一。"), code="invalid_choice", params={"value": value}
             )
 
 
@@ -201,7 +212,7 @@ class StrictCharField(forms.CharField):
 
     def to_python(self, value):
         if value == "":
-            raise ValidationError("不能为空。", code="blank")
+            raise ValidationError(gettext("不能为空。"), code="blank")
         return super().to_python(value)
 
 
@@ -306,3 +317,23 @@ class StrictFilterBackend(DjangoFilterBackend):
     while its own generics module loads.)"""
 
     filterset_base = StrictFilterSet
+
+
+def _descending(fmt, label):
+    return fmt % label
+
+
+_descending_lazy = lazy(_descending, str)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering, with choice labels that stay lazy: its own builds the
+    "(descending)" labels once at import, in the language of the moment (Chinese)."""
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        descending = [
+            (f"-{param}", labels.get(f"-{param}", _descending_lazy(self.descending_fmt, label)))
+            for param, label in ascending
+        ]
+        return [val for pair in zip(ascending, descending, strict=True) for val in pair]

@@ -28,6 +28,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -58,14 +60,14 @@ def request_fingerprint(request) -> str:
 
 class KeyConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "使用相同幂等键的请求仍在处理中，请稍后重试。"
+    default_detail = _("使用相同幂等键的请求仍在处理中，请稍后重试。")
     default_code = "idempotency_in_progress"
     wait = RETRY_AFTER_SECONDS  # DRF's exception handler turns it into Retry-After
 
 
 class KeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "该幂等键已用于内容不同的请求。"
+    default_detail = _("该幂等键已用于内容不同的请求。")
     default_code = "idempotency_key_reused"
 
 
@@ -153,7 +155,7 @@ def idempotent(view_method):
             return view_method(self, request, *args, **kwargs)
         key = key.strip()
         if not key or len(key) > 255:
-            raise exceptions.ValidationError({HEADER: "幂等键应为 1 到 255 个字符。"})
+            raise exceptions.ValidationError({HEADER: gettext("幂等键应为 1 到 255 个字符。")})
         fingerprint = request_fingerprint(request)
         try:
             with transaction.atomic():

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessageQuerySet(models.QuerySet):
@@ -26,21 +27,21 @@ class OutboxMessage(models.Model):
     (``liaison.outbox.drain``), which runs its handler in the transaction that marks it done."""
 
     id = models.BigAutoField(primary_key=True)
-    task_name = models.CharField("任务", max_length=200)
-    args = models.JSONField("位置参数", default=list, blank=True)
-    kwargs = models.JSONField("关键字参数", default=dict, blank=True)
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-    available_at = models.DateTimeField("可执行时间", default=timezone.now)
-    attempts = models.PositiveIntegerField("尝试次数", default=0)
-    last_error = models.TextField("最近错误", blank=True)
-    done_at = models.DateTimeField("完成时间", null=True, blank=True)
-    failed_at = models.DateTimeField("放弃时间", null=True, blank=True)
+    task_name = models.CharField(_("任务"), max_length=200)
+    args = models.JSONField(_("位置参数"), default=list, blank=True)
+    kwargs = models.JSONField(_("关键字参数"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    available_at = models.DateTimeField(_("可执行时间"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
 
     objects = OutboxMessageQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "发件箱消息"
-        verbose_name_plural = "发件箱消息"
+        verbose_name = _("发件箱消息")
+        verbose_name_plural = _("发件箱消息")
         indexes = [
             # the drain's scan: only pending rows, by due time
             models.Index(
@@ -70,17 +71,17 @@ class JobRun(models.Model):
     the catch-up (``liaison.jobs.catch_up``, at worker start and every half minute) runs
     it. A job never completed counts from ``created_at``, when it was first seen."""
 
-    name = models.CharField("任务", max_length=100, primary_key=True)
-    created_at = models.DateTimeField("登记时间", default=timezone.now)
-    last_started_at = models.DateTimeField("最近开始", null=True, blank=True)
-    last_completed_at = models.DateTimeField("最近成功完成", null=True, blank=True)
-    last_duration = models.FloatField("最近用时（秒）", null=True, blank=True)
-    last_failed_at = models.DateTimeField("最近失败", null=True, blank=True)
-    last_error = models.TextField("最近错误", blank=True)
+    name = models.CharField(_("任务"), max_length=100, primary_key=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    last_started_at = models.DateTimeField(_("最近开始"), null=True, blank=True)
+    last_completed_at = models.DateTimeField(_("最近成功完成"), null=True, blank=True)
+    last_duration = models.FloatField(_("最近用时（秒）"), null=True, blank=True)
+    last_failed_at = models.DateTimeField(_("最近失败"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
 
     class Meta:
-        verbose_name = "周期任务运行记录"
-        verbose_name_plural = "周期任务运行记录"
+        verbose_name = _("周期任务运行记录")
+        verbose_name_plural = _("周期任务运行记录")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -97,20 +98,20 @@ class Tombstone(models.Model):
     ``liaison.scoping.scoped_tombstones`` hands a tombstone only to users who could have
     seen the record."""
 
-    resource = models.CharField("资源", max_length=40)
-    object_id = models.CharField("记录ID", max_length=64)
-    sync_txid = models.BigIntegerField("同步序号")
-    deleted_at = models.DateTimeField("删除时间", default=timezone.now, db_index=True)
-    station_id = models.UUIDField("所属联络站", null=True, blank=True)
-    station_parent_id = models.UUIDField("所属联络站的上级站", null=True, blank=True)
-    region_path = models.CharField("所在区域路径", max_length=255, null=True, blank=True)
-    deputy_id = models.UUIDField("相关代表", null=True, blank=True)
-    unit_id = models.UUIDField("承办单位", null=True, blank=True)
-    session_id = models.UUIDField("接待活动", null=True, blank=True)
+    resource = models.CharField(_("资源"), max_length=40)
+    object_id = models.CharField(_("记录ID"), max_length=64)
+    sync_txid = models.BigIntegerField(_("同步序号"))
+    deleted_at = models.DateTimeField(_("删除时间"), default=timezone.now, db_index=True)
+    station_id = models.UUIDField(_("所属联络站"), null=True, blank=True)
+    station_parent_id = models.UUIDField(_("所属联络站的上级站"), null=True, blank=True)
+    region_path = models.CharField(_("所在区域路径"), max_length=255, null=True, blank=True)
+    deputy_id = models.UUIDField(_("相关代表"), null=True, blank=True)
+    unit_id = models.UUIDField(_("承办单位"), null=True, blank=True)
+    session_id = models.UUIDField(_("接待活动"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "删除记录"
-        verbose_name_plural = "删除记录"
+        verbose_name = _("删除记录")
+        verbose_name_plural = _("删除记录")
         indexes = [models.Index(fields=["resource", "sync_txid", "id"], name="tombstone_feed_idx")]
 
     def __str__(self) -> str:
@@ -122,14 +123,14 @@ class SyncHorizon(models.Model):
     cursor before it may have missed a deletion, so it answers 410 Gone and the client
     resyncs from scratch."""
 
-    resource = models.CharField("资源", max_length=40, primary_key=True)
-    pruned_txid = models.BigIntegerField("已清理至")
-    pruned_id = models.BigIntegerField("已清理至（记录号）", default=0)
-    pruned_at = models.DateTimeField("清理时间", default=timezone.now)
+    resource = models.CharField(_("资源"), max_length=40, primary_key=True)
+    pruned_txid = models.BigIntegerField(_("已清理至"))
+    pruned_id = models.BigIntegerField(_("已清理至（记录号）"), default=0)
+    pruned_at = models.DateTimeField(_("清理时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "同步清理线"
-        verbose_name_plural = "同步清理线"
+        verbose_name = _("同步清理线")
+        verbose_name_plural = _("同步清理线")
 
     def __str__(self) -> str:
         return f"{self.resource} < {self.pruned_txid}"
@@ -142,20 +143,20 @@ class IdempotencyKey(models.Model):
     concurrent repeat waits on the unique index for that transaction to end."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField("幂等键", max_length=255)
+    key = models.CharField(_("幂等键"), max_length=255)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)
-    request_hash = models.CharField("请求摘要", max_length=64)
-    status_code = models.PositiveSmallIntegerField("响应状态", null=True, blank=True)
+    request_hash = models.CharField(_("请求摘要"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("响应状态"), null=True, blank=True)
     # the JSON text as first sent (jsonb would reorder its keys: a replay is the same bytes)
-    response_body = models.TextField("响应内容", null=True, blank=True)
-    response_headers = models.JSONField("响应头", default=dict, blank=True)
-    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
-    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    response_body = models.TextField(_("响应内容"), null=True, blank=True)
+    response_headers = models.JSONField(_("响应头"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "幂等键"
-        verbose_name_plural = "幂等键"
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
 
     def __str__(self) -> str:

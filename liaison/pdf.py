@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 FONT = "WenQuanYiMicroHei"
 FONT_FILE = Path(settings.BASE_DIR) / "static" / "fonts" / "wqy-microhei.ttc"
@@ -71,7 +72,7 @@ def fit_lines(text: str, width: float, size: float) -> list[str]:
     wider than the line stays whole on its own line (the caller sizes columns with
     ``date_width`` so that does not happen)."""
     lines: list[str] = []
-    for paragraph in (text or "").split("\n"):
+    for paragraph in str(text or "").split("\n"):
         line, used = "", 0.0
         for match in _TOKENS.finditer(paragraph):
             token = match.group()
@@ -137,7 +138,11 @@ def numbered_canvas(page_width: float, *, size: float = 9, y: float = 22):
             for state in self._pages:
                 self.__dict__.update(state)
                 self.setFont(register_font(), size)
-                self.drawCentredString(page_width / 2, y, f"第 {self._pageNumber} 页 共 {total} 页")
+                self.drawCentredString(
+                    page_width / 2,
+                    y,
+                    gettext("第 {page} 页 共 {total} 页").format(page=self._pageNumber, total=total),
+                )
                 super().showPage()
             super().save()
 

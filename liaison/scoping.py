@@ -24,6 +24,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from accounts.models import Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
@@ -371,7 +372,7 @@ def get_scoped_or_404(user: User, queryset: QuerySet[M], **lookup) -> M:
     try:
         return scoped(user, queryset).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError) as exc:
-        raise Http404("未找到该记录，或您无权查看。") from exc
+        raise Http404(gettext("未找到该记录，或您无权查看。")) from exc
 
 
 # --- what a role may do ----------------------------------------------------------------

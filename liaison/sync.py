@@ -32,6 +32,7 @@ from django.core import signing
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 SALT = "liaison.sync.cursor"
 TOMBSTONE, ROW = 0, 1
@@ -67,9 +68,9 @@ class Cursor:
             raw = signing.loads(token, salt=SALT)
             cursor = cls(*raw)
         except (signing.BadSignature, TypeError, ValueError, binascii.Error, json.JSONDecodeError) as exc:
-            raise InvalidCursor("同步游标无效，请不带游标重新同步。") from exc
+            raise InvalidCursor(gettext("同步游标无效，请不带游标重新同步。")) from exc
         if cursor.resource != resource:
-            raise InvalidCursor("该同步游标属于另一种资源。")
+            raise InvalidCursor(gettext("该同步游标属于另一种资源。"))
         return cursor
 
 
@@ -147,7 +148,7 @@ def sync_page(
     if cursor:
         c = Cursor.decode(cursor, resource=resource)
         if c.mode != "x":
-            raise InvalidCursor("同步游标无效，请不带游标重新同步。")
+            raise InvalidCursor(gettext("同步游标无效，请不带游标重新同步。"))
         horizon = (
             SyncHorizon.objects.filter(resource=resource).values_list("pruned_txid", "pruned_id").first()
         )
@@ -210,12 +211,12 @@ def _page_by_updated_at(queryset, resource, fields, cursor, limit, transform) ->
     if cursor:
         c = Cursor.decode(cursor, resource=resource)
         if c.mode != "u":
-            raise InvalidCursor("同步游标无效，请不带游标重新同步。")
+            raise InvalidCursor(gettext("同步游标无效，请不带游标重新同步。"))
         key = model._meta.pk.to_python(c.key)
         if order[0] == "updated_at":
             at = parse_datetime(c.at)
             if at is None:
-                raise InvalidCursor("同步游标无效，请不带游标重新同步。")
+                raise InvalidCursor(gettext("同步游标无效，请不带游标重新同步。"))
             rows = rows.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=key))
         else:
             rows = rows.filter(pk__gt=key)

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 # an upload's client UUID names one file of one record, for good
-ID_REUSED_MESSAGE = "该 ID 已用于另一个附件。"
+ID_REUSED_MESSAGE = _("该 ID 已用于另一个附件。")
 
 
 def attachment_check(upload: UploadedFile) -> str:
     """The real content type of an upload (sniffed, not the browser's word), or a
     ValidationError: photos (JPEG/PNG) and scanned sheets (PDF), at most 10 MB."""
     if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(f"文件“{upload.name}”超过 10 MB。")
+        raise ValidationError(gettext("文件“{name}”超过 10 MB。").format(name=upload.name))
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
@@ -31,12 +33,16 @@ def attachment_check(upload: UploadedFile) -> str:
             image.verify()
             fmt = image.format
     except Exception as exc:
-        raise ValidationError(f"文件“{upload.name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。") from exc
+        raise ValidationError(
+            gettext("文件“{name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。").format(name=upload.name)
+        ) from exc
     finally:
         upload.seek(0)
     content_type = {"JPEG": "image/jpeg", "PNG": "image/png"}.get(fmt or "")
     if content_type is None:
-        raise ValidationError(f"文件“{upload.name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。")
+        raise ValidationError(
+            gettext("文件“{name}”不是可接受的类型（仅限 JPG、PNG 照片或 PDF）。").format(name=upload.name)
+        )
     return content_type
 
 

@@ -22,8 +22,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
-STALE_MESSAGE = "本件已被更新（可能是重复提交或他人刚刚处理），请查看最新情况后再操作。"
+STALE_MESSAGE = gettext_lazy("本件已被更新（可能是重复提交或他人刚刚处理），请查看最新情况后再操作。")
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,10 @@ class TransitionTable(Mapping[str, Transition]):
         return [t for t in self._rows.values() if status in t.sources and self.permits(t, user, obj)]
 
     def refusal(self, status: str, transition: Transition) -> str:
-        return (
-            f"本件当前状态为「{self.status_labels[status]}」，不能执行「{transition.label}」"
-            f"（可在{'、'.join(self.status_labels[s] for s in transition.sources)}时执行）。"
+        return gettext("本件当前状态为「{status}」，不能执行「{label}」（可在{join}时执行）。").format(
+            status=self.status_labels[status],
+            label=transition.label,
+            join="、".join(str(self.status_labels[s]) for s in transition.sources),
         )
 
     def check(self, *, obj, name: str, actor, status_field: str = "status") -> Transition:
@@ -104,7 +106,7 @@ class TransitionTable(Mapping[str, Transition]):
         not, ``ValidationError`` (code "status") if the status does not allow it."""
         transition = self.transition_for(name)
         if not self.permits(transition, actor, obj):
-            raise PermissionDenied(f"您无权对本件执行「{transition.label}」。")
+            raise PermissionDenied(gettext("您无权对本件执行「{label}」。").format(label=transition.label))
         status = getattr(obj, status_field)
         if status not in transition.sources:
             raise ValidationError(self.refusal(status, transition), code="status")
@@ -163,7 +165,7 @@ def apply_transition(
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(STALE_MESSAGE, code="stale")
     if transition.needs_comment and not comment:
-        raise ValidationError({"comment": f"「{transition.label}」须填写理由。"})
+        raise ValidationError({"comment": gettext("「{label}」须填写理由。").format(label=transition.label)})
     from_status = getattr(locked, status_field)
     before = {f: getattr(locked, f) for f in remember}
     effect = handlers[name](locked, actor, comment=comment, **(payload or {}))

@@ -4,6 +4,9 @@ outbox (``notifications.services.notify_many``)."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liaison.texts import render
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -20,22 +23,22 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notifications",
-        verbose_name="接收人",
+        verbose_name=_("接收人"),
     )
     # what it is about, for filtering and for the e-mail subject: "ticket_escalated", "tickets_registered" …
-    kind = models.CharField("类型", max_length=50)
-    title = models.CharField("标题", max_length=200)
-    body = models.TextField("内容", blank=True)
-    url = models.CharField("链接", max_length=500, blank=True)
-    data = models.JSONField("数据", default=dict, blank=True)
-    created_at = models.DateTimeField("时间", default=timezone.now)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=50)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "通知"
-        verbose_name_plural = "通知"
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
         indexes = [
             # the unread badge and the inbox page, both per recipient
             models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox"),
@@ -43,6 +46,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language when it was stored as a text (new rows),
+        else as stored (older rows, written in Chinese)."""
+        stored = (self.data or {}).get("text", {}).get("title")
+        return render(stored) if stored else self.title
+
+    @property
+    def display_body(self) -> str:
+        stored = (self.data or {}).get("text", {}).get("body")
+        return render(stored) if stored else self.body
 
     @property
     def is_read(self) -> bool:
@@ -58,15 +73,15 @@ class ChannelPreference(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notification_preferences",
-        verbose_name="用户",
+        verbose_name=_("用户"),
     )
-    kind = models.CharField("类型", max_length=50)
-    email = models.BooleanField("电子邮件", default=True)
-    sms = models.BooleanField("短信", default=False)
+    kind = models.CharField(_("类型"), max_length=50)
+    email = models.BooleanField(_("电子邮件"), default=True)
+    sms = models.BooleanField(_("短信"), default=False)
 
     class Meta:
-        verbose_name = "通知方式"
-        verbose_name_plural = "通知方式"
+        verbose_name = _("通知方式")
+        verbose_name_plural = _("通知方式")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="channel_preference_once")]
 
     def __str__(self) -> str:
@@ -79,14 +94,14 @@ class Reminder(models.Model):
     reminder job idempotent: a second run, or two runs at once, insert nothing and so send
     nothing (``INSERT … ON CONFLICT DO NOTHING RETURNING``)."""
 
-    kind = models.CharField("类型", max_length=30)
-    subject = models.UUIDField("对象")
-    for_date = models.DateField("日期")
-    sent_at = models.DateTimeField("发送时间", default=timezone.now)
+    kind = models.CharField(_("类型"), max_length=30)
+    subject = models.UUIDField(_("对象"))
+    for_date = models.DateField(_("日期"))
+    sent_at = models.DateTimeField(_("发送时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "提醒记录"
-        verbose_name_plural = "提醒记录"
+        verbose_name = _("提醒记录")
+        verbose_name_plural = _("提醒记录")
         constraints = [
             models.UniqueConstraint(fields=["kind", "subject", "for_date"], name="reminder_once"),
         ]

@@ -25,8 +25,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from liaison import scoping
+from liaison.texts import text
 from notifications.services import Message, notify_many
 from stations.models import Region, RegionLevel
 from suggestions.calendar import add_working_days
@@ -93,16 +95,28 @@ def _ticket_messages(kind: str, ticket_ids: list) -> list[Message]:
             short = " ".join(content.split())[:30]
             url = reverse("suggestions:detail", args=[pk])
             if kind == DUE_SOON:
-                title, body = f"办理期限将到：{short}", f"办理期限 {due_on:%Y-%m-%d}，请按期答复群众。"
+                title, body = (
+                    text(gettext_noop("办理期限将到：{short}"), short=short),
+                    text(gettext_noop("办理期限 {due_on}，请按期答复群众。"), due_on=f"{due_on:%Y-%m-%d}"),
+                )
             else:
-                title, body = f"逾期未答复：{short}", f"办理期限 {due_on:%Y-%m-%d} 已过，请尽快答复。"
+                title, body = (
+                    text(gettext_noop("逾期未答复：{short}"), short=short),
+                    text(gettext_noop("办理期限 {due_on} 已过，请尽快答复。"), due_on=f"{due_on:%Y-%m-%d}"),
+                )
         else:
             anchor = "due_soon" if kind == DUE_SOON else "overdue"
             url = f"{reverse('suggestions:unit_queue')}#{anchor}"
             if kind == DUE_SOON:
-                title, body = f"本单位有 {n} 件意见建议将在{days}个工作日内到期", "请按期答复群众。"
+                title, body = (
+                    text(gettext_noop("本单位有 {n} 件意见建议将在{days}个工作日内到期"), n=n, days=days),
+                    text(gettext_noop("请按期答复群众。")),
+                )
             else:
-                title, body = f"本单位有 {n} 件意见建议逾期未答复", "请尽快答复。"
+                title, body = (
+                    text(gettext_noop("本单位有 {n} 件意见建议逾期未答复"), n=n),
+                    text(gettext_noop("请尽快答复。")),
+                )
         data = {"tickets": [str(r[0]) for r in rows[:50]], "count": n}
         messages += [
             Message(user_id=u, kind=f"ticket_{kind}", title=title, body=body, url=url, data=data)
@@ -124,11 +138,10 @@ def _county_names(paths: set[str]) -> dict[str, str]:
 
 
 def reception_sms_text(*, signature: str, station: str, starts: dt.time, ends: dt.time) -> str:
-    sign = f"{signature}人大" if signature else "人大代表联络站"
-    return (
-        f"【{sign}】您好，您明日{starts:%H:%M}在{station}接待群众（{starts:%H:%M}–{ends:%H:%M}），"
-        "请准时到站。如不能参加，请及时告知联络员。"
-    )
+    sign = gettext("{signature}人大").format(signature=signature) if signature else gettext("人大代表联络站")
+    return gettext(
+        "【{sign}】您好，您明日{starts:%H:%M}在{station}接待群众（{starts:%H:%M}–{ends:%H:%M}），请准时到站。如不能参加，请及时告知联络员。"
+    ).format(sign=sign, starts=starts, station=station, ends=ends)
 
 
 def _slot_messages(slot_ids: list) -> list[Message]:
@@ -145,7 +158,11 @@ def _slot_messages(slot_ids: list) -> list[Message]:
             Message(
                 user_id=user_id,
                 kind=RECEPTION_TOMORROW,
-                title=f"明日{slot.starts:%H:%M}在{station}进站接待群众",
+                title=text(
+                    gettext_noop("明日{starts}在{station}进站接待群众"),
+                    starts=f"{slot.starts:%H:%M}",
+                    station=station,
+                ),
                 body=f"{slot.date:%Y-%m-%d} {slot.starts:%H:%M}–{slot.ends:%H:%M}，{station}。{slot.note}".strip(),
                 url=url,
                 data={

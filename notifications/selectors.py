@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from notifications.models import Notification
 
@@ -34,7 +35,7 @@ def notification_of_user_or_404(*, user, notification_id: int) -> Notification:
     missing one (existence does not leak)."""
     notification = Notification.objects.for_user(user).filter(pk=notification_id).first()
     if notification is None:
-        raise Http404("没有这条通知。")
+        raise Http404(gettext("没有这条通知。"))
     return notification
 
 

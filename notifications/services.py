@@ -29,10 +29,12 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from liaison import outbox
 from liaison.models import OutboxMessage
+from liaison.texts import Text
 from notifications import sms
 from notifications.kinds import kind_for
 from notifications.models import ChannelPreference, Notification
@@ -49,19 +51,21 @@ class Digest:
     notification says ``title`` (with ``{n}``, the count) and links to ``url``."""
 
     key: str
-    title: str
+    title: str | Text
     url: str
-    body: str = ""
+    body: str | Text = ""
 
 
 @dataclass(frozen=True)
 class Message:
-    """One notification for one user."""
+    """One notification for one user. ``title`` and ``body`` given as ``liaison.texts.Text``
+    are stored rendered (in the language of the moment, for e-mail and SMS) and as msgid
+    + parameters (``data["text"]``), so the inbox shows them in the reader's language."""
 
     user_id: int
     kind: str
-    title: str
-    body: str = ""
+    title: str | Text
+    body: str | Text = ""
     url: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     digest: Digest | None = None
@@ -85,16 +89,20 @@ def notify_many(messages: Iterable[Message]) -> int:
     if not messages:
         return 0
     now = timezone.now()
-    with transaction.atomic():
+    # stored (and e-mailed) in the site's language whoever acted; the inbox renders the
+    # msgid + parameters again in the reader's (Notification.display_title)
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         folded = _fold_digests([m for m in messages if m.digest], now)
         rows = [
             Notification(
                 recipient_id=m.user_id,
                 kind=m.kind,
-                title=m.title[:200],
-                body=m.body,
+                title=str(m.title)[:200],
+                body=str(m.body),
                 url=m.url,
-                data=({**m.data, "digest": m.digest.key, "count": 1} if m.digest else m.data) or {},
+                data=_with_text(
+                    {**m.data, "digest": m.digest.key, "count": 1} if m.digest else m.data, m.title, m.body
+                ),
                 created_at=now,
             )
             for m in messages
@@ -145,9 +153,10 @@ def _fold_digests(messages: list[Message], now) -> set[tuple[int, str]]:
             )
         count = int(row.data.get("count", 1)) + len(group)
         digest = group[-1].digest
-        row.title = digest.title.format(n=count)[:200]
-        row.body, row.url = digest.body, digest.url
-        row.data = {**row.data, "count": count}
+        title = digest.title.format(n=count)
+        row.title = str(title)[:200]
+        row.body, row.url = str(digest.body), digest.url
+        row.data = _with_text({**row.data, "count": count}, title, digest.body)
         changed.append(row)
         done.add(pair)
     Notification.objects.bulk_update([r for r in changed if r.pk], ["title", "body", "url", "data"])
@@ -160,8 +169,25 @@ def _fold_digests(messages: list[Message], now) -> set[tuple[int, str]]:
     return done
 
 
+def _with_text(data: dict, title, body) -> dict:
+    """``data`` with the msgid + parameters of the title and body that are ``Text``s."""
+    data = {k: v for k, v in (data or {}).items() if k != "text"}
+    stored = {
+        name: value.as_data() for name, value in (("title", title), ("body", body)) if isinstance(value, Text)
+    }
+    if stored:
+        data["text"] = stored
+    return data
+
+
 def notify(
-    *, user_ids: Iterable[int], kind: str, title: str, body: str = "", url: str = "", data: dict | None = None
+    *,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str | Text,
+    body: str | Text = "",
+    url: str = "",
+    data: dict | None = None,
 ) -> int:
     """The same notification to several users."""
     return notify_many(
@@ -246,6 +272,7 @@ def _pending(user_id: int, notification_ids: list[int]) -> tuple[Any, list[Notif
     return user, notifications
 
 
+@translation.override(settings.LANGUAGE_CODE)
 def notification_email_send(*, user_id: int, notification_ids: list[int], total: int | None = None) -> bool:
     """Send one e-mail (in Chinese) listing a user's new notifications (the first
     ``LISTED_MAX`` of ``total``)."""
@@ -261,9 +288,9 @@ def notification_email_send(*, user_id: int, notification_ids: list[int], total:
         "site_url": settings.SITE_URL,
     }
     if total == 1:
-        subject = f"【人大代表联络站】{notifications[0].title}"
+        subject = gettext("【人大代表联络站】{title}").format(title=notifications[0].title)
     else:
-        subject = f"【人大代表联络站】您有 {total} 条新通知"
+        subject = gettext("【人大代表联络站】您有 {total} 条新通知").format(total=total)
     send_mail(
         subject=subject,
         message=render_to_string("notifications/email.txt", context),
@@ -273,6 +300,7 @@ def notification_email_send(*, user_id: int, notification_ids: list[int], total:
     return True
 
 
+@translation.override(settings.LANGUAGE_CODE)
 def notification_sms_send(*, user_id: int, notification_ids: list[int], total: int | None = None) -> bool:
     """Send one short SMS about a user's new notifications."""
     user, notifications = _pending(user_id, notification_ids)
@@ -283,10 +311,12 @@ def notification_sms_send(*, user_id: int, notification_ids: list[int], total: i
         sms.get_backend().send(user.phone, notifications[0].data["sms"])  # a text written for SMS
         return True
     if total == 1:
-        text = f"【人大代表联络站】{notifications[0].title}"
+        text = gettext("【人大代表联络站】{title}").format(title=notifications[0].title)
     else:
-        text = f"【人大代表联络站】您有{total}条新通知：{notifications[0].title}等"
-    sms.get_backend().send(user.phone, text + "，请登录平台查看。")
+        text = gettext("【人大代表联络站】您有{total}条新通知：{title}等").format(
+            total=total, title=notifications[0].title
+        )
+    sms.get_backend().send(user.phone, text + gettext("，请登录平台查看。"))
     return True
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from liaison import scoping
+from liaison.texts import text
 from notifications.services import Digest, Message, notify_many
 
 if TYPE_CHECKING:
@@ -62,27 +64,44 @@ def transition_messages(
         return to(
             _unit_staff(ticket.handling_unit_id, actor_id),
             "ticket_assigned",
-            f"交办：{_short(ticket)}",
-            f"{ticket.station.name}交办给{unit_name}，办理期限 {ticket.due_on:%Y-%m-%d}。请在期限内答复。",
-            Digest("assigned", "{n} 件意见建议交办给您", _list_url("assigned"), "请在各件办理期限内答复。"),
+            text(gettext_noop("交办：{short}"), short=_short(ticket)),
+            text(
+                gettext_noop("{name}交办给{unit_name}，办理期限 {due_on}。请在期限内答复。"),
+                name=ticket.station.name,
+                unit_name=unit_name,
+                due_on=f"{ticket.due_on:%Y-%m-%d}",
+            ),
+            Digest(
+                "assigned",
+                text(gettext_noop("{n} 件意见建议交办给您")),
+                _list_url("assigned"),
+                text(gettext_noop("请在各件办理期限内答复。")),
+            ),
         )
     if action == "reply":
         return to(
             _keepers(ticket, actor_id),
             "ticket_replied",
-            f"已答复：{_short(ticket)}",
-            f"{unit_name or '经办人'}已答复，请将答复反馈群众并记录评价。",
-            Digest("replied", "{n} 件意见建议已答复，待反馈群众", _list_url("replied")),
+            text(gettext_noop("已答复：{short}"), short=_short(ticket)),
+            text(
+                gettext_noop("{value}已答复，请将答复反馈群众并记录评价。"),
+                value=unit_name or text(gettext_noop("经办人")),
+            ),
+            Digest("replied", text(gettext_noop("{n} 件意见建议已答复，待反馈群众")), _list_url("replied")),
         )
     if action == "request_return":
         return to(
             _keepers(ticket, actor_id),
             "ticket_return_requested",
-            f"申请退回：{_short(ticket)}",
-            f"{unit_name}申请退回，理由：{event.comment}。请退回后重新交办。",
+            text(gettext_noop("申请退回：{short}"), short=_short(ticket)),
+            text(
+                gettext_noop("{unit_name}申请退回，理由：{comment}。请退回后重新交办。"),
+                unit_name=unit_name,
+                comment=event.comment,
+            ),
             Digest(
                 "return_requested",
-                "{n} 件意见建议申请退回，待处理",
+                text(gettext_noop("{n} 件意见建议申请退回，待处理")),
                 f"{reverse('suggestions:decision_queue')}#decide",
             ),
         )
@@ -90,23 +109,45 @@ def transition_messages(
         return to(
             _unit_staff(previous_unit_id, actor_id),
             "ticket_referred_back",
-            f"已退回：{_short(ticket)}",
-            f"{ticket.station.name}已收回交办（{event.comment}），本单位无需再办理。",
-            Digest("referred_back_unit", "{n} 件意见建议已从本单位收回", reverse("suggestions:unit_queue")),
+            text(gettext_noop("已退回：{short}"), short=_short(ticket)),
+            text(
+                gettext_noop("{name}已收回交办（{comment}），本单位无需再办理。"),
+                name=ticket.station.name,
+                comment=event.comment,
+            ),
+            Digest(
+                "referred_back_unit",
+                text(gettext_noop("{n} 件意见建议已从本单位收回")),
+                reverse("suggestions:unit_queue"),
+            ),
         ) + to(
             _keepers(ticket, actor_id),
             "ticket_referred_back",
-            f"待重新交办：{_short(ticket)}",
-            f"已从{unit_name or '承办单位'}退回（{event.comment}），请重新交办。",
-            Digest("referred_back", "{n} 件意见建议已退回，待重新交办", _list_url("accepted")),
+            text(gettext_noop("待重新交办：{short}"), short=_short(ticket)),
+            text(
+                gettext_noop("已从{value}退回（{comment}），请重新交办。"),
+                value=unit_name or text(gettext_noop("承办单位")),
+                comment=event.comment,
+            ),
+            Digest(
+                "referred_back", text(gettext_noop("{n} 件意见建议已退回，待重新交办")), _list_url("accepted")
+            ),
         )
     if action == "reopen":
         return to(
             _unit_staff(ticket.handling_unit_id, actor_id),
             "ticket_reopened",
-            f"重新办理：{_short(ticket)}",
-            f"群众对答复不满意，{ticket.station.name}重新办理（{event.comment}），将重新交办。",
-            Digest("reopened", "{n} 件意见建议群众不满意、重新办理", reverse("suggestions:unit_queue")),
+            text(gettext_noop("重新办理：{short}"), short=_short(ticket)),
+            text(
+                gettext_noop("群众对答复不满意，{name}重新办理（{comment}），将重新交办。"),
+                name=ticket.station.name,
+                comment=event.comment,
+            ),
+            Digest(
+                "reopened",
+                text(gettext_noop("{n} 件意见建议群众不满意、重新办理")),
+                reverse("suggestions:unit_queue"),
+            ),
         )
     if (
         action == "record_satisfaction"

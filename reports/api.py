@@ -11,6 +11,8 @@ same 404 for a missing record and one outside the user's scope. The period is
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -44,12 +46,12 @@ class ReportQuery(serializers.Serializer):
         given = [k for k in ("region", "station", "handling_unit", "deputy") if k in data]
         if not given:
             raise serializers.ValidationError(
-                {"region": ["请指定报表范围：region、station、handling_unit 或 deputy。"]}
+                {"region": [gettext("请指定报表范围：region、station、handling_unit 或 deputy。")]}
             )
         if len(given) > 1 and set(given) != {"region", "handling_unit"}:
-            raise serializers.ValidationError({given[1]: ["只有区域可以与承办单位组合。"]})
+            raise serializers.ValidationError({given[1]: [gettext("只有区域可以与承办单位组合。")]})
         if data.get("by") == "child" and "region" not in data:
-            raise serializers.ValidationError({"by": ["按下级区域分组须指定 region。"]})
+            raise serializers.ValidationError({"by": [gettext("按下级区域分组须指定 region。")]})
         query = {"period": data["period"]}
         if data.get("on"):
             query["on"] = data["on"].isoformat()
@@ -92,7 +94,7 @@ FiguresOut = inline_serializer("ReportFigures", FIGURE_FIELDS)
         400: OpenApiTypes.OBJECT,
         404: OpenApiTypes.OBJECT,
     },
-    description="闭环办理率报表（按区域、联络站、承办单位或代表，按月/季/半年/年/自定义期间）。",
+    description=_("闭环办理率报表（按区域、联络站、承办单位或代表，按月/季/半年/年/自定义期间）。"),
 )
 class ReportView(StrictQueryMixin, APIView):
     permission_classes = [IsAuthenticated]

@@ -39,10 +39,10 @@ from suggestions.models import HandlingUnit
 
 
 class Group(models.TextChoices):
-    DEPUTIES = "deputies", "人大代表"
-    CADRES = "cadres", "领导干部"
-    ALL = "all", "合计"
-    OTHER = "other", "其他（工作人员登记）"
+    DEPUTIES = "deputies", gettext_lazy("人大代表")
+    CADRES = "cadres", gettext_lazy("领导干部")
+    ALL = "all", gettext_lazy("合计")
+    OTHER = "other", gettext_lazy("其他（工作人员登记）")
 
 
 def derived_from(to: type[models.Model], verbose_name: str, **kwargs) -> models.ForeignKey:
@@ -60,46 +60,46 @@ def derived_from(to: type[models.Model], verbose_name: str, **kwargs) -> models.
 
 
 class AreaRow(models.Model):
-    station = derived_from(Station, "联络站（点）")
-    area_path = models.CharField("区域路径", max_length=255, db_index=True)
-    month = models.DateField("月份")
+    station = derived_from(Station, gettext_lazy("联络站（点）"))
+    area_path = models.CharField(gettext_lazy("区域路径"), max_length=255, db_index=True)
+    month = models.DateField(gettext_lazy("月份"))
 
     class Meta:
         abstract = True
 
 
 class ActivityMeasures(models.Model):
-    sessions = models.PositiveIntegerField("接待活动（场）", default=0)
-    entries = models.PositiveIntegerField("进站（人次）", default=0)
-    citizens_received = models.PositiveIntegerField("接待群众（人次）", default=0)
+    sessions = models.PositiveIntegerField(gettext_lazy("接待活动（场）"), default=0)
+    entries = models.PositiveIntegerField(gettext_lazy("进站（人次）"), default=0)
+    citizens_received = models.PositiveIntegerField(gettext_lazy("接待群众（人次）"), default=0)
 
     class Meta:
         abstract = True
 
 
 class TicketMeasures(models.Model):
-    closed_month = models.DateField("办结月份", null=True)
-    collected = models.PositiveIntegerField("收集问题（件）", default=0)
-    on_time = models.PositiveIntegerField("按期办结（件）", default=0)
-    handled = models.PositiveIntegerField("受理（件）", default=0)
-    replied = models.PositiveIntegerField("答复已反馈（件）", default=0)
-    rated = models.PositiveIntegerField("已评价（件）", default=0)
-    satisfied = models.PositiveIntegerField("满意及基本满意（件）", default=0)
+    closed_month = models.DateField(gettext_lazy("办结月份"), null=True)
+    collected = models.PositiveIntegerField(gettext_lazy("收集问题（件）"), default=0)
+    on_time = models.PositiveIntegerField(gettext_lazy("按期办结（件）"), default=0)
+    handled = models.PositiveIntegerField(gettext_lazy("受理（件）"), default=0)
+    replied = models.PositiveIntegerField(gettext_lazy("答复已反馈（件）"), default=0)
+    rated = models.PositiveIntegerField(gettext_lazy("已评价（件）"), default=0)
+    satisfied = models.PositiveIntegerField(gettext_lazy("满意及基本满意（件）"), default=0)
     # closed without a rating, by the reason recorded (not "unsatisfied", not dropped)
     evaluation_refused = models.PositiveIntegerField(gettext_lazy("拒绝评价（件）"), default=0)
     unreachable = models.PositiveIntegerField(gettext_lazy("无法联系（件）"), default=0)
-    close_days_sum = models.PositiveIntegerField("办结用时合计（工作日）", default=0)
-    close_days_count = models.PositiveIntegerField("计入用时的办结件", default=0)
+    close_days_sum = models.PositiveIntegerField(gettext_lazy("办结用时合计（工作日）"), default=0)
+    close_days_count = models.PositiveIntegerField(gettext_lazy("计入用时的办结件"), default=0)
 
     class Meta:
         abstract = True
 
 
 class StationActivity(AreaRow, ActivityMeasures):
-    group = models.CharField("对象", max_length=10, choices=Group.choices)
+    group = models.CharField(gettext_lazy("对象"), max_length=10, choices=Group.choices)
 
     class Meta:
-        verbose_name = verbose_name_plural = "站点活动月报"
+        verbose_name = verbose_name_plural = gettext_lazy("站点活动月报")
         indexes = [models.Index(fields=["station", "month"])]
         constraints = [
             models.UniqueConstraint(fields=["station", "month", "group"], name="station_activity_unique")
@@ -110,11 +110,11 @@ class StationActivity(AreaRow, ActivityMeasures):
 
 
 class StationTickets(AreaRow, TicketMeasures):
-    group = models.CharField("收集人", max_length=10, choices=Group.choices)
-    handling_unit = derived_from(HandlingUnit, "承办单位", null=True)
+    group = models.CharField(gettext_lazy("收集人"), max_length=10, choices=Group.choices)
+    handling_unit = derived_from(HandlingUnit, gettext_lazy("承办单位"), null=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "站点意见建议月报"
+        verbose_name = verbose_name_plural = gettext_lazy("站点意见建议月报")
         indexes = [
             models.Index(fields=["station", "month"]),
             models.Index(fields=["handling_unit", "month"]),
@@ -125,10 +125,10 @@ class StationTickets(AreaRow, TicketMeasures):
 
 
 class DeputyActivity(AreaRow, ActivityMeasures):
-    deputy = derived_from(Deputy, "代表")
+    deputy = derived_from(Deputy, gettext_lazy("代表"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "代表活动月报"
+        verbose_name = verbose_name_plural = gettext_lazy("代表活动月报")
         indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
         constraints = [
             models.UniqueConstraint(fields=["deputy", "station", "month"], name="deputy_activity_unique")
@@ -139,10 +139,10 @@ class DeputyActivity(AreaRow, ActivityMeasures):
 
 
 class DeputyTickets(AreaRow, TicketMeasures):
-    deputy = derived_from(Deputy, "代表")
+    deputy = derived_from(Deputy, gettext_lazy("代表"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "代表意见建议月报"
+        verbose_name = verbose_name_plural = gettext_lazy("代表意见建议月报")
         indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
 
     def __str__(self) -> str:
@@ -153,15 +153,15 @@ class OverdueNow(models.Model):
     """Open tickets waiting for a reply, past their deadline or due within a few working
     days, per station and handling unit, as of ``as_of``."""
 
-    station = derived_from(Station, "联络站（点）")
-    area_path = models.CharField("区域路径", max_length=255, db_index=True)
-    handling_unit = derived_from(HandlingUnit, "承办单位", null=True)
-    overdue = models.PositiveIntegerField("已逾期（件）", default=0)
-    due_soon = models.PositiveIntegerField("即将到期（件）", default=0)
-    as_of = models.DateField("统计日期")
+    station = derived_from(Station, gettext_lazy("联络站（点）"))
+    area_path = models.CharField(gettext_lazy("区域路径"), max_length=255, db_index=True)
+    handling_unit = derived_from(HandlingUnit, gettext_lazy("承办单位"), null=True)
+    overdue = models.PositiveIntegerField(gettext_lazy("已逾期（件）"), default=0)
+    due_soon = models.PositiveIntegerField(gettext_lazy("即将到期（件）"), default=0)
+    as_of = models.DateField(gettext_lazy("统计日期"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "逾期件统计"
+        verbose_name = verbose_name_plural = gettext_lazy("逾期件统计")
         indexes = [models.Index(fields=["handling_unit"])]
 
     def __str__(self) -> str:
@@ -179,7 +179,7 @@ class RollupDirty(models.Model):
     month = models.DateField()
 
     class Meta:
-        verbose_name = verbose_name_plural = "待刷新的报表分组"
+        verbose_name = verbose_name_plural = gettext_lazy("待刷新的报表分组")
         indexes = [models.Index(fields=["station_id", "month"], name="rollup_dirty_group")]
 
     def __str__(self) -> str:
@@ -189,44 +189,54 @@ class RollupDirty(models.Model):
 class ReportSnapshot(models.Model):
     """A report fixed as it stood on a date (e.g. the official half-year figures)."""
 
-    title = models.CharField("标题", max_length=100)
-    scope_label = models.CharField("范围", max_length=200)
+    title = models.CharField(gettext_lazy("标题"), max_length=100)
+    scope_label = models.CharField(gettext_lazy("范围"), max_length=200)
     region = models.ForeignKey(
         "stations.Region",
-        verbose_name="区域",
+        verbose_name=gettext_lazy("区域"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     station = models.ForeignKey(
-        Station, verbose_name="联络站", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Station,
+        verbose_name=gettext_lazy("联络站"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     handling_unit = models.ForeignKey(
         HandlingUnit,
-        verbose_name="承办单位",
+        verbose_name=gettext_lazy("承办单位"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     deputy = models.ForeignKey(
-        Deputy, verbose_name="代表", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Deputy,
+        verbose_name=gettext_lazy("代表"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    period_start = models.DateField("起始月")
-    period_end = models.DateField("截止月")
-    as_of = models.DateTimeField("数据截至")
-    figures = models.JSONField("数据")
+    period_start = models.DateField(gettext_lazy("起始月"))
+    period_end = models.DateField(gettext_lazy("截止月"))
+    as_of = models.DateTimeField(gettext_lazy("数据截至"))
+    figures = models.JSONField(gettext_lazy("数据"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="制作人",
+        verbose_name=gettext_lazy("制作人"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "报表快照"
+        verbose_name = verbose_name_plural = gettext_lazy("报表快照")
         ordering = ["-as_of"]
 
     def __str__(self) -> str:

@@ -7,16 +7,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from deputies.models import Deputy
 from stations.models import Region, Station
 from suggestions.models import HandlingUnit
 
 KINDS = {
-    "month": "月",
-    "quarter": "季度",
-    "half": "半年",
-    "year": "年",
-    "custom": "自定义",
+    "month": _("月"),
+    "quarter": _("季度"),
+    "half": _("半年"),
+    "year": _("年"),
+    "custom": _("自定义"),
 }
 
 
@@ -46,9 +49,9 @@ class Period:
 
     def __post_init__(self):
         if self.start.day != 1 or self.end.day != 1:
-            raise ValueError("报表期间以整月计")
+            raise ValueError(gettext("报表期间以整月计"))
         if self.end < self.start:
-            raise ValueError("截止月不能早于起始月")
+            raise ValueError(gettext("截止月不能早于起始月"))
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
@@ -80,7 +83,7 @@ class Period:
             return cls.half(day.year, 1 if day.month <= 6 else 2)
         if kind == "year":
             return cls.year(day.year)
-        raise ValueError(f"未知的期间类型：{kind}")
+        raise ValueError(gettext("未知的期间类型：{kind}").format(kind=kind))
 
     @classmethod
     def parse(cls, data, *, today: dt.date) -> Period:
@@ -91,14 +94,14 @@ class Period:
         if kind == "custom":
             start, end = _parse_month(data.get("start")), _parse_month(data.get("end"))
             if start is None or end is None:
-                raise ValueError("自定义期间请填写起止月份（格式：2023-01）")
+                raise ValueError(gettext("自定义期间请填写起止月份（格式：2023-01）"))
             return cls(start, end, "custom")
         on = today
         if data.get("on"):
             try:
                 on = dt.date.fromisoformat(data["on"])
             except ValueError:
-                raise ValueError("日期格式应为 2023-06-30") from None
+                raise ValueError(gettext("日期格式应为 2023-06-30")) from None
         return cls.containing(kind, on)
 
     @property
@@ -117,14 +120,18 @@ class Period:
     def label(self) -> str:
         s, e = self.start, self.end
         if self.kind == "month":
-            return f"{s.year}年{s.month}月"
+            return gettext("{year}年{month}月").format(year=s.year, month=s.month)
         if self.kind == "quarter":
-            return f"{s.year}年第{(s.month - 1) // 3 + 1}季度"
+            return gettext("{year}年第{value}季度").format(year=s.year, value=(s.month - 1) // 3 + 1)
         if self.kind == "half":
-            return f"{s.year}年{'上' if s.month == 1 else '下'}半年"
+            return gettext("{year}年{value}半年").format(
+                year=s.year, value=gettext("上") if s.month == 1 else gettext("下")
+            )
         if self.kind == "year":
-            return f"{s.year}年"
-        return f"{s.year}年{s.month}月—{e.year}年{e.month}月"
+            return gettext("{year}年").format(year=s.year)
+        return gettext("{year}年{month}月—{year2}年{month2}月").format(
+            year=s.year, month=s.month, year2=e.year, month2=e.month
+        )
 
     def as_query(self) -> dict[str, str]:
         """Query parameters that give this period back (for drill-down links)."""
@@ -153,9 +160,9 @@ class Scope:
     def __post_init__(self):
         given = [x for x in (self.region, self.station, self.handling_unit, self.deputy) if x is not None]
         if not given:
-            raise ValueError("报表须指定范围")
+            raise ValueError(gettext("报表须指定范围"))
         if self.station is not None and len(given) > 1 or self.deputy is not None and len(given) > 1:
-            raise ValueError("联络站或代表报表不能与其他范围组合")
+            raise ValueError(gettext("联络站或代表报表不能与其他范围组合"))
 
     @property
     def label(self) -> str:
@@ -167,5 +174,5 @@ class Scope:
         if self.handling_unit is not None:
             parts.append(self.handling_unit.name)
         if self.deputy is not None:
-            parts.append(f"{self.deputy.name}代表")
+            parts.append(gettext("{name}代表").format(name=self.deputy.name))
         return "·".join(parts)

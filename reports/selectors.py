@@ -15,6 +15,7 @@ from typing import Literal
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from reports.models import DeputyActivity, DeputyTickets, Group, OverdueNow, StationActivity, StationTickets
 from reports.periods import Period, Scope
@@ -221,7 +222,7 @@ def figures(*, scope: Scope, period: Period) -> Figures:
 def _key(scope: Scope, by: By):
     if by == "child":
         if scope.region is None:
-            raise ValueError("按下级区域分组须指定区域范围")
+            raise ValueError(gettext("按下级区域分组须指定区域范围"))
         return Substr("area_path", 1, len(scope.region.path) + Region.steplen, output_field=CharField())
     if by == "station":
         return F("station_id")

@@ -8,6 +8,8 @@ hundred per city instead of thousands) and checks that the new node's level fits
 place in the tree."""
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
@@ -36,17 +38,19 @@ class RegionMoveNodeForm(MoveNodeForm):
         if level is None or position is None:
             return cleaned
         if ref is None:
-            expected, where = RegionLevel.CITY, "顶层"
+            expected, where = RegionLevel.CITY, gettext("顶层")
         elif position == "sorted-child":
-            expected, where = ref.level + 1, f"“{ref}”之下"
+            expected, where = ref.level + 1, gettext("“{ref}”之下").format(ref=ref)
         else:
-            expected, where = ref.level, f"与“{ref}”同级"
+            expected, where = ref.level, gettext("与“{ref}”同级").format(ref=ref)
         if level != expected:
             self.add_error(
                 "level",
-                f"位于{where}的区域层级应为“{RegionLevel(expected).label}”。"
+                gettext("位于{where}的区域层级应为“{label}”。").format(
+                    where=where, label=RegionLevel(expected).label
+                )
                 if expected in RegionLevel.values
-                else f"“{ref}”之下不能再设下级区域。",
+                else gettext("“{ref}”之下不能再设下级区域。").format(ref=ref),
             )
         return cleaned
 
@@ -60,7 +64,7 @@ class RegionAdmin(TreeAdmin):
     list_per_page = 100
     readonly_fields = ("path", "depth", "numchild")
 
-    @admin.display(description="下级数量")
+    @admin.display(description=_("下级数量"))
     def numchild(self, obj: Region) -> int:
         return obj.numchild
 
@@ -97,17 +101,17 @@ class StationAdmin(SyncedModelAdmin):
     inlines = (StationStaffInline, StationFundingInline)
     fieldsets = (
         (None, {"fields": ("name", "kind", "parent", "region", "status", "established_on", "themed_base")}),
-        ("位置", {"fields": ("address", "latitude", "longitude")}),
-        ("六有", {"fields": Station.SIX_HAVES}),
-        ("五到任", {"fields": Station.FIVE_IN_PLACE}),
-        ("同步信息", {"fields": SYNCED_READONLY, "classes": ("collapse",)}),
+        (_("位置"), {"fields": ("address", "latitude", "longitude")}),
+        (_("六有"), {"fields": Station.SIX_HAVES}),
+        (_("五到任"), {"fields": Station.FIVE_IN_PLACE}),
+        (_("同步信息"), {"fields": SYNCED_READONLY, "classes": ("collapse",)}),
     )
 
-    @admin.display(description="六有")
+    @admin.display(description=_("六有"))
     def six_haves(self, obj: Station) -> str:
         return f"{obj.six_haves_count}/6"
 
-    @admin.display(description="五到任")
+    @admin.display(description=_("五到任"))
     def five_in_place(self, obj: Station) -> str:
         return f"{obj.five_in_place_count}/5"
 

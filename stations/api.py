@@ -1,6 +1,7 @@
 """Stations over the API: read in scope; edit through stations.services."""
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
@@ -101,7 +102,7 @@ class StationViewSet(
         412 when stale)."""
         station = self.get_object()
         if not can_edit_station(request.user, station):
-            raise PermissionDenied("您的角色不能修改联络站信息。")
+            raise PermissionDenied(gettext("您的角色不能修改联络站信息。"))
         data = StationUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         expected = require_current_version(request, station)

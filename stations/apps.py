@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StationsConfig(AppConfig):
     name = "stations"
-    verbose_name = "联络站"
+    verbose_name = _("联络站")

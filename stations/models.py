@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from liaison.audit import audited
@@ -31,10 +33,10 @@ def station_tombstone_scope(station_id: str) -> dict[str, str]:
 
 
 class RegionLevel(models.IntegerChoices):
-    CITY = 1, "市（州）"
-    COUNTY = 2, "县（市、区）"
-    TOWNSHIP = 3, "乡镇（街道）"
-    VILLAGE = 4, "村（社区）"
+    CITY = 1, _("市（州）")
+    COUNTY = 2, _("县（市、区）")
+    TOWNSHIP = 3, _("乡镇（街道）")
+    VILLAGE = 4, _("村（社区）")
 
 
 class RegionQuerySet(MP_NodeQuerySet):
@@ -54,21 +56,21 @@ class Region(SyncTracked, MP_Node):
     (on PostgreSQL the unique ``path`` gets a ``varchar_pattern_ops`` index too)."""
 
     code = models.CharField(
-        "行政区划代码",
+        _("行政区划代码"),
         max_length=12,
         unique=True,
-        validators=[RegexValidator(r"^\d{12}$", "行政区划代码应为12位数字。")],
+        validators=[RegexValidator(r"^\d{12}$", _("行政区划代码应为12位数字。"))],
     )
-    name = models.CharField("名称", max_length=64)
-    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices, db_index=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("层级"), choices=RegionLevel.choices, db_index=True)
 
     steplen = 4
     node_order_by = ["code"]
     objects = RegionManager()
 
     class Meta:
-        verbose_name = "行政区域"
-        verbose_name_plural = "行政区域"
+        verbose_name = _("行政区域")
+        verbose_name_plural = _("行政区域")
         indexes = [sync_index("region")]
         triggers = sync_triggers("regions", scope={"region_path": "OLD.path"})
 
@@ -97,53 +99,53 @@ class Station(SyncTracked, SyncedModel):
     central station → area station → village station)."""
 
     class Kind(models.TextChoices):
-        STATION = "station", "联络站"
-        POINT = "point", "联络点"
-        HOME = "home", "代表之家"
-        ROOM = "room", "代表联络室"
+        STATION = "station", _("联络站")
+        POINT = "point", _("联络点")
+        HOME = "home", _("代表之家")
+        ROOM = "room", _("代表联络室")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "运行中"
-        SUSPENDED = "suspended", "暂停"
-        CLOSED = "closed", "已撤销"
+        ACTIVE = "active", _("运行中")
+        SUSPENDED = "suspended", _("暂停")
+        CLOSED = "closed", _("已撤销")
 
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.STATION)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.STATION)
     parent = models.ForeignKey(
         "self",
-        verbose_name="上级站",
+        verbose_name=_("上级站"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
     )
     region = models.ForeignKey(
-        Region, verbose_name="所在区域", on_delete=models.PROTECT, related_name="stations"
+        Region, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="stations"
     )
-    address = models.CharField("地址", max_length=200, blank=True)
-    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     themed_base = models.CharField(
-        "主题基地", max_length=100, blank=True, help_text="如“九大基地”之一；无则留空"
+        _("主题基地"), max_length=100, blank=True, help_text=_("如“九大基地”之一；无则留空")
     )
-    established_on = models.DateField("建站日期", null=True, blank=True)
+    established_on = models.DateField(_("建站日期"), null=True, blank=True)
     status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+        _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
 
     # 六有: venue, staff, rules, activities, funding, equipment.
-    has_venue = models.BooleanField("有场地", default=False)
-    has_staff = models.BooleanField("有人员", default=False)
-    has_rules = models.BooleanField("有制度", default=False)
-    has_activities = models.BooleanField("有活动", default=False)
-    has_funding = models.BooleanField("有经费", default=False)
-    has_equipment = models.BooleanField("有设备", default=False)
+    has_venue = models.BooleanField(_("有场地"), default=False)
+    has_staff = models.BooleanField(_("有人员"), default=False)
+    has_rules = models.BooleanField(_("有制度"), default=False)
+    has_activities = models.BooleanField(_("有活动"), default=False)
+    has_funding = models.BooleanField(_("有经费"), default=False)
+    has_equipment = models.BooleanField(_("有设备"), default=False)
     # 五到任: deputies, staff, service support, ledger management, funding in place.
-    deputies_in_place = models.BooleanField("代表到任", default=False)
-    staff_in_place = models.BooleanField("人员到任", default=False)
-    service_in_place = models.BooleanField("服务保障到任", default=False)
-    ledger_in_place = models.BooleanField("台账管理到任", default=False)
-    funding_in_place = models.BooleanField("经费到任", default=False)
+    deputies_in_place = models.BooleanField(_("代表到任"), default=False)
+    staff_in_place = models.BooleanField(_("人员到任"), default=False)
+    service_in_place = models.BooleanField(_("服务保障到任"), default=False)
+    ledger_in_place = models.BooleanField(_("台账管理到任"), default=False)
+    funding_in_place = models.BooleanField(_("经费到任"), default=False)
 
     objects = StationQuerySet.as_manager()
 
@@ -157,8 +159,8 @@ class Station(SyncTracked, SyncedModel):
     )
 
     class Meta:
-        verbose_name = "联络站（点）"
-        verbose_name_plural = "联络站（点）"
+        verbose_name = _("联络站（点）")
+        verbose_name_plural = _("联络站（点）")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="point") | Q(parent__isnull=False), name="station_point_has_parent"
@@ -180,12 +182,12 @@ class Station(SyncTracked, SyncedModel):
 
     def clean(self) -> None:
         if self.kind == self.Kind.POINT and not self.parent_id:
-            raise ValidationError({"parent": "联络点必须隶属于一个联络站。"})
+            raise ValidationError({"parent": gettext("联络点必须隶属于一个联络站。")})
         if self.parent_id:
             if self.parent_id == self.id:
-                raise ValidationError({"parent": "不能以自身为上级站。"})
+                raise ValidationError({"parent": gettext("不能以自身为上级站。")})
             if self.parent.kind == self.Kind.POINT:
-                raise ValidationError({"parent": "联络点下不能再设站点。"})
+                raise ValidationError({"parent": gettext("联络点下不能再设站点。")})
 
     @property
     def is_closed(self) -> bool:
@@ -206,28 +208,28 @@ class StationStaff(SyncedModel):
     director) and the liaison officers (联络员, one or two, full- or part-time)."""
 
     class Role(models.TextChoices):
-        HEAD = "head", "站长"
-        LIAISON_OFFICER = "liaison_officer", "联络员"
+        HEAD = "head", _("站长")
+        LIAISON_OFFICER = "liaison_officer", _("联络员")
 
     class Employment(models.TextChoices):
-        FULL_TIME = "full_time", "专职"
-        PART_TIME = "part_time", "兼职"
+        FULL_TIME = "full_time", _("专职")
+        PART_TIME = "part_time", _("兼职")
 
     station = models.ForeignKey(
-        Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="staff"
+        Station, verbose_name=_("联络站"), on_delete=models.CASCADE, related_name="staff"
     )
-    role = models.CharField("职责", max_length=20, choices=Role.choices)
-    name = models.CharField("姓名", max_length=50)
-    title = models.CharField("职务", max_length=100, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    role = models.CharField(_("职责"), max_length=20, choices=Role.choices)
+    name = models.CharField(_("姓名"), max_length=50)
+    title = models.CharField(_("职务"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     employment = models.CharField(
-        "专兼职", max_length=10, choices=Employment.choices, default=Employment.PART_TIME
+        _("专兼职"), max_length=10, choices=Employment.choices, default=Employment.PART_TIME
     )
-    is_active = models.BooleanField("在岗", default=True)
+    is_active = models.BooleanField(_("在岗"), default=True)
 
     class Meta:
-        verbose_name = "站点工作人员"
-        verbose_name_plural = "站点工作人员"
+        verbose_name = _("站点工作人员")
+        verbose_name_plural = _("站点工作人员")
         constraints = [
             models.UniqueConstraint(
                 fields=["station"], condition=Q(role="head", is_active=True), name="station_one_active_head"
@@ -243,23 +245,23 @@ class StationFunding(SyncedModel):
     """A year's earmarked funding for a station (county budgets 20,000–50,000 yuan per year)."""
 
     class Source(models.TextChoices):
-        CITY = "city", "市级"
-        COUNTY = "county", "县级"
-        TOWNSHIP = "township", "乡镇"
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县级")
+        TOWNSHIP = "township", _("乡镇")
 
     station = models.ForeignKey(
-        Station, verbose_name="联络站", on_delete=models.CASCADE, related_name="funding"
+        Station, verbose_name=_("联络站"), on_delete=models.CASCADE, related_name="funding"
     )
-    year = models.PositiveSmallIntegerField("年度")
-    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.COUNTY)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.COUNTY)
     amount = models.DecimalField(
-        "金额（元）", max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        _("金额（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
-    note = models.CharField("备注", max_length=200, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "经费保障"
-        verbose_name_plural = "经费保障"
+        verbose_name = _("经费保障")
+        verbose_name_plural = _("经费保障")
         ordering = ["-year"]
         constraints = [
             models.UniqueConstraint(

@@ -1,6 +1,9 @@
 """Reads of the stations app: region subtrees and the stations in them."""
 
-from django.db.models import Count
+import datetime as dt
+
+from django.db.models import Count, DateField, Value
+from django.db.models.functions import Coalesce
 
 from liaison.scoping import get_scoped_or_404, scoped
 from stations.filters import StationFilter
@@ -29,13 +32,30 @@ def station_points(*, station: Station) -> StationQuerySet:
 # --- pages (scoped through liaison.scoping) -------------------------------------------
 
 
+# The list's orderings, for keyset paging (liaison.pagination.keyset_page): every field in
+# one direction, ending in the primary key; a station with no 建站日期 sorts as the earliest.
+STATION_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "": ("region__path", "kind", "name", "id"),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "established_on": ("established_key", "id"),
+    "-established_on": ("-established_key", "-id"),
+}
+
+
+def station_list_ordering(order: str | None) -> tuple[str, ...]:
+    return STATION_ORDERINGS.get(order or "", STATION_ORDERINGS[""])
+
+
 def station_list(*, user, filters: dict | None = None, request=None) -> StationFilter:
     """The stations and points the user may see, filtered; a FilterSet whose ``qs`` is
     ready to paginate (region and parent joined, no query per row)."""
     from stations.filters import StationFilter
 
-    queryset = scoped(user, Station.objects.select_related("region", "parent")).order_by(
-        "region__path", "kind", "name"
+    queryset = (
+        scoped(user, Station.objects.select_related("region", "parent"))
+        .annotate(established_key=Coalesce("established_on", Value(dt.date.min), output_field=DateField()))
+        .order_by("region__path", "kind", "name")
     )
     return StationFilter(filters, queryset=queryset, request=request)
 

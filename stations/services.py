@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from stations.models import Region, Station
 
@@ -64,9 +65,9 @@ def station_update(*, station: Station, expected_version: int | None = None, **f
             .get(pk=station.pk)
         )
         if current != expected_version:
-            raise ValidationError("该联络站已被他人修改，请刷新后再提交。", code="stale")
+            raise ValidationError(gettext("该联络站已被他人修改，请刷新后再提交。"), code="stale")
     if "kind" in fields and fields["kind"] == Station.Kind.POINT and station.pk and station.children.exists():
-        raise ValidationError({"kind": "该站下设有站点，不能改为联络点。"})
+        raise ValidationError({"kind": gettext("该站下设有站点，不能改为联络点。")})
     for name, value in fields.items():
         setattr(station, name, value)
     station.full_clean()
@@ -105,7 +106,7 @@ def station_close(*, station: Station) -> Station:
         station.status = status
         return station
     if station.children.exclude(status=Station.Status.CLOSED).exists():
-        raise ValidationError("该站下仍有未撤销的站点，请先撤销或调整下设站点。")
+        raise ValidationError(gettext("该站下仍有未撤销的站点，请先撤销或调整下设站点。"))
     station.status = Station.Status.CLOSED
     station.save(update_fields=["status"])
     return station

@@ -5,6 +5,8 @@ see it masked. The ticket list and change form therefore show masked values only
 raw fields are editable on the add form alone (typing data in is not viewing it)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from liaison.masking import CITIZEN_FIELDS
 from stations.admin import SYNCED_READONLY, SyncedModelAdmin
@@ -70,10 +72,10 @@ class TicketAdmin(SyncedModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("station", "reception", "village", "category", "content", "received_at")}),
-        ("群众信息", {"fields": CITIZEN_FIELDS + ("consent_to_share",)}),
-        ("接待", {"fields": ("received_by_deputy", "received_by_cadre", "on_the_spot_action")}),
+        (_("群众信息"), {"fields": CITIZEN_FIELDS + ("consent_to_share",)}),
+        (_("接待"), {"fields": ("received_by_deputy", "received_by_cadre", "on_the_spot_action")}),
         (
-            "办理",
+            _("办理"),
             {
                 "fields": (
                     "status",
@@ -89,7 +91,7 @@ class TicketAdmin(SyncedModelAdmin):
                 )
             },
         ),
-        ("同步信息", {"fields": SYNCED_READONLY, "classes": ("collapse",)}),
+        (_("同步信息"), {"fields": SYNCED_READONLY, "classes": ("collapse",)}),
     )
 
     def get_fieldsets(self, request, obj=None):
@@ -106,27 +108,27 @@ class TicketAdmin(SyncedModelAdmin):
         fields = super().get_readonly_fields(request, obj)
         return (*fields, *MASKED_CITIZEN_FIELDS) if obj is not None else fields
 
-    @admin.display(description="群众姓名")
+    @admin.display(description=_("群众姓名"))
     def masked_citizen_name(self, obj: Ticket) -> str:
         return obj.masked_citizen_name
 
-    @admin.display(description="联系电话")
+    @admin.display(description=_("联系电话"))
     def masked_citizen_phone(self, obj: Ticket) -> str:
         return obj.masked_citizen_phone
 
-    @admin.display(description="住址")
+    @admin.display(description=_("住址"))
     def masked_citizen_address(self, obj: Ticket) -> str:
         return obj.masked_citizen_address
 
-    @admin.display(description="身份证号")
+    @admin.display(description=_("身份证号"))
     def masked_citizen_id_number(self, obj: Ticket) -> str:
         return obj.masked_citizen_id_number
 
-    @admin.display(description="内容")
+    @admin.display(description=_("内容"))
     def content_excerpt(self, obj: Ticket) -> str:
         return obj.content[:30]
 
-    @admin.display(description="群众")
+    @admin.display(description=_("群众"))
     def citizen(self, obj: Ticket) -> str:
         return obj.masked_citizen_name
 
@@ -178,12 +180,12 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 
 class YearFilter(admin.SimpleListFilter):
-    title = "年份"
+    title = _("年份")
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
         years = CalendarDay.objects.dates("date", "year")
-        return [(str(d.year), f"{d.year}年") for d in years]
+        return [(str(d.year), gettext("{year}年").format(year=d.year)) for d in years]
 
     def queryset(self, request, queryset):
         return queryset.filter(date__year=int(self.value())) if self.value() else queryset
@@ -202,6 +204,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
     ordering = ("date",)
     list_per_page = 100
 
-    @admin.display(description="星期")
+    @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:
         return "一二三四五六日"[obj.date.weekday()]

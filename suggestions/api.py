@@ -19,6 +19,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Value
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
@@ -145,7 +147,7 @@ class TicketDetailSerializer(TicketOutputSerializer):
 class TicketInputSerializer(StrictInputSerializer):
     """Shape only; ``ticket_register`` / ``ticket_update_details`` apply the rules."""
 
-    id = serializers.UUIDField(required=False, help_text="客户端生成的 UUID（POST 时可选）")
+    id = serializers.UUIDField(required=False, help_text=_("客户端生成的 UUID（POST 时可选）"))
     station = serializers.UUIDField()
     category = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     content = serializers.CharField(max_length=5000)
@@ -197,12 +199,12 @@ BatchOutputSerializer = inline_serializer(
 # --- writes: resolving references through the scope, then the services ----------------------------
 
 
-NOT_IN_SCOPE = "未找到该记录，或您无权使用。"
+NOT_IN_SCOPE = _("未找到该记录，或您无权使用。")
 # each reference a ticket input names: the field, what it is looked up in, the message
 # when it is missing or out of the user's scope (in this order of the error messages)
 TICKET_REFERENCES = (
     ("station", Station.objects.select_related("region"), NOT_IN_SCOPE),
-    ("category", Category.objects.filter(is_active=True), "没有该意见类别。"),
+    ("category", Category.objects.filter(is_active=True), _("没有该意见类别。")),
     # any village: whether it may go with the ticket's station (in the user's scope) is the
     # services' rule (services.village_check), as on the reception form
     ("village", Region.objects.filter(level=RegionLevel.VILLAGE), NOT_IN_SCOPE),
@@ -230,7 +232,7 @@ class TicketReferences:
 
     def __init__(self, user, inputs: list[dict]):
         self.found: dict[str, dict] = {}
-        for field, queryset, _ in TICKET_REFERENCES:
+        for field, queryset, _message in TICKET_REFERENCES:
             ids = {data[field] for data in inputs if data.get(field) is not None}
             in_scope = (
                 queryset.all() if field in UNSCOPED_REFERENCES else scoping.scoped(user, queryset.all())
@@ -243,7 +245,7 @@ def resolve_ticket_input(user, data: dict, references: TicketReferences | None =
     references = references or TicketReferences(user, [data])
     errors: dict[str, list[str]] = {}
     kwargs: dict[str, Any] = {}
-    for field, _, message in TICKET_REFERENCES:
+    for field, _queryset, message in TICKET_REFERENCES:
         pk = data.get(field)
         kwargs[field] = None if pk is None else references.found[field].get(pk)
         if pk is not None and kwargs[field] is None:
@@ -260,7 +262,7 @@ def _check_unchanged_references(ticket: Ticket, kwargs: dict) -> None:
     for name in ("station", "reception", "received_by_deputy", "received_by_cadre"):
         value = kwargs.get(name)
         if getattr(ticket, f"{name}_id") != (value.pk if value is not None else None):
-            errors[name] = ["登记后不能修改。"]
+            errors[name] = [gettext("登记后不能修改。")]
     if errors:
         raise exceptions.ValidationError(errors)
 
@@ -269,7 +271,7 @@ def _registration_kwargs(user, data: dict, references: TicketReferences | None =
     """A registration's arguments, at a station where the user logs receptions."""
     kwargs = resolve_ticket_input(user, data, references)
     if not scoping.can_log_reception(user, kwargs["station"]):
-        raise PermissionDenied("您的角色不能在该联络站登记意见建议。")
+        raise PermissionDenied(gettext("您的角色不能在该联络站登记意见建议。"))
     return kwargs
 
 
@@ -332,7 +334,7 @@ def ticket_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: int |
     existing = _scoped_tickets(user, [pk]).first()
     if existing is None:
         if Ticket.objects.filter(pk=pk).exists():
-            raise exceptions.NotFound("未找到该记录，或您无权查看。")
+            raise exceptions.NotFound(gettext("未找到该记录，或您无权查看。"))
         return "created", _ticket_create(user, pk, data)
     return _ticket_correct(user, existing, data, expected_version=expected_version)
 
@@ -343,7 +345,7 @@ class TicketExists(exceptions.APIException):
 
     def __init__(self):
         super().__init__()
-        self.detail = {"id": ["该 ID 已存在；修改请用 PUT 并带 If-Match。"]}
+        self.detail = {"id": [gettext("该 ID 已存在；修改请用 PUT 并带 If-Match。")]}
 
 
 def _errors_of(exc: Exception) -> dict:
@@ -375,15 +377,19 @@ class _BatchRecord:
 def _batch_shape(record) -> _BatchRecord | dict:
     """A record's shape checked (no database): the record to apply, or its "invalid" answer."""
     if not isinstance(record, dict):
-        return {"id": None, "status": "invalid", "errors": {"non_field_errors": ["每条记录应为对象。"]}}
+        return {
+            "id": None,
+            "status": "invalid",
+            "errors": {"non_field_errors": [gettext("每条记录应为对象。")]},
+        }
     rid = _record_id(record)
     try:
         ticket_id = uuid.UUID(str(record.get("id")))
     except ValueError:
-        return {"id": rid, "status": "invalid", "errors": {"id": ["须提供记录的 UUID。"]}}
+        return {"id": rid, "status": "invalid", "errors": {"id": [gettext("须提供记录的 UUID。")]}}
     version = record.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        return {"id": rid, "status": "invalid", "errors": {"version": ["应为整数。"]}}
+        return {"id": rid, "status": "invalid", "errors": {"version": [gettext("应为整数。")]}}
     payload = TicketInputSerializer(data={k: v for k, v in record.items() if k != "version"})
     if not payload.is_valid():
         return {"id": rid, "status": "invalid", "errors": payload.errors}
@@ -512,7 +518,7 @@ def _batch_write(creates: list[Ticket], corrected: list[tuple[dict, Ticket]]) ->
     if creates:
         services.tickets_register_many(tickets=creates)
     if corrected:
-        services.tickets_save_corrections(tickets=[t for _, t in corrected])
+        services.tickets_save_corrections(tickets=[t for _row, t in corrected])
         for result, ticket in corrected:  # the version the UPDATE gave it
             result["version"] = ticket.version
 
@@ -540,7 +546,9 @@ class TicketFilter(filters.StrictFilterSet):
     q = filters.CharFilter(
         method="filter_search",
         max_length=100,
-        help_text="搜索：内容、群众姓名、电话（4 位以上数字，可为尾号）或编号；多个词以空格分隔，须同时匹配",
+        help_text=_(
+            "搜索：内容、群众姓名、电话（4 位以上数字，可为尾号）或编号；多个词以空格分隔，须同时匹配"
+        ),
     )
     station = filters.UUIDFilter()
     category = filters.IntegerFilter()
@@ -634,12 +642,12 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         try:
             ticket_id = uuid.UUID(str(pk))
         except ValueError as exc:
-            raise exceptions.NotFound("未找到该记录，或您无权查看。") from exc
+            raise exceptions.NotFound(gettext("未找到该记录，或您无权查看。")) from exc
         payload = TicketInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         if data.get("id") not in (None, ticket_id):
-            raise exceptions.ValidationError({"id": ["与地址中的 ID 不一致。"]})
+            raise exceptions.ValidationError({"id": [gettext("与地址中的 ID 不一致。")]})
         outcome, ticket = ticket_upsert(request, ticket_id, data, expected_version=if_match_version(request))
         return self._ticket_response(
             request, ticket, status.HTTP_201_CREATED if outcome == "created" else 200
@@ -682,7 +690,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         mine = scoping.scoped(request.user, Ticket.objects.filter(pk=data["id"]))
         ticket = with_citizen_visibility(request.user, mine).first()
         if ticket is None:
-            raise exceptions.NotFound("未找到该记录，或您无权查看。")
+            raise exceptions.NotFound(gettext("未找到该记录，或您无权查看。"))
         if ticket.citizen_visible:
             log_full_views(request, [(ticket.pk, ticket.citizen_name)])
         elif not data["citizen_data_masked"]:
@@ -701,7 +709,7 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         ``If-Match`` (optional) refuses the step if the ticket changed meanwhile (412)."""
         ticket = self.get_object()
         if not any(getattr(scoping, t.who)(request.user, ticket) for t in TRANSITIONS.values()):
-            raise PermissionDenied("您无权办理本件。")
+            raise PermissionDenied(gettext("您无权办理本件。"))
         shape = TransitionInputSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         name = shape.validated_data["action"]
@@ -736,11 +744,11 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         records = request.data.get("records") if isinstance(request.data, dict) else None
         errors = {}
         if mode not in ("each", "atomic"):
-            errors["mode"] = ['应为 "each" 或 "atomic"。']
+            errors["mode"] = [gettext('应为 "each" 或 "atomic"。')]
         if not isinstance(records, list) or not records:
-            errors["records"] = ["应为非空列表。"]
+            errors["records"] = [gettext("应为非空列表。")]
         elif len(records) > BATCH_MAX:
-            errors["records"] = [f"每批最多 {BATCH_MAX} 条。"]
+            errors["records"] = [gettext("每批最多 {BATCH_MAX} 条。").format(BATCH_MAX=BATCH_MAX)]
         if errors:
             raise exceptions.ValidationError(errors)
         results, applied = ticket_batch(request, records, atomic=mode == "atomic")

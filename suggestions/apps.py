@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SuggestionsConfig(AppConfig):
     name = "suggestions"
-    verbose_name = "意见建议"
+    verbose_name = _("意见建议")

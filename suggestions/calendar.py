@@ -17,6 +17,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -59,7 +61,7 @@ class WorkingCalendar:
         while left:
             day += step
             if not (self.start <= day <= self.end):
-                raise ValueError("日历范围不足")  # pragma: no cover - _span_for is generous
+                raise ValueError(gettext("日历范围不足"))  # pragma: no cover - _span_for is generous
             if self.is_working_day(day):
                 left -= 1 if n > 0 else -1
         return day
@@ -122,10 +124,16 @@ def deadline_state(
         return NO_DEADLINE
     if due_on < today:
         overdue = calendar.working_days_between(due_on, today)
-        return DeadlineState("red", -overdue, f"已逾期 {overdue} 个工作日" if overdue else "已逾期")
+        return DeadlineState(
+            "red",
+            -overdue,
+            gettext("已逾期 {overdue} 个工作日").format(overdue=overdue) if overdue else gettext("已逾期"),
+        )
     left = calendar.working_days_between(today, due_on)
     colour = "yellow" if left <= YELLOW_WITHIN else "green"
-    return DeadlineState(colour, left, "今日到期" if left == 0 else f"剩余 {left} 个工作日")
+    return DeadlineState(
+        colour, left, gettext("今日到期") if left == 0 else gettext("剩余 {left} 个工作日").format(left=left)
+    )
 
 
 def calendar_for_dues(dues: Iterable[dt.date | None], today: dt.date) -> WorkingCalendar:
@@ -153,7 +161,11 @@ def official_days(year: int) -> list[tuple[dt.date, bool, str]]:
         if is_holiday and name:
             note = names.get(name, name)
         elif not is_holiday and day.weekday() >= 5:
-            note = f"调休上班（{names.get(name, name)}）" if name else "调休上班"
+            note = (
+                gettext("调休上班（{get}）").format(get=names.get(name, name))
+                if name
+                else gettext("调休上班")
+            )
         else:
             note = ""
         days.append((day, not is_holiday, note))

@@ -43,8 +43,10 @@ from django.db import connections as db_connections
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from liaison.jobs import single_flight
+from liaison.texts import Text, label, text
 from stations.models import Region, RegionLevel
 from suggestions.calendar import add_working_days
 from suggestions.models import ESCALATION_LEVELS, MAX_ESCALATION_LEVEL, Ticket, TimelineEvent
@@ -82,7 +84,7 @@ def _plan(today: dt.date) -> dict[int, dt.date]:
 
 
 def _comment(level: int) -> str:
-    return f"逾期未答复，升级为{ESCALATION_LEVELS[level]}"
+    return gettext("逾期未答复，升级为{value}").format(value=ESCALATION_LEVELS[level])
 
 
 _SWEEP_SQL = """
@@ -293,7 +295,7 @@ def _prefix(path: str, level: RegionLevel) -> str:
     return path[: Region.steplen * level]
 
 
-def escalation_digests(escalated: list[Escalated]) -> dict[int, tuple[str, str, str]]:
+def escalation_digests(escalated: list[Escalated]) -> dict[int, tuple[Text, Text, str]]:
     """One message per person: {user_id: (title, body, url)}. The handling unit's staff hear
     of their unit's tickets; county staff of tickets raised to county supervision in their
     county; city staff of those raised to the city. Three queries."""
@@ -317,20 +319,24 @@ def escalation_digests(escalated: list[Escalated]) -> dict[int, tuple[str, str, 
             is_active=True, role=role, region__path__in=paths
         ).values_list("user_id", "region__path"):
             counts[(user_id, level)] += per_area[(path, level)]
-    digests: dict[int, tuple[str, str, str]] = {}
+    digests: dict[int, tuple[Text, Text, str]] = {}
     unit_url, supervision_url = reverse("suggestions:unit_queue"), reverse("suggestions:supervision_queue")
     for (user_id, what), n in counts.items():
         if what == "unit":
-            title = f"本单位有 {n} 件意见建议逾期未答复，已升级督办"
-            body = "请尽快办理并答复群众。升级后的办理期限见各件办理记录。"
+            title = text(gettext_noop("本单位有 {n} 件意见建议逾期未答复，已升级督办"), n=n)
+            body = text(gettext_noop("请尽快办理并答复群众。升级后的办理期限见各件办理记录。"))
             url = unit_url
         else:
-            title = f"{n} 件意见建议逾期未答复，已升级为{ESCALATION_LEVELS[what]}"
-            body = "请督促承办单位限期办理。"
+            title = text(
+                gettext_noop("{n} 件意见建议逾期未答复，已升级为{value}"),
+                n=n,
+                value=label(ESCALATION_LEVELS[what]),
+            )
+            body = text(gettext_noop("请督促承办单位限期办理。"))
             url = supervision_url
         if user_id in digests:  # a person with several roles gets one message
             t, b, u = digests[user_id]
-            title, body, url = f"{t}；{title}", b, u
+            title, body, url = text(gettext_noop("{first}；{second}"), first=t, second=title), b, u
         digests[user_id] = (title, body, url)
     return digests
 

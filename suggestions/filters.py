@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
-from liaison.filters import RegionSubtreeFilter
+from liaison.filters import OrderingFilter, RegionSubtreeFilter
 from liaison.pickers import PickerSelect
 from liaison.scoping import scoped
 from stations.models import Station
@@ -32,25 +32,25 @@ class TicketFilter(django_filters.FilterSet):
     )
     region = RegionSubtreeFilter(path_field="station__region__path")
     station = django_filters.ModelChoiceFilter(
-        field_name="station", queryset=_scoped(Station), label="联络站", widget=PickerSelect("stations")
+        field_name="station", queryset=_scoped(Station), label=_("联络站"), widget=PickerSelect("stations")
     )
     reception = django_filters.ModelChoiceFilter(
         field_name="reception",
         queryset=_scoped(ReceptionSession),
-        label="接待活动",
+        label=_("接待活动"),
         widget=PickerSelect("receptions"),
     )
     deputy = django_filters.ModelChoiceFilter(
         field_name="received_by_deputy",
         queryset=_scoped(Deputy),
-        label="接待代表",
+        label=_("接待代表"),
         widget=PickerSelect("deputies"),
     )
-    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="类别")
-    status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label="状态")
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label=_("类别"))
+    status = django_filters.ChoiceFilter(choices=Ticket.Status.choices, label=_("状态"))
     period = django_filters.DateFromToRangeFilter(
         field_name="received_at__date",
-        label="收集日期",
+        label=_("收集日期"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     escalated = django_filters.ChoiceFilter(
@@ -58,10 +58,10 @@ class TicketFilter(django_filters.FilterSet):
         label=_("督办"),
         method="filter_escalated",
     )
-    o = django_filters.OrderingFilter(
+    o = OrderingFilter(
         fields=(("received_at", "received_at"), ("due_on", "due_on")),
-        field_labels={"received_at": "收集时间", "due_on": "办理期限"},
-        label="排序",
+        field_labels={"received_at": _("收集时间"), "due_on": _("办理期限")},
+        label=_("排序"),
     )
 
     class Meta:

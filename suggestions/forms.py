@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from suggestions import selectors
 from suggestions.models import Delivery, Ticket
@@ -34,11 +35,15 @@ class ActionForm(forms.Form):
     """What every action takes: a comment, attachments, and the version the page showed
     (so a double submit is refused instead of applied twice)."""
 
-    comment = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     attachments = MultipleFileField(
-        label="附件",
+        label=gettext_lazy("附件"),
         required=False,
-        help_text=f"可多选；允许 {'、'.join(ATTACHMENT_EXTENSIONS)}，单个不超过 10 MB",
+        help_text=format_lazy(
+            gettext_lazy("可多选；允许 {join}，单个不超过 10 MB"), join="、".join(ATTACHMENT_EXTENSIONS)
+        ),
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -49,7 +54,7 @@ class ActionForm(forms.Form):
         self.transition, self.ticket, self.user = transition, ticket, user
         if transition.needs_comment:
             self.fields["comment"].required = True
-            self.fields["comment"].label = "理由"
+            self.fields["comment"].label = gettext("理由")
 
     def payload(self) -> dict:
         """Keyword arguments for ``services.ticket_transition``."""
@@ -59,16 +64,19 @@ class ActionForm(forms.Form):
 
 
 class AcceptForm(ActionForm):
-    tier = forms.ChoiceField(label="分级处理", choices=Ticket.Tier.choices)
+    tier = forms.ChoiceField(label=gettext_lazy("分级处理"), choices=Ticket.Tier.choices)
     field_order = ["tier", "comment", "attachments"]
 
 
 class AssignForm(ActionForm):
-    handling_unit = forms.ModelChoiceField(label="承办单位", queryset=None)
+    handling_unit = forms.ModelChoiceField(label=gettext_lazy("承办单位"), queryset=None)
     tier = forms.ChoiceField(
-        label="分级处理",
+        label=gettext_lazy("分级处理"),
         required=False,
-        choices=[("", "（不变）"), *[c for c in Ticket.Tier.choices if c[0] != Ticket.Tier.ON_THE_SPOT]],
+        choices=[
+            ("", gettext_lazy("（不变）")),
+            *[c for c in Ticket.Tier.choices if c[0] != Ticket.Tier.ON_THE_SPOT],
+        ],
     )
     field_order = ["handling_unit", "tier", "comment", "attachments"]
 
@@ -78,7 +86,7 @@ class AssignForm(ActionForm):
 
 
 class ReplyForm(ActionForm):
-    text = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 5}))
+    text = forms.CharField(label=gettext_lazy("答复内容"), widget=forms.Textarea(attrs={"rows": 5}))
     field_order = ["text", "attachments"]
 
     def __init__(self, *args, **kwargs):
@@ -87,11 +95,11 @@ class ReplyForm(ActionForm):
 
 
 class DeliverForm(ActionForm):
-    channel = forms.ChoiceField(label="反馈方式", choices=Delivery.Channel.choices)
+    channel = forms.ChoiceField(label=gettext_lazy("反馈方式"), choices=Delivery.Channel.choices)
     delivered_at = forms.DateTimeField(
-        label="反馈时间",
+        label=gettext_lazy("反馈时间"),
         required=False,
-        help_text="留空为现在",
+        help_text=gettext_lazy("留空为现在"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     field_order = ["channel", "delivered_at", "comment", "attachments"]
@@ -105,7 +113,10 @@ class SatisfactionForm(ActionForm):
     """The citizen's rating, or why there is none (one of the two; the service decides)."""
 
     satisfaction = forms.ChoiceField(
-        label="群众评价", choices=Ticket.Satisfaction.choices, widget=forms.RadioSelect, required=False
+        label=gettext_lazy("群众评价"),
+        choices=Ticket.Satisfaction.choices,
+        widget=forms.RadioSelect,
+        required=False,
     )
     no_evaluation = forms.ChoiceField(
         label=gettext_lazy("群众未评价的原因"),
@@ -145,7 +156,7 @@ class CloseForm(SatisfactionForm):
 
 
 class MergeForm(ActionForm):
-    into = forms.ModelChoiceField(label="并入主件", queryset=None, to_field_name="pk")
+    into = forms.ModelChoiceField(label=gettext_lazy("并入主件"), queryset=None, to_field_name="pk")
     field_order = ["into", "comment"]
 
     def __init__(self, *args, **kwargs):

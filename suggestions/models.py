@@ -18,14 +18,14 @@ from visits.models import ReceptionSession
 class Category(SyncTracked, models.Model):
     """Opinion category (roads, water, education…); editable by admins."""
 
-    code = models.SlugField("代码", max_length=30, unique=True)
-    name = models.CharField("名称", max_length=50)
-    sort_order = models.PositiveSmallIntegerField("排序", default=0)
-    is_active = models.BooleanField("启用", default=True)
+    code = models.SlugField(gettext_lazy("代码"), max_length=30, unique=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=50)
+    sort_order = models.PositiveSmallIntegerField(gettext_lazy("排序"), default=0)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
 
     class Meta:
-        verbose_name = "意见类别"
-        verbose_name_plural = "意见类别"
+        verbose_name = gettext_lazy("意见类别")
+        verbose_name_plural = gettext_lazy("意见类别")
         ordering = ["sort_order", "code"]
         indexes = [sync_index("category")]
         triggers = sync_triggers("categories")
@@ -40,22 +40,22 @@ class HandlingUnit(SyncTracked, SyncedModel):
     department, a utility…, with the region it serves."""
 
     class Kind(models.TextChoices):
-        TOWNSHIP_GOVERNMENT = "township_gov", "乡镇政府（街道办）"
-        COUNTY_DEPARTMENT = "county_dept", "县级部门"
-        CITY_DEPARTMENT = "city_dept", "市级部门"
-        UTILITY = "utility", "公用事业单位"
-        OTHER = "other", "其他"
+        TOWNSHIP_GOVERNMENT = "township_gov", gettext_lazy("乡镇政府（街道办）")
+        COUNTY_DEPARTMENT = "county_dept", gettext_lazy("县级部门")
+        CITY_DEPARTMENT = "city_dept", gettext_lazy("市级部门")
+        UTILITY = "utility", gettext_lazy("公用事业单位")
+        OTHER = "other", gettext_lazy("其他")
 
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    name = models.CharField(gettext_lazy("名称"), max_length=100)
+    kind = models.CharField(gettext_lazy("类型"), max_length=20, choices=Kind.choices)
     region = models.ForeignKey(
-        Region, verbose_name="服务区域", on_delete=models.PROTECT, related_name="handling_units"
+        Region, verbose_name=gettext_lazy("服务区域"), on_delete=models.PROTECT, related_name="handling_units"
     )
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
 
     class Meta:
-        verbose_name = "承办单位"
-        verbose_name_plural = "承办单位"
+        verbose_name = gettext_lazy("承办单位")
+        verbose_name_plural = gettext_lazy("承办单位")
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="handling_unit_unique_name")]
         indexes = [sync_index("handlingunit")]
         triggers = sync_triggers(
@@ -86,7 +86,7 @@ def search_q(text: str, fields: tuple[str, ...], *, phone: str | None = None) ->
 
 
 # 督办层级: the level a ticket overdue without a reply is escalated to (0 = not escalated)
-ESCALATION_LEVELS = {1: "县级人大常委会督办", 2: "市级人大常委会督办"}
+ESCALATION_LEVELS = {1: gettext_lazy("县级人大常委会督办"), 2: gettext_lazy("市级人大常委会督办")}
 MAX_ESCALATION_LEVEL = max(ESCALATION_LEVELS)
 
 
@@ -152,26 +152,26 @@ class Ticket(SyncTracked, SyncedModel):
     state machine (allowed transitions, events, replies) lives in suggestions/services."""
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", "已登记"
-        ACCEPTED = "accepted", "已受理"
-        ASSIGNED = "assigned", "已交办"
-        REPLIED = "replied", "已答复"
-        DELIVERED = "delivered", "已反馈群众"
-        CLOSED = "closed", "已办结"
-        WITHDRAWN = "withdrawn", "已撤回"
-        MERGED = "merged", "已合并"
+        REGISTERED = "registered", gettext_lazy("已登记")
+        ACCEPTED = "accepted", gettext_lazy("已受理")
+        ASSIGNED = "assigned", gettext_lazy("已交办")
+        REPLIED = "replied", gettext_lazy("已答复")
+        DELIVERED = "delivered", gettext_lazy("已反馈群众")
+        CLOSED = "closed", gettext_lazy("已办结")
+        WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
+        MERGED = "merged", gettext_lazy("已合并")
 
     class Tier(models.TextChoices):
-        ON_THE_SPOT = "on_the_spot", "代表当场答复"
-        TOWNSHIP = "township", "村（社区）、乡镇办理"
-        COUNTY_DEPARTMENT = "county_dept", "县级部门办理"
-        STANDING_COMMITTEE = "standing_committee", "提交人大常委会"
-        DEPUTY_SUGGESTION = "deputy_suggestion", "转为代表建议"
+        ON_THE_SPOT = "on_the_spot", gettext_lazy("代表当场答复")
+        TOWNSHIP = "township", gettext_lazy("村（社区）、乡镇办理")
+        COUNTY_DEPARTMENT = "county_dept", gettext_lazy("县级部门办理")
+        STANDING_COMMITTEE = "standing_committee", gettext_lazy("提交人大常委会")
+        DEPUTY_SUGGESTION = "deputy_suggestion", gettext_lazy("转为代表建议")
 
     class Satisfaction(models.TextChoices):
-        SATISFIED = "satisfied", "满意"
-        BASICALLY = "basically", "基本满意"
-        UNSATISFIED = "unsatisfied", "不满意"
+        SATISFIED = "satisfied", gettext_lazy("满意")
+        BASICALLY = "basically", gettext_lazy("基本满意")
+        UNSATISFIED = "unsatisfied", gettext_lazy("不满意")
 
     class Channel(models.TextChoices):
         """How the opinion reached the station (收集渠道)."""
@@ -195,38 +195,47 @@ class Ticket(SyncTracked, SyncedModel):
     REPLY_DELIVERED_STATUSES = (Status.DELIVERED, Status.CLOSED)
 
     # 编号 such as 交城-2023-000123, given at registration (suggestions.numbering)
-    number = models.CharField("编号", max_length=40, unique=True, null=True, blank=True, editable=False)
+    number = models.CharField(
+        gettext_lazy("编号"), max_length=40, unique=True, null=True, blank=True, editable=False
+    )
     station = models.ForeignKey(
-        Station, verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="tickets"
+        Station, verbose_name=gettext_lazy("联络站（点）"), on_delete=models.PROTECT, related_name="tickets"
     )
     reception = models.ForeignKey(
         ReceptionSession,
-        verbose_name="接待活动",
+        verbose_name=gettext_lazy("接待活动"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
     )
     village = models.ForeignKey(
-        Region, verbose_name="村（社区）", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Region,
+        verbose_name=gettext_lazy("村（社区）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Citizen's personal information (PIPL): masked outside the ticket's own page.
-    citizen_name = models.CharField("群众姓名", max_length=50)
-    citizen_phone = models.CharField("联系电话", max_length=20, blank=True)
-    citizen_address = models.CharField("住址", max_length=200, blank=True)
-    citizen_id_number = models.CharField("身份证号", max_length=18, blank=True)
+    citizen_name = models.CharField(gettext_lazy("群众姓名"), max_length=50)
+    citizen_phone = models.CharField(gettext_lazy("联系电话"), max_length=20, blank=True)
+    citizen_address = models.CharField(gettext_lazy("住址"), max_length=200, blank=True)
+    citizen_id_number = models.CharField(gettext_lazy("身份证号"), max_length=18, blank=True)
     consent_to_share = models.BooleanField(
-        "同意向承办单位提供个人信息", default=False, help_text="未同意的，按匿名方式交办"
+        gettext_lazy("同意向承办单位提供个人信息"),
+        default=False,
+        help_text=gettext_lazy("未同意的，按匿名方式交办"),
     )
 
     category = models.ForeignKey(
-        Category, verbose_name="类别", on_delete=models.PROTECT, related_name="tickets"
+        Category, verbose_name=gettext_lazy("类别"), on_delete=models.PROTECT, related_name="tickets"
     )
-    content = models.TextField("意见建议内容")
-    on_the_spot_action = models.TextField("现场处理情况", blank=True)
+    content = models.TextField(gettext_lazy("意见建议内容"))
+    on_the_spot_action = models.TextField(gettext_lazy("现场处理情况"), blank=True)
     received_by_deputy = models.ForeignKey(
         Deputy,
-        verbose_name="接待代表",
+        verbose_name=gettext_lazy("接待代表"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -234,33 +243,39 @@ class Ticket(SyncTracked, SyncedModel):
     )
     received_by_cadre = models.ForeignKey(
         LeadingCadre,
-        verbose_name="接待领导干部",
+        verbose_name=gettext_lazy("接待领导干部"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
     )
-    received_at = models.DateTimeField("收集时间", db_index=True)
+    received_at = models.DateTimeField(gettext_lazy("收集时间"), db_index=True)
     channel = models.CharField(
         gettext_lazy("收集渠道"), max_length=10, choices=Channel.choices, default=Channel.STATION
     )
     # 垃圾信息: a public submission staff marked as spam; kept, not counted (``counted()``)
     is_spam = models.BooleanField(gettext_lazy("垃圾信息"), default=False)
 
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REGISTERED)
-    tier = models.CharField("分级处理", max_length=20, choices=Tier.choices, blank=True)
+    status = models.CharField(
+        gettext_lazy("状态"), max_length=12, choices=Status.choices, default=Status.REGISTERED
+    )
+    tier = models.CharField(gettext_lazy("分级处理"), max_length=20, choices=Tier.choices, blank=True)
     handling_unit = models.ForeignKey(
         HandlingUnit,
-        verbose_name="承办单位",
+        verbose_name=gettext_lazy("承办单位"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
     )
-    due_on = models.DateField("办理期限", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    due_on = models.DateField(gettext_lazy("办理期限"), null=True, blank=True)
+    closed_at = models.DateTimeField(gettext_lazy("办结时间"), null=True, blank=True)
     satisfaction = models.CharField(
-        "群众评价", max_length=12, choices=Satisfaction.choices, blank=True, help_text="最近一次答复的评价"
+        gettext_lazy("群众评价"),
+        max_length=12,
+        choices=Satisfaction.choices,
+        blank=True,
+        help_text=gettext_lazy("最近一次答复的评价"),
     )
     no_evaluation = models.CharField(
         gettext_lazy("未评价原因"),
@@ -269,26 +284,28 @@ class Ticket(SyncTracked, SyncedModel):
         blank=True,
         help_text=gettext_lazy("群众未给出评价时记录原因（拒绝评价、无法联系）"),
     )
-    reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+    reopen_count = models.PositiveSmallIntegerField(gettext_lazy("重新办理次数"), default=0)
     merged_into = models.ForeignKey(
         "self",
-        verbose_name="合并至",
+        verbose_name=gettext_lazy("合并至"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_tickets",
     )
-    return_requested_at = models.DateTimeField("承办单位申请退回时间", null=True, blank=True)
+    return_requested_at = models.DateTimeField(gettext_lazy("承办单位申请退回时间"), null=True, blank=True)
     # 0: handled where it was accepted; issue 6 (escalation) raises it (1 county, 2 city…)
     escalation_level = models.PositiveSmallIntegerField(
-        "督办层级", default=0, help_text="0 未升级；1 县级人大常委会督办；2 市级人大常委会督办"
+        gettext_lazy("督办层级"),
+        default=0,
+        help_text=gettext_lazy("0 未升级；1 县级人大常委会督办；2 市级人大常委会督办"),
     )
     working_days_to_close = models.PositiveSmallIntegerField(
-        "办结用时（工作日）", null=True, blank=True, editable=False
+        gettext_lazy("办结用时（工作日）"), null=True, blank=True, editable=False
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=gettext_lazy("登记人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -298,8 +315,8 @@ class Ticket(SyncTracked, SyncedModel):
     objects = TicketQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "群众意见建议"
-        verbose_name_plural = "群众意见建议"
+        verbose_name = gettext_lazy("群众意见建议")
+        verbose_name_plural = gettext_lazy("群众意见建议")
         indexes = [
             sync_index("ticket"),
             models.Index(fields=["station", "received_at"], name="ticket_station_received_idx"),
@@ -364,14 +381,14 @@ class TicketNumberCounter(models.Model):
     ``suggestions.numbering`` with one upsert so concurrent registrations never share one."""
 
     county = models.ForeignKey(
-        Region, verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name=gettext_lazy("县（市、区）"), on_delete=models.PROTECT, related_name="+"
     )
-    year = models.PositiveSmallIntegerField("年度")
-    last = models.PositiveIntegerField("已编至", default=0)
+    year = models.PositiveSmallIntegerField(gettext_lazy("年度"))
+    last = models.PositiveIntegerField(gettext_lazy("已编至"), default=0)
 
     class Meta:
-        verbose_name = "意见建议编号计数"
-        verbose_name_plural = "意见建议编号计数"
+        verbose_name = gettext_lazy("意见建议编号计数")
+        verbose_name_plural = gettext_lazy("意见建议编号计数")
         constraints = [models.UniqueConstraint(fields=["county", "year"], name="ticket_number_counter_once")]
 
     def __str__(self) -> str:
@@ -390,29 +407,35 @@ class TimelineEvent(models.Model):
 
     # no index of its own: (ticket, at) below serves every lookup by ticket
     ticket = models.ForeignKey(
-        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="timeline", db_index=False
+        Ticket,
+        verbose_name=gettext_lazy("意见建议"),
+        on_delete=models.PROTECT,
+        related_name="timeline",
+        db_index=False,
     )
-    action = models.CharField("操作", max_length=30)
-    from_status = models.CharField("原状态", max_length=12, choices=Ticket.Status.choices, blank=True)
-    to_status = models.CharField("新状态", max_length=12, choices=Ticket.Status.choices)
+    action = models.CharField(gettext_lazy("操作"), max_length=30)
+    from_status = models.CharField(
+        gettext_lazy("原状态"), max_length=12, choices=Ticket.Status.choices, blank=True
+    )
+    to_status = models.CharField(gettext_lazy("新状态"), max_length=12, choices=Ticket.Status.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=gettext_lazy("操作人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-    comment = models.TextField("说明", blank=True)
-    data = models.JSONField("操作内容", default=dict, blank=True)
+    at = models.DateTimeField(gettext_lazy("时间"), default=timezone.now, db_index=True)
+    comment = models.TextField(gettext_lazy("说明"), blank=True)
+    data = models.JSONField(gettext_lazy("操作内容"), default=dict, blank=True)
     # the deadline an escalation answers; unique per ticket so a retried or concurrent
     # sweep can never escalate a ticket twice for the same missed deadline
-    missed_deadline = models.DateField("逾期的办理期限", null=True, blank=True)
+    missed_deadline = models.DateField(gettext_lazy("逾期的办理期限"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "办理记录"
-        verbose_name_plural = "办理记录"
+        verbose_name = gettext_lazy("办理记录")
+        verbose_name_plural = gettext_lazy("办理记录")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["ticket", "at"], name="timeline_ticket_at_idx")]
         constraints = [
@@ -437,10 +460,10 @@ class TimelineEvent(models.Model):
 
     # labels of events that are not rows of the workflow table
     OTHER_LABELS = {
-        "register": "登记",
-        "merged_in": "合并件并入",
-        "escalate": "逾期升级督办",
-        "attach": "补充附件",
+        "register": gettext_lazy("登记"),
+        "merged_in": gettext_lazy("合并件并入"),
+        "escalate": gettext_lazy("逾期升级督办"),
+        "attach": gettext_lazy("补充附件"),
     }
 
     @property
@@ -455,24 +478,28 @@ class TimelineEvent(models.Model):
         """The event's data in words, for the timeline."""
         d, parts = self.data or {}, []
         if d.get("tier"):
-            parts.append(f"分级：{Ticket.Tier(d['tier']).label}")
+            parts.append(gettext("分级：{label}").format(label=Ticket.Tier(d["tier"]).label))
         if d.get("handling_unit"):
-            parts.append(f"承办单位：{d['handling_unit']}")
+            parts.append(gettext("承办单位：{handling_unit}").format(handling_unit=d["handling_unit"]))
         if d.get("due_on"):
-            parts.append(f"办理期限：{d['due_on']}")
+            parts.append(gettext("办理期限：{due_on}").format(due_on=d["due_on"]))
         if d.get("channel"):
-            parts.append(f"反馈方式：{Delivery.Channel(d['channel']).label}")
+            parts.append(gettext("反馈方式：{label}").format(label=Delivery.Channel(d["channel"]).label))
         if d.get("satisfaction"):
-            parts.append(f"群众评价：{Ticket.Satisfaction(d['satisfaction']).label}")
+            parts.append(
+                gettext("群众评价：{label}").format(label=Ticket.Satisfaction(d["satisfaction"]).label)
+            )
         if d.get("given_by") == "citizen_online":
-            parts.append("群众网上自评")
+            parts.append(gettext("群众网上自评"))
         if d.get("no_evaluation"):
             parts.append(gettext("未评价：%s") % Ticket.NoEvaluation(d["no_evaluation"]).label)
         if d.get("reopen_count"):
-            parts.append(f"第 {d['reopen_count']} 次重新办理")
+            parts.append(gettext("第 {reopen_count} 次重新办理").format(reopen_count=d["reopen_count"]))
         if d.get("level"):
             parts.append(
-                f"升级为{ESCALATION_LEVELS.get(d['level'], d['level'])}（原期限 {self.missed_deadline}）"
+                gettext("升级为{get}（原期限 {missed_deadline}）").format(
+                    get=ESCALATION_LEVELS.get(d["level"], d["level"]), missed_deadline=self.missed_deadline
+                )
             )
         return "；".join(parts)
 
@@ -481,18 +508,21 @@ class Attachment(models.Model):
     """A file attached to one timeline event (a reply's documents, a photo, a return letter)."""
 
     event = models.ForeignKey(
-        TimelineEvent, verbose_name="办理记录", on_delete=models.PROTECT, related_name="attachments"
+        TimelineEvent,
+        verbose_name=gettext_lazy("办理记录"),
+        on_delete=models.PROTECT,
+        related_name="attachments",
     )
-    file = models.FileField("文件", upload_to="tickets/%Y/%m/")
-    original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100, blank=True)
-    size = models.PositiveIntegerField("大小（字节）")
+    file = models.FileField(gettext_lazy("文件"), upload_to="tickets/%Y/%m/")
+    original_name = models.CharField(gettext_lazy("原文件名"), max_length=200)
+    content_type = models.CharField(gettext_lazy("类型"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(gettext_lazy("大小（字节）"))
     # the UUID an API client gave the upload: a retried upload finds it and adds nothing
-    client_id = models.UUIDField("客户端ID", null=True, blank=True, unique=True, editable=False)
+    client_id = models.UUIDField(gettext_lazy("客户端ID"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = gettext_lazy("附件")
+        verbose_name_plural = gettext_lazy("附件")
         ordering = ["pk"]
         triggers = [
             pgtrigger.Protect(name="attachment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
@@ -506,28 +536,32 @@ class Reply(models.Model):
     """The handling unit's (or, for on-the-spot answers, the station's) reply (答复)."""
 
     ticket = models.ForeignKey(
-        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="replies"
+        Ticket, verbose_name=gettext_lazy("意见建议"), on_delete=models.PROTECT, related_name="replies"
     )
     handling_unit = models.ForeignKey(
         HandlingUnit,
-        verbose_name="答复单位",
+        verbose_name=gettext_lazy("答复单位"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="答复人", null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("答复人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    text = models.TextField("答复内容")
+    text = models.TextField(gettext_lazy("答复内容"))
     event = models.OneToOneField(
-        TimelineEvent, verbose_name="办理记录", on_delete=models.PROTECT, related_name="reply"
+        TimelineEvent, verbose_name=gettext_lazy("办理记录"), on_delete=models.PROTECT, related_name="reply"
     )
-    created_at = models.DateTimeField("答复时间", default=timezone.now)
+    created_at = models.DateTimeField(gettext_lazy("答复时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "答复"
-        verbose_name_plural = "答复"
+        verbose_name = gettext_lazy("答复")
+        verbose_name_plural = gettext_lazy("答复")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -539,30 +573,36 @@ class Delivery(models.Model):
     replied ticket itself, or a ticket merged into it (whose citizen gets the same reply)."""
 
     class Channel(models.TextChoices):
-        IN_PERSON = "in_person", "当面"
-        PHONE = "phone", "电话"
-        SMS = "sms", "短信"
-        ONLINE = "online", "网上"
+        IN_PERSON = "in_person", gettext_lazy("当面")
+        PHONE = "phone", gettext_lazy("电话")
+        SMS = "sms", gettext_lazy("短信")
+        ONLINE = "online", gettext_lazy("网上")
 
     ticket = models.ForeignKey(
-        Ticket, verbose_name="意见建议", on_delete=models.PROTECT, related_name="deliveries"
+        Ticket, verbose_name=gettext_lazy("意见建议"), on_delete=models.PROTECT, related_name="deliveries"
     )
-    reply = models.ForeignKey(Reply, verbose_name="答复", on_delete=models.PROTECT, related_name="deliveries")
-    channel = models.CharField("反馈方式", max_length=10, choices=Channel.choices)
+    reply = models.ForeignKey(
+        Reply, verbose_name=gettext_lazy("答复"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    channel = models.CharField(gettext_lazy("反馈方式"), max_length=10, choices=Channel.choices)
     delivered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="反馈人", null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("反馈人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    delivered_at = models.DateTimeField("反馈时间")
+    delivered_at = models.DateTimeField(gettext_lazy("反馈时间"))
     satisfaction = models.CharField(
-        "群众评价", max_length=12, choices=Ticket.Satisfaction.choices, blank=True
+        gettext_lazy("群众评价"), max_length=12, choices=Ticket.Satisfaction.choices, blank=True
     )
     event = models.ForeignKey(
-        TimelineEvent, verbose_name="办理记录", on_delete=models.PROTECT, related_name="+"
+        TimelineEvent, verbose_name=gettext_lazy("办理记录"), on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
-        verbose_name = "答复反馈"
-        verbose_name_plural = "答复反馈"
+        verbose_name = gettext_lazy("答复反馈")
+        verbose_name_plural = gettext_lazy("答复反馈")
         ordering = ["delivered_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["ticket", "reply"], name="delivery_once_per_citizen")]
 
@@ -579,16 +619,16 @@ class CalendarDay(SyncTracked, models.Model):
     edits the days in the admin. Days missing from the table count Mon–Fri as working
     days (``suggestions.calendar``)."""
 
-    date = models.DateField("日期", unique=True)
-    is_working_day = models.BooleanField("工作日")
-    note = models.CharField("说明", max_length=50, blank=True)
+    date = models.DateField(gettext_lazy("日期"), unique=True)
+    is_working_day = models.BooleanField(gettext_lazy("工作日"))
+    note = models.CharField(gettext_lazy("说明"), max_length=50, blank=True)
 
     class Meta:
-        verbose_name = "工作日历"
-        verbose_name_plural = "工作日历"
+        verbose_name = gettext_lazy("工作日历")
+        verbose_name_plural = gettext_lazy("工作日历")
         ordering = ["date"]
         indexes = [sync_index("calendarday")]
         triggers = sync_triggers("calendar_days")
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {'工作日' if self.is_working_day else '休息日'}"
+        return f"{self.date:%Y-%m-%d} {gettext('工作日') if self.is_working_day else gettext('休息日')}"

@@ -130,7 +130,7 @@ def write_form(ticket: Ticket, form: str, *, full: bool) -> bytes:
         whole(_("分级处理"), ticket.get_tier_display())
         whole(_("承办单位"), unit)
         whole(_("意见建议内容"), ticket.content, min_height=60 * mm)
-        due = _date(ticket.due_on) if ticket.due_on else "____年__月__日"
+        due = _date(ticket.due_on) if ticket.due_on else _("____年__月__日")
         whole(
             _("交办意见"),
             _("请于 %(date)s 前办理完毕，并将办理结果书面答复联络站。") % {"date": due},

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from liaison.scoping import get_scoped_or_404, scoped
 from stations.models import Region, Station
@@ -362,9 +363,14 @@ def unit_queue(*, user, today: dt.date | None = None, lists: bool = True) -> Que
     soon = add_working_days(today, 2)
     return _queue(
         [
-            ("逾期未答复", "overdue", mine.filter(due_on__lt=today), ("due_sort", "id")),
-            ("即将到期（2个工作日内）", "due_soon", mine.due_by(on=today, until=soon), ("due_sort", "id")),
-            ("交办给我单位", "assigned", mine, ("due_sort", "received_at", "id")),
+            (gettext("逾期未答复"), "overdue", mine.filter(due_on__lt=today), ("due_sort", "id")),
+            (
+                gettext("即将到期（2个工作日内）"),
+                "due_soon",
+                mine.due_by(on=today, until=soon),
+                ("due_sort", "id"),
+            ),
+            (gettext("交办给我单位"), "assigned", mine, ("due_sort", "received_at", "id")),
         ],
         today,
         lists=lists,
@@ -381,10 +387,10 @@ def decision_queue(*, user, today: dt.date | None = None, lists: bool = True) ->
     )
     return _queue(
         [
-            ("待我决定（受理、交办、退回申请、反馈答复）", "decide", waiting, ("received_at", "id")),
-            ("逾期", "overdue", mine.overdue(on=today), ("due_sort", "id")),
+            (gettext("待我决定（受理、交办、退回申请、反馈答复）"), "decide", waiting, ("received_at", "id")),
+            (gettext("逾期"), "overdue", mine.overdue(on=today), ("due_sort", "id")),
             (
-                "待群众评价与办结",
+                gettext("待群众评价与办结"),
                 "feedback",
                 mine.filter(status=Ticket.Status.DELIVERED),
                 ("updated_at", "id"),
@@ -402,8 +408,13 @@ def supervision_queue(*, user, today: dt.date | None = None, lists: bool = True)
     ours = Ticket.objects.filter(scoping.supervised_tickets_q(user)).open()
     return _queue(
         [
-            ("提交常委会 / 上报督办", "escalated", ours.escalated(), ("due_sort", "received_at", "id")),
-            ("辖区逾期件", "overdue", ours.overdue(on=today), ("due_sort", "id")),
+            (
+                gettext("提交常委会 / 上报督办"),
+                "escalated",
+                ours.escalated(),
+                ("due_sort", "received_at", "id"),
+            ),
+            (gettext("辖区逾期件"), "overdue", ours.overdue(on=today), ("due_sort", "id")),
         ],
         today,
         lists=lists,

@@ -21,7 +21,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, original_name, upload_check
 from liaison.workflow import Effect, apply_transition
@@ -57,7 +57,7 @@ def _full_clean(ticket: Ticket, *, references_checked: bool) -> None:
         ticket.full_clean()
 
 
-VILLAGE_NOT_OF_STATION = "该村（社区）不在联络站所在的乡镇（街道）。"
+VILLAGE_NOT_OF_STATION = gettext_lazy("该村（社区）不在联络站所在的乡镇（街道）。")
 
 
 def village_check(station: Station, village: Region | None) -> None:
@@ -96,9 +96,9 @@ def ticket_registration(
     ``references_checked``: the caller fetched every reference in this transaction and
     holds ``lock_client_ids`` on a ``ticket_id`` it found absent (see ``_full_clean``)."""
     if station.is_closed:
-        raise ValidationError({"station": "该联络站已撤销，不能登记新的意见建议。"})
+        raise ValidationError({"station": gettext("该联络站已撤销，不能登记新的意见建议。")})
     if reception is not None and reception.station_id != station.pk:
-        raise ValidationError({"reception": "接待活动不属于该联络站。"})
+        raise ValidationError({"reception": gettext("接待活动不属于该联络站。")})
     village_check(station, village)
     ticket = Ticket(
         **({"id": ticket_id} if ticket_id else {}),
@@ -205,16 +205,19 @@ def ticket_correction(
 
     unknown = set(fields) - set(EDITABLE_DETAILS)
     if unknown:
-        raise ValidationError({name: "该字段不能在此修改。" for name in sorted(unknown)})
+        raise ValidationError({name: gettext("该字段不能在此修改。") for name in sorted(unknown)})
     if expected_version is not None and ticket.version != expected_version:
-        raise ValidationError("本件已被更新，请查看最新情况后再操作。", code="stale")
+        raise ValidationError(gettext("本件已被更新，请查看最新情况后再操作。"), code="stale")
     if not can_decide_ticket(actor, ticket):
-        raise PermissionDenied("您的角色不能修改本件的登记内容。")
+        raise PermissionDenied(gettext("您的角色不能修改本件的登记内容。"))
     changed = ticket_detail_changes(ticket=ticket, fields=fields)
     if not changed:
         return []
     if ticket.status in Ticket.FINAL_STATUSES:
-        raise ValidationError(f"本件已{ticket.get_status_display()}，不能再修改登记内容。", code="final")
+        raise ValidationError(
+            gettext("本件已{status}，不能再修改登记内容。").format(status=ticket.get_status_display()),
+            code="final",
+        )
     if "village" in changed:
         village_check(ticket.station, fields["village"])
     for name in changed:
@@ -295,10 +298,16 @@ def validate_attachment(upload: UploadedFile) -> None:
     max_bytes = getattr(settings, "TICKET_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
     FileExtensionValidator(
         ATTACHMENT_EXTENSIONS,
-        message=f"不支持的附件类型：{upload.name}（允许 {'、'.join(ATTACHMENT_EXTENSIONS)}）。",
+        message=gettext("不支持的附件类型：{name}（允许 {join}）。").format(
+            name=upload.name, join="、".join(ATTACHMENT_EXTENSIONS)
+        ),
     )(upload)
     if upload.size > max_bytes:
-        raise ValidationError(f"附件 {upload.name} 超过 {max_bytes // (1024 * 1024)} MB。")
+        raise ValidationError(
+            gettext("附件 {name} 超过 {value} MB。").format(
+                name=upload.name, value=max_bytes // (1024 * 1024)
+            )
+        )
 
 
 # What a transition's handler decided (event data, work that needs the event): the
@@ -312,7 +321,7 @@ def _latest_reply(ticket: Ticket) -> Reply | None:
 
 def _accept(ticket: Ticket, actor, *, comment: str, tier: str = "", **_) -> _Effect:
     if tier not in Ticket.Tier.values:
-        raise ValidationError({"tier": "请选择分级处理方式。"})
+        raise ValidationError({"tier": gettext("请选择分级处理方式。")})
     ticket.tier = tier
     ticket.due_on = due_date_for(tier)
     return _Effect({"tier": tier, "due_on": ticket.due_on.isoformat()})
@@ -322,15 +331,15 @@ def _assign(
     ticket: Ticket, actor, *, comment: str, handling_unit: HandlingUnit | None = None, tier: str = "", **_
 ):
     if handling_unit is None:
-        raise ValidationError({"handling_unit": "请选择承办单位。"})
+        raise ValidationError({"handling_unit": gettext("请选择承办单位。")})
     if not handling_unit.is_active:
-        raise ValidationError({"handling_unit": "该承办单位已停用。"})
+        raise ValidationError({"handling_unit": gettext("该承办单位已停用。")})
     if tier:
         if tier not in Ticket.Tier.values:
-            raise ValidationError({"tier": "分级处理方式无效。"})
+            raise ValidationError({"tier": gettext("分级处理方式无效。")})
         ticket.tier = tier
     if ticket.tier in ("", Ticket.Tier.ON_THE_SPOT):
-        raise ValidationError({"tier": "代表当场答复的件无需交办；交办请同时选择分级处理方式。"})
+        raise ValidationError({"tier": gettext("代表当场答复的件无需交办；交办请同时选择分级处理方式。")})
     ticket.handling_unit = handling_unit
     ticket.return_requested_at = None
     ticket.due_on = due_date_for(ticket.tier)
@@ -342,9 +351,9 @@ def _assign(
 def _reply(ticket: Ticket, actor, *, comment: str, text: str = "", **_) -> _Effect:
     text = (text or comment).strip()
     if not text:
-        raise ValidationError({"text": "请填写答复内容。"})
+        raise ValidationError({"text": gettext("请填写答复内容。")})
     if ticket.status == Ticket.Status.ACCEPTED and ticket.tier != Ticket.Tier.ON_THE_SPOT:
-        raise ValidationError("本件尚未交办承办单位：只有代表当场答复的件可以直接答复。")
+        raise ValidationError(gettext("本件尚未交办承办单位：只有代表当场答复的件可以直接答复。"))
     unit = ticket.handling_unit if ticket.status == Ticket.Status.ASSIGNED else None
 
     def then(event: TimelineEvent) -> Reply:
@@ -368,16 +377,16 @@ def _refer_back(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
 def _delivery_time(delivered_at: datetime | None) -> datetime:
     delivered_at = delivered_at or timezone.now()
     if delivered_at > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"delivered_at": "反馈时间不能晚于现在。"})
+        raise ValidationError({"delivered_at": gettext("反馈时间不能晚于现在。")})
     return delivered_at
 
 
 def _deliver(ticket: Ticket, reply: Reply, actor, channel: str, delivered_at: datetime | None) -> _Effect:
     if channel not in Delivery.Channel.values:
-        raise ValidationError({"channel": "请选择反馈方式。"})
+        raise ValidationError({"channel": gettext("请选择反馈方式。")})
     at = _delivery_time(delivered_at)
     if Delivery.objects.filter(ticket=ticket, reply=reply).exists():
-        raise ValidationError("该答复已反馈给本件群众。")
+        raise ValidationError(gettext("该答复已反馈给本件群众。"))
 
     def then(event: TimelineEvent) -> Delivery:
         return Delivery.objects.create(
@@ -392,7 +401,7 @@ def _deliver_reply(
 ) -> _Effect:
     reply = _latest_reply(ticket)
     if reply is None:  # pragma: no cover - a replied ticket has a reply
-        raise ValidationError("本件还没有答复。")
+        raise ValidationError(gettext("本件还没有答复。"))
     ticket.satisfaction = ticket.no_evaluation = ""
     return _deliver(ticket, reply, actor, channel, delivered_at)
 
@@ -400,10 +409,10 @@ def _deliver_reply(
 def _deliver_to_merged(ticket: Ticket, actor, *, comment: str, channel: str = "", delivered_at=None, **_):
     target = ticket.merged_into
     if target is None:
-        raise ValidationError("本件未记录合并到哪一件。")
+        raise ValidationError(gettext("本件未记录合并到哪一件。"))
     reply = _latest_reply(target)
     if reply is None:
-        raise ValidationError("主件尚未答复，答复后再反馈本件群众。")
+        raise ValidationError(gettext("主件尚未答复，答复后再反馈本件群众。"))
     effect = _deliver(ticket, reply, actor, channel, delivered_at)
     effect.data["target"] = str(target.pk)
     return effect
@@ -457,7 +466,7 @@ def _record_satisfaction(
 
 def _reopen(ticket: Ticket, actor, *, comment: str, **_) -> _Effect:
     if ticket.satisfaction != Ticket.Satisfaction.UNSATISFIED:
-        raise ValidationError("只有群众不满意的件可以重新办理。")
+        raise ValidationError(gettext("只有群众不满意的件可以重新办理。"))
     ticket.reopen_count += 1
     ticket.satisfaction = ticket.no_evaluation = ""
     return _Effect({"reopen_count": ticket.reopen_count})
@@ -470,17 +479,19 @@ def _close(
     form may carry it (recorded in the same step) when it was not recorded before."""
     reply = _latest_reply(ticket)
     if reply is None or not Delivery.objects.filter(ticket=ticket, reply=reply).exists():
-        raise ValidationError("答复尚未反馈群众，不能办结。")
+        raise ValidationError(gettext("答复尚未反馈群众，不能办结。"))
     waiting = ticket.merged_tickets.exclude(deliveries__reply=reply).count()
     if waiting:
-        raise ValidationError(f"还有 {waiting} 件合并件的群众尚未收到答复，全部反馈后才能办结。")
+        raise ValidationError(
+            gettext("还有 {waiting} 件合并件的群众尚未收到答复，全部反馈后才能办结。").format(waiting=waiting)
+        )
     evaluated = None
     if satisfaction or no_evaluation:
         evaluated = _evaluation(ticket, satisfaction=satisfaction, no_evaluation=no_evaluation)
     elif not (ticket.satisfaction or ticket.no_evaluation):
         raise ValidationError({"satisfaction": CLOSE_UNEVALUATED_MESSAGE}, code="unevaluated")
     if ticket.satisfaction == Ticket.Satisfaction.UNSATISFIED and not comment:
-        raise ValidationError({"comment": "群众不满意的件办结，须说明理由。"})
+        raise ValidationError({"comment": gettext("群众不满意的件办结，须说明理由。")})
     ticket.closed_at = timezone.now()
     ticket.working_days_to_close = max(
         0, working_days_between(timezone.localdate(ticket.received_at), timezone.localdate(ticket.closed_at))
@@ -498,14 +509,16 @@ def _merge(ticket: Ticket, actor, *, comment: str, into: Ticket | None = None, *
     from liaison.scoping import can_decide_ticket
 
     if into is None:
-        raise ValidationError({"into": "请选择要并入的主件。"})
+        raise ValidationError({"into": gettext("请选择要并入的主件。")})
     if into.pk == ticket.pk:
-        raise ValidationError({"into": "不能并入本件自身。"})
+        raise ValidationError({"into": gettext("不能并入本件自身。")})
     target = Ticket.objects.select_for_update(of=("self",)).select_related("station__region").get(pk=into.pk)
     if target.status in Ticket.FINAL_STATUSES:
-        raise ValidationError({"into": f"主件状态为「{target.get_status_display()}」，不能并入。"})
+        raise ValidationError(
+            {"into": gettext("主件状态为「{status}」，不能并入。").format(status=target.get_status_display())}
+        )
     if not can_decide_ticket(actor, target):
-        raise PermissionDenied("您无权处理所选主件。")
+        raise PermissionDenied(gettext("您无权处理所选主件。"))
     ticket.merged_into = target
     ticket.due_on = None
 
@@ -726,7 +739,7 @@ def ticket_attach(
     from liaison.scoping import can_log_reception
 
     if not can_log_reception(actor, ticket.station):
-        raise PermissionDenied("您的角色不能为该联络站的意见建议上传附件。")
+        raise PermissionDenied(gettext("您的角色不能为该联络站的意见建议上传附件。"))
 
     def stored() -> Attachment | None:
         found = Attachment.objects.select_related("event").filter(client_id=attachment_id).first()

@@ -102,7 +102,7 @@ def ticket_action(request, pk, action: str):
             return _render_detail(request, ticket, bound={action: form})
         messages.error(request, "；".join(exc.messages))
         return redirect("suggestions:detail", pk=ticket.pk)
-    messages.success(request, f"已{transition.label}。")
+    messages.success(request, _("已{label}。").format(label=transition.label))
     return redirect("suggestions:detail", pk=ticket.pk)
 
 
@@ -125,36 +125,36 @@ def _queue_page(request, *, title: str, queue_for, intro: str):
 @login_required
 def unit_queue(request):
     if not scoping.has_unit_queue(request.user):
-        raise PermissionDenied("只有承办单位工作人员有此待办。")
+        raise PermissionDenied(_("只有承办单位工作人员有此待办。"))
     return _queue_page(
         request,
-        title="承办单位待办",
+        title=_("承办单位待办"),
         queue_for=selectors.unit_queue,
-        intro="交办给本单位、尚未答复的意见建议。请在办理期限内答复；不属于本单位职责的，可申请退回。",
+        intro=_("交办给本单位、尚未答复的意见建议。请在办理期限内答复；不属于本单位职责的，可申请退回。"),
     )
 
 
 @login_required
 def decision_queue(request):
     if not scoping.has_decision_queue(request.user):
-        raise PermissionDenied("只有联络站工作人员和站长有此待办。")
+        raise PermissionDenied(_("只有联络站工作人员和站长有此待办。"))
     return _queue_page(
         request,
-        title="联络站待办",
+        title=_("联络站待办"),
         queue_for=selectors.decision_queue,
-        intro="待受理、交办、处理退回申请和反馈答复的件，逾期件，以及待群众评价、办结的件。",
+        intro=_("待受理、交办、处理退回申请和反馈答复的件，逾期件，以及待群众评价、办结的件。"),
     )
 
 
 @login_required
 def supervision_queue(request):
     if not scoping.has_supervision_queue(request.user):
-        raise PermissionDenied("只有县、市人大工作人员有此督办页。")
+        raise PermissionDenied(_("只有县、市人大工作人员有此督办页。"))
     return _queue_page(
         request,
-        title="督办",
+        title=_("督办"),
         queue_for=selectors.supervision_queue,
-        intro="提交常委会或上报督办的件，以及辖区内的逾期件。",
+        intro=_("提交常委会或上报督办的件，以及辖区内的逾期件。"),
     )
 
 
@@ -168,7 +168,7 @@ def ticket_attachment(request, pk):
         return redirect("suggestions:detail", pk=ticket.pk)
     attachment = selectors.ticket_attachment(ticket=ticket, attachment_id=wanted)
     if attachment is None:
-        raise Http404("未找到该附件。")
+        raise Http404(_("未找到该附件。"))
     return stored_file_response(
         attachment.file,
         content_type=attachment.content_type,

@@ -15,6 +15,8 @@ ticket; a merged ticket's citizen still gets the target's reply (``deliver_to_me
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from liaison.workflow import Transition, TransitionTable
 from suggestions.models import Ticket
 
@@ -27,80 +29,87 @@ __all__ = ["TRANSITIONS", "Transition", "may_start", "transition_for"]
 TRANSITIONS = TransitionTable(
     (
         Transition(
-            "accept", "受理", (S.REGISTERED,), S.ACCEPTED, "can_decide_ticket", help="确定分级处理方式"
+            "accept", _("受理"), (S.REGISTERED,), S.ACCEPTED, "can_decide_ticket", help=_("确定分级处理方式")
         ),
         Transition(
             "assign",
-            "交办",
+            _("交办"),
             (S.ACCEPTED, S.ASSIGNED),
             S.ASSIGNED,
             "can_decide_ticket",
-            help="交办承办单位，按分级重新计算办理期限",
+            help=_("交办承办单位，按分级重新计算办理期限"),
         ),
         Transition(
             "reply",
-            "答复",
+            _("答复"),
             (S.ACCEPTED, S.ASSIGNED),
             S.REPLIED,
             "can_reply_ticket",
-            help="未交办的件仅限代表当场答复",
+            help=_("未交办的件仅限代表当场答复"),
         ),
         Transition(
             "request_return",
-            "申请退回",
+            _("申请退回"),
             (S.ASSIGNED,),
             S.ASSIGNED,
             "can_act_for_unit",
             needs_comment=True,
-            help="承办单位说明理由，请联络站退回或改交",
+            help=_("承办单位说明理由，请联络站退回或改交"),
         ),
         Transition(
             "refer_back",
-            "退回",
+            _("退回"),
             (S.ASSIGNED,),
             S.ACCEPTED,
             "can_decide_ticket",
             needs_comment=True,
-            help="收回交办，待重新交办",
+            help=_("收回交办，待重新交办"),
         ),
         Transition(
-            "deliver_reply", "反馈群众", (S.REPLIED,), S.DELIVERED, "can_decide_ticket", help="将答复告知群众"
+            "deliver_reply",
+            _("反馈群众"),
+            (S.REPLIED,),
+            S.DELIVERED,
+            "can_decide_ticket",
+            help=_("将答复告知群众"),
         ),
-        Transition("record_satisfaction", "记录评价", (S.DELIVERED,), S.DELIVERED, "can_record_satisfaction"),
+        Transition(
+            "record_satisfaction", _("记录评价"), (S.DELIVERED,), S.DELIVERED, "can_record_satisfaction"
+        ),
         Transition(
             "reopen",
-            "重新办理",
+            _("重新办理"),
             (S.DELIVERED,),
             S.ACCEPTED,
             "can_decide_ticket",
             needs_comment=True,
-            help="群众不满意的，重新交办办理",
+            help=_("群众不满意的，重新交办办理"),
         ),
-        Transition("close", "办结", (S.DELIVERED,), S.CLOSED, "can_decide_ticket"),
+        Transition("close", _("办结"), (S.DELIVERED,), S.CLOSED, "can_decide_ticket"),
         Transition(
             "withdraw",
-            "撤回",
+            _("撤回"),
             (S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.REPLIED),
             S.WITHDRAWN,
             "can_decide_ticket",
             needs_comment=True,
-            help="群众撤回意见",
+            help=_("群众撤回意见"),
         ),
         Transition(
             "merge",
-            "合并",
+            _("合并"),
             (S.REGISTERED, S.ACCEPTED, S.ASSIGNED),
             S.MERGED,
             "can_decide_ticket",
-            help="作为重复件并入另一件，答复一并反馈本件群众",
+            help=_("作为重复件并入另一件，答复一并反馈本件群众"),
         ),
         Transition(
             "deliver_to_merged",
-            "反馈本件群众",
+            _("反馈本件群众"),
             (S.MERGED,),
             S.MERGED,
             "can_decide_ticket",
-            help="将主件的答复告知本件群众",
+            help=_("将主件的答复告知本件群众"),
         ),
     ),
     kind="ticket",

@@ -66,3 +66,14 @@ def user_with_role(db) -> Callable[..., User]:
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """A test client request in English leaves English active in the thread (Django
+    activates per request and never resets); the next test starts in the site's language."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -159,3 +159,44 @@ def test_a_forged_cursor_gives_the_first_page(client, w):
     client.force_login(w.officer)
     r = client.get(reverse("suggestions:list"), {"cursor": "forged"})
     assert r.status_code == 200 and len(r.context["page"]) == 3
+
+
+@pytest.mark.parametrize("order", ["", "name", "-name", "established_on", "-established_on"])
+def test_station_list_walks_to_the_end_with_one_name(client, w, order):
+    from stations.models import Station
+    from tests.factories import StationFactory
+
+    rows = [StationFactory.build(name="城关镇联络站", region=w.station.region) for _ in range(N)]
+    for row in rows[::2]:
+        row.established_on = dt.date(2020, 1, 1)  # half on one day, half with none: NULLs page too
+    Station.objects.bulk_create(rows)
+    client.force_login(w.county)
+    seen, queries = walk(client, reverse("stations:list") + (f"?o={order}" if order else ""))
+    assert len(seen) == len(set(seen)) and {r.pk for r in rows} <= set(seen)
+    assert len(set(queries)) == 1, queries
+
+
+def test_audit_list_and_sign_in_log_walk_to_the_end(client, w):
+    if connection.vendor != "postgresql":
+        pytest.skip("the audit trail lives in PostgreSQL triggers")
+    from axes.models import AccessLog
+
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    _tickets(w, N)  # each insert is an audit event (pghistory's triggers)
+    client.force_login(w.county)
+    seen, queries = walk(client, reverse("accounts:audit") + "?kind=ticket")
+    assert len(seen) == len(set(seen)) >= N
+    assert len(set(queries)) == 1, queries
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(username="officer", ip_address="10.0.0.1", user_agent="t", attempt_time=MOMENT)
+            for _ in range(N)
+        ]
+    )
+    admin = UserFactory(username="root")
+    admin.roles.create(role=Role.ADMIN)
+    client.force_login(admin)
+    seen, _q = walk(client, reverse("accounts:audit") + "?kind=signins")
+    assert len(seen) == len(set(seen)) == AccessLog.objects.count()

@@ -1,9 +1,11 @@
 """The English catalogue of the lists work (liaison/locale/en) is compiled and complete:
-every message in it has an English text, and Django serves it in English mode."""
+every message in it has an English text, and Django serves it in English mode.
+(tests/test_translations_complete.py checks every catalogue of the project the same way.)"""
 
 import re
 from pathlib import Path
 
+import polib
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
@@ -11,11 +13,11 @@ PO = Path(__file__).resolve().parent.parent / "liaison" / "locale" / "en" / "LC_
 
 
 def test_every_message_has_english_and_is_served():
-    text = PO.read_text(encoding="utf-8")
-    singles = re.findall(r'^msgid "(.+)"\nmsgstr "(.*)"$', text, flags=re.M)
-    plurals = re.findall(
-        r'^msgid "(.+)"\nmsgid_plural "(.+)"\nmsgstr\[0\] "(.+)"\nmsgstr\[1\] "(.+)"$', text, flags=re.M
-    )
+    po = polib.pofile(str(PO))
+    singles = [(e.msgid, e.msgstr) for e in po if not e.msgid_plural]
+    plurals = [
+        (e.msgid, e.msgid_plural, e.msgstr_plural[0], e.msgstr_plural[1]) for e in po if e.msgid_plural
+    ]
     assert len(singles) > 20 and plurals
     assert PO.with_suffix(".mo").stat().st_mtime >= PO.stat().st_mtime - 1, "compile the catalogue (msgfmt)"
     with translation.override("en"):

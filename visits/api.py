@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.response import Response
@@ -95,7 +97,7 @@ class ReceptionSerializer(serializers.ModelSerializer):
 # --- a whole reception: what a client sends ---------------------------------------------------
 
 INT_MAX = 2**31 - 1
-NOT_FOUND_FOR_YOU = "未找到该记录，或您无权使用。"
+NOT_FOUND_FOR_YOU = _("未找到该记录，或您无权使用。")
 
 
 class GuestSerializer(StrictInputSerializer):
@@ -114,7 +116,7 @@ class GuestSerializer(StrictInputSerializer):
 class LedgerRowSerializer(StrictInputSerializer):
     """One line of the ledger (登记簿); its ``id`` becomes the ticket's UUID."""
 
-    id = serializers.UUIDField(help_text="客户端生成的 UUID，登记后即该意见建议（ticket）的 ID")
+    id = serializers.UUIDField(help_text=_("客户端生成的 UUID，登记后即该意见建议（ticket）的 ID"))
     citizen_name = serializers.CharField(max_length=50)
     citizen_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     citizen_address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -139,7 +141,7 @@ class ReceptionWriteSerializer(StrictInputSerializer):
     """A whole reception: shape only; the services apply the rules."""
 
     id = serializers.UUIDField(
-        required=False, help_text="客户端生成的 UUID（POST 时可选；PUT 时须与地址一致）"
+        required=False, help_text=_("客户端生成的 UUID（POST 时可选；PUT 时须与地址一致）")
     )
     station = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=ReceptionSession.Kind.choices)
@@ -158,24 +160,24 @@ class ReceptionWriteSerializer(StrictInputSerializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="特殊情况说明：已完成的接待活动无代表（领导干部）出席或接待群众为 0 时须填写原因",
+        help_text=_("特殊情况说明：已完成的接待活动无代表（领导干部）出席或接待群众为 0 时须填写原因"),
     )
-    slot = serializers.UUIDField(required=False, allow_null=True, default=None, help_text="对应的接待安排")
+    slot = serializers.UUIDField(required=False, allow_null=True, default=None, help_text=_("对应的接待安排"))
     status = serializers.ChoiceField(
         choices=ReceptionSession.Status.choices,
         required=False,
         default=ReceptionSession.Status.DONE,
-        help_text="done：完成登记（登记簿行即登记为意见建议）；draft：草稿",
+        help_text=_("done：完成登记（登记簿行即登记为意见建议）；draft：草稿"),
     )
     deputies = serializers.ListField(
-        child=serializers.UUIDField(), required=False, default=list, max_length=500, help_text="出席的代表"
+        child=serializers.UUIDField(), required=False, default=list, max_length=500, help_text=_("出席的代表")
     )
     cadres = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
         default=list,
         max_length=100,
-        help_text="进站的领导干部",
+        help_text=_("进站的领导干部"),
     )
     guests = GuestSerializer(many=True, required=False, default=list, max_length=100)
     rows = LedgerRowSerializer(many=True, required=False, default=list, max_length=services.LEDGER_ROWS_MAX)
@@ -192,7 +194,7 @@ def _station_for_logging(user, station_id) -> Station:
     if station.is_closed:
         raise exceptions.ValidationError({"station": [services.CLOSED_STATION_MESSAGE]})
     if not scoping.can_log_reception(user, station):
-        raise PermissionDenied("您的角色不能在该联络站登记接待活动。")
+        raise PermissionDenied(gettext("您的角色不能在该联络站登记接待活动。"))
     return station
 
 
@@ -213,8 +215,8 @@ def resolve_reception_input(user, data: dict) -> services.ReceptionInput:
     categories = {c.pk: c for c in choices.categories} if rows else {}
     villages = {v.pk: v for v in choices.villages} if any(r["village"] for r in rows) else {}
     for name, given, found, message in (
-        ("deputies", data["deputies"], deputies, "不是本站的代表"),
-        ("cadres", data["cadres"], cadres, "不是该联络站所在地区的领导干部"),
+        ("deputies", data["deputies"], deputies, gettext("不是本站的代表")),
+        ("cadres", data["cadres"], cadres, gettext("不是该联络站所在地区的领导干部")),
     ):
         missing = [str(pk) for pk in given if pk not in found]
         if missing:
@@ -223,25 +225,25 @@ def resolve_reception_input(user, data: dict) -> services.ReceptionInput:
     if data["slot"] is not None:
         slot = ReceptionSlot.objects.filter(station=station, pk=data["slot"]).first()
         if slot is None:
-            errors["slot"] = ["没有该联络站的这个接待安排。"]
+            errors["slot"] = [gettext("没有该联络站的这个接待安排。")]
     row_errors: list[dict] = []
     ledger_rows: list[services.LedgerRow] = []
     for row in rows:
         problems: dict[str, list[str]] = {}
         category = categories.get(row["category"])
         if category is None:
-            problems["category"] = ["没有该意见类别。"]
+            problems["category"] = [gettext("没有该意见类别。")]
         village = villages.get(row["village"]) if row["village"] else None
         if row["village"] and village is None:
-            problems["village"] = ["不是该联络站所在乡镇的村（社区）。"]
+            problems["village"] = [gettext("不是该联络站所在乡镇的村（社区）。")]
         deputy = deputies.get(row["received_by_deputy"]) if row["received_by_deputy"] else None
         if row["received_by_deputy"] and deputy is None:
-            problems["received_by_deputy"] = ["不是本站的代表。"]
+            problems["received_by_deputy"] = [gettext("不是本站的代表。")]
         cadre = cadres.get(row["received_by_cadre"]) if row["received_by_cadre"] else None
         if row["received_by_cadre"] and cadre is None:
-            problems["received_by_cadre"] = ["不是该联络站所在地区的领导干部。"]
+            problems["received_by_cadre"] = [gettext("不是该联络站所在地区的领导干部。")]
         if deputy is not None and cadre is not None:
-            problems["received_by_cadre"] = ["接待人只能是一名代表或一名领导干部。"]
+            problems["received_by_cadre"] = [gettext("接待人只能是一名代表或一名领导干部。")]
         row_errors.append(problems)
         if not problems:
             ledger_rows.append(
@@ -327,7 +329,7 @@ def reception_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: in
         .first()
     )
     if existing is None and ReceptionSession.objects.filter(pk=pk).exists():
-        raise exceptions.NotFound("未找到该记录，或您无权查看。")
+        raise exceptions.NotFound(gettext("未找到该记录，或您无权查看。"))
     recorded = resolve_reception_input(user, data)
     if existing is None:
         with service_refusals():
@@ -345,7 +347,7 @@ def reception_upsert(request, pk: uuid.UUID, data: dict, *, expected_version: in
             .get(pk=pk)
         )
     if not scoping.can_log_reception(user, existing.station):
-        raise PermissionDenied("您的角色不能修改该联络站的接待活动。")
+        raise PermissionDenied(gettext("您的角色不能修改该联络站的接待活动。"))
     if not services.reception_changes(session=existing, data=recorded, draft=draft):
         return "unchanged", existing
     if expected_version is None:
@@ -380,7 +382,7 @@ ROW_TICKET_FIELDS = {
 class LedgerRowOutputSerializer(LedgerRowSerializer):
     """A ledger row as the API shows it (a completed reception's rows are its tickets)."""
 
-    citizen_data_masked = serializers.BooleanField(help_text="群众信息是否已脱敏")
+    citizen_data_masked = serializers.BooleanField(help_text=_("群众信息是否已脱敏"))
 
 
 def _masked(row: dict[str, Any], visible: bool) -> dict[str, Any]:
@@ -392,7 +394,7 @@ def _masked(row: dict[str, Any], visible: bool) -> dict[str, Any]:
 
 
 def _draft_row(stored: dict) -> dict[str, Any]:
-    kind, _, pk = (stored.get("receiver") or "").partition(":")
+    kind, _sep, pk = (stored.get("receiver") or "").partition(":")
     return {
         "id": stored.get("id") or None,
         "citizen_name": stored["citizen_name"],
@@ -470,7 +472,9 @@ class ReceptionDetailSerializer(ReceptionSerializer):
 
 class ReceptionFilter(filters.StrictFilterSet):
     q = filters.CharFilter(
-        method="filter_search", max_length=100, help_text="搜索：主题、情况记录或站点名称；多个词以空格分隔"
+        method="filter_search",
+        max_length=100,
+        help_text=_("搜索：主题、情况记录或站点名称；多个词以空格分隔"),
     )
     station = filters.UUIDFilter()
     starts_after = filters.InstantFilter(field_name="starts_at", lookup_expr="gte")
@@ -524,12 +528,12 @@ class ReceptionViewSet(
         try:
             session_id = uuid.UUID(str(pk))
         except ValueError as exc:
-            raise exceptions.NotFound("未找到该记录，或您无权查看。") from exc
+            raise exceptions.NotFound(gettext("未找到该记录，或您无权查看。")) from exc
         payload = ReceptionWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         if data.get("id") not in (None, session_id):
-            raise exceptions.ValidationError({"id": ["与地址中的 ID 不一致。"]})
+            raise exceptions.ValidationError({"id": [gettext("与地址中的 ID 不一致。")]})
         outcome, session = reception_upsert(
             request, session_id, data, expected_version=if_match_version(request)
         )
@@ -547,7 +551,7 @@ class ReceptionViewSet(
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         session_id = data.get("id") or uuid.uuid4()
-        taken = exceptions.ValidationError({"id": ["该 ID 已存在；修改请用 PUT 并带 If-Match。"]})
+        taken = exceptions.ValidationError({"id": [gettext("该 ID 已存在；修改请用 PUT 并带 If-Match。")]})
         if ReceptionSession.objects.filter(pk=session_id).exists():
             raise taken
         recorded = resolve_reception_input(request.user, data)

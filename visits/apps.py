@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VisitsConfig(AppConfig):
     name = "visits"
-    verbose_name = "接待活动"
+    verbose_name = _("接待活动")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -29,19 +31,19 @@ from visits.models import ReceptionAttachment, ReceptionSession
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="JPG、PNG 照片或 PDF，不超过 10 MB（按文件内容识别类型）")
-    id = serializers.UUIDField(required=False, help_text="客户端生成的 UUID：重试同一上传不会重复保存")
+    file = serializers.FileField(help_text=_("JPG、PNG 照片或 PDF，不超过 10 MB（按文件内容识别类型）"))
+    id = serializers.UUIDField(required=False, help_text=_("客户端生成的 UUID：重试同一上传不会重复保存"))
 
 
 THUMB_PARAMETER = OpenApiParameter(
-    "thumb", OpenApiTypes.STR, enum=["0", "1"], description="1：照片的缩略图（JPEG）"
+    "thumb", OpenApiTypes.STR, enum=["0", "1"], description=_("1：照片的缩略图（JPEG）")
 )
 RECORD_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 def _id_parameter(kind) -> OpenApiParameter:
     return OpenApiParameter(
-        "attachment_id", kind, OpenApiParameter.PATH, description="附件的 ID（列表中的 id）"
+        "attachment_id", kind, OpenApiParameter.PATH, description=gettext("附件的 ID（列表中的 id）")
     )
 
 
@@ -59,7 +61,7 @@ def _ticket_attachment_pk(value: str) -> int:
     return int(value)
 
 
-NOT_FOUND = "未找到该附件。"
+NOT_FOUND = _("未找到该附件。")
 UPLOAD_RESPONSES = {k: v for k, v in WRITE_RESPONSES.items() if k not in (412, 428)}
 
 
@@ -78,7 +80,7 @@ def _upload(request) -> tuple:
 def _thumb_wanted(request) -> bool:
     value = request.query_params.get("thumb", "0")
     if value not in ("0", "1"):
-        raise exceptions.ValidationError({"thumb": ['应为 "0" 或 "1"。']})
+        raise exceptions.ValidationError({"thumb": [gettext('应为 "0" 或 "1"。')]})
     return value == "1"
 
 
@@ -86,8 +88,8 @@ def _thumb_wanted(request) -> bool:
 
 
 class ReceptionAttachmentSerializer(serializers.ModelSerializer):
-    download = serializers.SerializerMethodField(help_text="下载地址（须带令牌）")
-    thumbnail = serializers.SerializerMethodField(help_text="缩略图地址（仅照片）")
+    download = serializers.SerializerMethodField(help_text=_("下载地址（须带令牌）"))
+    thumbnail = serializers.SerializerMethodField(help_text=_("缩略图地址（仅照片）"))
 
     class Meta:
         model = ReceptionAttachment
@@ -173,9 +175,9 @@ class ReceptionAttachmentViewSet(ScopedViewSet):
 
 
 class TicketAttachmentSerializer(serializers.ModelSerializer):
-    action = serializers.CharField(source="event.action", help_text="随哪一步办理上传（attach：补充附件）")
+    action = serializers.CharField(source="event.action", help_text=_("随哪一步办理上传（attach：补充附件）"))
     at = serializers.DateTimeField(source="event.at")
-    download = serializers.SerializerMethodField(help_text="下载地址（须带令牌）")
+    download = serializers.SerializerMethodField(help_text=_("下载地址（须带令牌）"))
 
     class Meta:
         model = Attachment
@@ -223,8 +225,8 @@ class TicketAttachmentViewSet(ScopedViewSet):
     @extend_schema(
         parameters=[RECORD_ID, _id_parameter(OpenApiTypes.INT)],
         responses={
-            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="文件（上传时的类型）"),
-            404: OpenApiResponse(ErrorSerializer, description="附件不存在，或不在您的范围内"),
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=_("文件（上传时的类型）")),
+            404: OpenApiResponse(ErrorSerializer, description=_("附件不存在，或不在您的范围内")),
         },
     )
     def download(self, request, pk=None, attachment_id=None, format=None):

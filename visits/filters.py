@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
-from liaison.filters import RegionSubtreeFilter
+from liaison.filters import OrderingFilter, RegionSubtreeFilter
 from liaison.pickers import PickerSelect
 from liaison.scoping import scoped
 from stations.models import Station
@@ -32,26 +32,26 @@ class ReceptionFilter(django_filters.FilterSet):
     )
     region = RegionSubtreeFilter(path_field="station__region__path")
     station = django_filters.ModelChoiceFilter(
-        field_name="station", queryset=_stations, label="联络站", widget=PickerSelect("stations")
+        field_name="station", queryset=_stations, label=_("联络站"), widget=PickerSelect("stations")
     )
-    kind = django_filters.ChoiceFilter(choices=ReceptionSession.Kind.choices, label="活动类型")
-    status = django_filters.ChoiceFilter(choices=ReceptionSession.Status.choices, label="状态")
+    kind = django_filters.ChoiceFilter(choices=ReceptionSession.Kind.choices, label=_("活动类型"))
+    status = django_filters.ChoiceFilter(choices=ReceptionSession.Status.choices, label=_("状态"))
     period = django_filters.DateFromToRangeFilter(
         field_name="starts_at__date",
-        label="日期",
+        label=_("日期"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     deputy = django_filters.ModelChoiceFilter(
         field_name="attendances__deputy",
         queryset=_deputies,
-        label="代表",
+        label=_("代表"),
         distinct=True,
         widget=PickerSelect("deputies"),
     )
-    o = django_filters.OrderingFilter(
+    o = OrderingFilter(
         fields=(("starts_at", "starts_at"), ("citizens_received", "citizens_received")),
-        field_labels={"starts_at": "时间", "citizens_received": "接待人次"},
-        label="排序",
+        field_labels={"starts_at": _("时间"), "citizens_received": _("接待人次")},
+        label=_("排序"),
     )
 
     class Meta:

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from liaison.uploads import ATTACHMENT_MAX_BYTES, attachment_check
 from visits.models import Attendance, ExportJob, ReceptionSession
@@ -75,7 +75,7 @@ def _parse_guests(text: str, role: str) -> list[Guest]:
         else:
             name, title = line, ""
         if len(name.strip()) > 50:
-            raise ValidationError(f"姓名过长：{name[:20]}…")
+            raise ValidationError(gettext("姓名过长：{value}…").format(value=name[:20]))
         guests.append(Guest(role=role, name=name.strip(), title=title.strip()[:100]))
     return guests
 
@@ -84,44 +84,57 @@ class ReceptionForm(forms.Form):
     """The session part of the reception page."""
 
     client_token = forms.UUIDField(widget=forms.HiddenInput)
-    station = forms.ModelChoiceField(label="联络站（点）", queryset=None, empty_label="请选择")
+    station = forms.ModelChoiceField(
+        label=gettext_lazy("联络站（点）"), queryset=None, empty_label=gettext_lazy("请选择")
+    )
     slot = SlotChoiceField(
-        label="对应的接待安排", queryset=None, required=False, empty_label="（无，临时安排）"
+        label=gettext_lazy("对应的接待安排"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("（无，临时安排）"),
     )
-    kind = forms.ChoiceField(label="活动类型", choices=ReceptionSession.Kind.choices)
-    theme = forms.CharField(label="主题", max_length=200, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("活动类型"), choices=ReceptionSession.Kind.choices)
+    theme = forms.CharField(label=gettext_lazy("主题"), max_length=200, required=False)
     theme_kind = forms.ChoiceField(
-        label="主题类别", choices=[("", "—")] + list(ReceptionSession.ThemeKind.choices), required=False
+        label=gettext_lazy("主题类别"),
+        choices=[("", "—")] + list(ReceptionSession.ThemeKind.choices),
+        required=False,
     )
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(
+        label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     start_time = forms.TimeField(
-        label="开始时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end_time = forms.TimeField(
-        label="结束时间", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=gettext_lazy("结束时间"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     deputies = DeputyChoiceField(
-        label="出席代表", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("出席代表"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     cadres = CadreChoiceField(
-        label="进站领导干部", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("进站领导干部"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     officials = forms.CharField(
-        label="特邀部门人员",
+        label=gettext_lazy("特邀部门人员"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="每行一人：姓名 单位职务",
+        help_text=gettext_lazy("每行一人：姓名 单位职务"),
     )
     legal_experts = forms.CharField(
-        label="法律专家",
+        label=gettext_lazy("法律专家"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="每行一人：姓名 单位职务",
+        help_text=gettext_lazy("每行一人：姓名 单位职务"),
     )
     citizens_received = forms.IntegerField(
-        label="接待群众（人次）", min_value=0, max_value=CITIZENS_RECEIVED_MAX, initial=0
+        label=gettext_lazy("接待群众（人次）"), min_value=0, max_value=CITIZENS_RECEIVED_MAX, initial=0
     )
-    notes = forms.CharField(label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        label=gettext_lazy("情况记录"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     exception_reason = forms.CharField(
         label=gettext_lazy("特殊情况说明"),
         max_length=500,
@@ -130,9 +143,9 @@ class ReceptionForm(forms.Form):
         help_text=gettext_lazy("无代表（领导干部）出席或无群众来访时，写明原因"),
     )
     attachments = MultipleFileField(
-        label="照片、签到表",
+        label=gettext_lazy("照片、签到表"),
         required=False,
-        help_text="JPG、PNG 照片或 PDF，每个不超过 10 MB",
+        help_text=gettext_lazy("JPG、PNG 照片或 PDF，每个不超过 10 MB"),
     )
 
     def __init__(self, *args, choices: ReceptionChoices, **kwargs):
@@ -149,7 +162,7 @@ class ReceptionForm(forms.Form):
         files = self.cleaned_data.get("attachments") or []
         for upload in files:
             if upload.size > ATTACHMENT_MAX_BYTES:
-                raise ValidationError(f"文件“{upload.name}”超过 10 MB。")
+                raise ValidationError(gettext("文件“{name}”超过 10 MB。").format(name=upload.name))
             attachment_check(upload)
         return files
 
@@ -190,17 +203,19 @@ class ReceptionForm(forms.Form):
 class LedgerRowForm(forms.Form):
     """One ledger line (登记簿): a citizen's opinion. A row left blank is skipped."""
 
-    citizen_name = forms.CharField(label="群众姓名", max_length=50)
-    citizen_phone = forms.CharField(label="联系方式", max_length=20, required=False)
-    village = forms.ChoiceField(label="村（社区）", required=False)
-    citizen_address = forms.CharField(label="住址", max_length=200, required=False)
-    category = forms.ChoiceField(label="类别")
-    content = forms.CharField(label="意见建议内容", widget=forms.Textarea(attrs={"rows": 3}))
-    receiver = forms.ChoiceField(label="接待代表（或领导干部）", required=False)
+    citizen_name = forms.CharField(label=gettext_lazy("群众姓名"), max_length=50)
+    citizen_phone = forms.CharField(label=gettext_lazy("联系方式"), max_length=20, required=False)
+    village = forms.ChoiceField(label=gettext_lazy("村（社区）"), required=False)
+    citizen_address = forms.CharField(label=gettext_lazy("住址"), max_length=200, required=False)
+    category = forms.ChoiceField(label=gettext_lazy("类别"))
+    content = forms.CharField(label=gettext_lazy("意见建议内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    receiver = forms.ChoiceField(label=gettext_lazy("接待代表（或领导干部）"), required=False)
     on_the_spot_action = forms.CharField(
-        label="现场处理情况", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("现场处理情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    consent_to_share = forms.BooleanField(label="群众同意向承办单位提供个人信息", required=False)
+    consent_to_share = forms.BooleanField(
+        label=gettext_lazy("群众同意向承办单位提供个人信息"), required=False
+    )
 
     def __init__(self, *args, choices: ReceptionChoices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,10 +223,16 @@ class LedgerRowForm(forms.Form):
         # Plain choices built from the page's evaluated querysets (shared by every row):
         # a ledger of twenty rows costs no more queries than one.
         self.fields["village"].choices = [("", "—")] + [(str(v.pk), v.name) for v in choices.villages]
-        self.fields["category"].choices = [("", "请选择")] + [(str(c.pk), c.name) for c in choices.categories]
+        self.fields["category"].choices = [("", gettext("请选择"))] + [
+            (str(c.pk), c.name) for c in choices.categories
+        ]
         receivers = [("", "—")]
-        receivers += [(f"deputy:{d.pk}", f"代表 {d.name}") for d in choices.deputies]
-        receivers += [(f"cadre:{c.pk}", f"领导干部 {c.name}") for c in choices.cadres]
+        receivers += [
+            (f"deputy:{d.pk}", gettext("代表 {name}").format(name=d.name)) for d in choices.deputies
+        ]
+        receivers += [
+            (f"cadre:{c.pk}", gettext("领导干部 {name}").format(name=c.name)) for c in choices.cadres
+        ]
         self.fields["receiver"].choices = receivers
 
     def clean_village(self):
@@ -258,7 +279,9 @@ class BaseLedgerFormSet(forms.BaseFormSet):
             return
         count = sum(1 for f in self.forms if f.has_changed() and not self._should_delete_form(f))
         if count > LEDGER_ROWS_MAX:
-            raise ValidationError(f"一次最多登记 {LEDGER_ROWS_MAX} 条意见建议。")
+            raise ValidationError(
+                gettext("一次最多登记 {LEDGER_ROWS_MAX} 条意见建议。").format(LEDGER_ROWS_MAX=LEDGER_ROWS_MAX)
+            )
 
 
 LedgerFormSet = formset_factory(
@@ -299,16 +322,24 @@ def reception_input(form: ReceptionForm, formset, *, station=None) -> ReceptionI
 
 class SlotForm(forms.Form):
     date = forms.DateField(
-        label="接待日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("接待日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    starts = forms.TimeField(label="开始时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    ends = forms.TimeField(label="结束时间", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    starts = forms.TimeField(
+        label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends = forms.TimeField(
+        label=gettext_lazy("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     deputies = DeputyChoiceField(
-        label="进站代表", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("进站代表"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    note = forms.CharField(label="说明", max_length=200, required=False)
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
     repeat_weeks = forms.IntegerField(
-        label="每周重复（周数）", min_value=1, max_value=26, initial=1, help_text="1 表示只安排这一天"
+        label=gettext_lazy("每周重复（周数）"),
+        min_value=1,
+        max_value=26,
+        initial=1,
+        help_text=gettext_lazy("1 表示只安排这一天"),
     )
 
     def __init__(self, *args, deputies, **kwargs):
@@ -318,18 +349,18 @@ class SlotForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("starts") and data.get("ends") and data["ends"] <= data["starts"]:
-            self.add_error("ends", "结束时间须晚于开始时间。")
+            self.add_error("ends", gettext("结束时间须晚于开始时间。"))
         return data
 
 
 class LedgerExportForm(forms.Form):
-    book = forms.ChoiceField(label="登记簿", choices=ExportJob.Book.choices)
-    format = forms.ChoiceField(label="格式", choices=ExportJob.Format.choices)
+    book = forms.ChoiceField(label=gettext_lazy("登记簿"), choices=ExportJob.Book.choices)
+    format = forms.ChoiceField(label=gettext_lazy("格式"), choices=ExportJob.Format.choices)
     date_from = forms.DateField(
-        label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     date_to = forms.DateField(
-        label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("截止日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def clean(self):
@@ -337,9 +368,9 @@ class LedgerExportForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end:
             if end < start:
-                self.add_error("date_to", "截止日期不能早于起始日期。")
+                self.add_error("date_to", gettext("截止日期不能早于起始日期。"))
             elif (end - start).days > 366 * 5:
-                self.add_error("date_to", "一次最多导出五年。")
+                self.add_error("date_to", gettext("一次最多导出五年。"))
         return data
 
 
@@ -356,7 +387,7 @@ def check_rows_against_station(form: ReceptionForm, formset) -> bool:
             continue
         deputy = row_form.row().received_by_deputy
         if deputy and deputy.home_station_id not in allowed:
-            row_form.add_error("receiver", f"{deputy.name}不是本站的代表。")
+            row_form.add_error("receiver", gettext("{name}不是本站的代表。").format(name=deputy.name))
             ok = False
     return ok
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liaison import pdf
 from liaison.excel import SheetStyle, add_table_sheet, workbook_bytes
@@ -21,24 +22,24 @@ from liaison.scoping import can_see_citizen_data
 from suggestions.models import Ticket
 
 COLUMNS = (
-    "序号",
-    "日期",
-    "接待代表",
-    "群众姓名",
-    "联系方式",
-    "村（社区）",
-    "意见建议内容",
-    "处理情况",
-    "办理结果",
-    "答复情况",
+    gettext_lazy("序号"),
+    gettext_lazy("日期"),
+    gettext_lazy("接待代表"),
+    gettext_lazy("群众姓名"),
+    gettext_lazy("联系方式"),
+    gettext_lazy("村（社区）"),
+    gettext_lazy("意见建议内容"),
+    gettext_lazy("处理情况"),
+    gettext_lazy("办理结果"),
+    gettext_lazy("答复情况"),
 )
 # Relative column widths (Excel characters; the PDF scales them to the page).
 WIDTHS = (6, 11, 9, 9, 13, 12, 31, 20, 13, 28)
 DATE_COLUMNS = (1, 8, 9)  # never narrower than a date in the PDF
 
 TITLES = {
-    "reception": "人大代表接待群众意见建议登记簿",
-    "door_to_door": "人大代表走访群众意见建议登记簿",
+    "reception": gettext_lazy("人大代表接待群众意见建议登记簿"),
+    "door_to_door": gettext_lazy("人大代表走访群众意见建议登记簿"),
 }
 
 REPLIED = {Ticket.Status.REPLIED, Ticket.Status.DELIVERED, Ticket.Status.CLOSED}
@@ -56,7 +57,9 @@ class Ledger:
 
     @property
     def period(self) -> str:
-        return f"{self.date_from:%Y年%m月%d日} 至 {self.date_to:%Y年%m月%d日}"
+        return _("{date_from:%Y年%m月%d日} 至 {date_to:%Y年%m月%d日}").format(
+            date_from=self.date_from, date_to=self.date_to
+        )
 
     @property
     def filename_stem(self) -> str:
@@ -76,7 +79,7 @@ def ticket_ledger_row(number: int, ticket: Ticket, *, full: bool) -> list[str]:
     if ticket.tier:
         handling.append(ticket.get_tier_display())
     if ticket.handling_unit:
-        handling.append(f"交办{ticket.handling_unit.name}")
+        handling.append(_("交办{name}").format(name=ticket.handling_unit.name))
     result = ticket.get_status_display()
     if ticket.closed_at:
         result += f"（{timezone.localtime(ticket.closed_at):%Y-%m-%d}）"
@@ -99,7 +102,7 @@ def reply_summary(ticket: Ticket) -> str:
     reply was fed back to them, from ``TicketQuerySet.with_reply_summary``'s annotations."""
     text = getattr(ticket, "last_reply_text", None)
     if ticket.status not in REPLIED or not text:
-        return "未答复"
+        return _("未答复")
     lines = [
         _("已答复（%(date)s）：%(text)s")
         % {"date": f"{timezone.localtime(ticket.last_reply_at):%Y-%m-%d}", "text": text}
@@ -130,7 +133,7 @@ def build_ledger(
         rows.append(ticket_ledger_row(number, ticket, full=can_see_citizen_data(user, ticket)))
         if progress and number % step == 0:
             progress(min(80, 80 * number // max(total, 1)))
-    return Ledger(TITLES[book], station_name, date_from, date_to, rows)
+    return Ledger(str(TITLES[book]), station_name, date_from, date_to, rows)
 
 
 # --- Excel --------------------------------------------------------------------------------
@@ -143,9 +146,11 @@ def write_xlsx(ledger: Ledger) -> bytes:
     wb.remove(wb.active)
     add_table_sheet(
         wb,
-        name="登记簿",
+        name=_("登记簿"),
         title=ledger.title,
-        subtitle=f"联络站（点）：{ledger.station_name}    时间：{ledger.period}",
+        subtitle=_("联络站（点）：{station_name}    时间：{period}").format(
+            station_name=ledger.station_name, period=ledger.period
+        ),
         columns=list(COLUMNS),
         rows=ledger.rows,
         widths=WIDTHS,
@@ -184,13 +189,13 @@ def write_pdf(ledger: Ledger) -> bytes:
         topMargin=12 * mm,
         bottomMargin=15 * mm,
         title=ledger.title,
-        author="人大代表联络站工作平台",
+        author=_("人大代表联络站工作平台"),
     )
     widths = pdf_column_widths(page[0] - 24 * mm, cell.fontSize)
     data = [[pdf.cell(c, w, head) for c, w in zip(COLUMNS, widths, strict=True)]]
     data += [[pdf.cell(v, w, cell) for v, w in zip(row, widths, strict=True)] for row in ledger.rows]
     if not ledger.rows:
-        data.append([Paragraph("本期无登记", cell)] + [""] * (len(COLUMNS) - 1))
+        data.append([Paragraph(_("本期无登记"), cell)] + [""] * (len(COLUMNS) - 1))
     table = LongTable(data, colWidths=widths, repeatRows=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -203,7 +208,12 @@ def write_pdf(ledger: Ledger) -> bytes:
     story = [
         Paragraph(ledger.title, title),
         Spacer(1, 4 * mm),
-        Paragraph(f"联络站（点）：{_escape(ledger.station_name)}　　时间：{ledger.period}", meta),
+        Paragraph(
+            _("联络站（点）：{escape}　　时间：{period}").format(
+                escape=_escape(ledger.station_name), period=ledger.period
+            ),
+            meta,
+        ),
         Spacer(1, 3 * mm),
         table,
     ]

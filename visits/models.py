@@ -45,33 +45,40 @@ class ReceptionSessionQuerySet(models.QuerySet):
 @audited()
 class ReceptionSession(SyncTracked, SyncedModel):
     class Kind(models.TextChoices):
-        STATION_RECEPTION = "station_reception", "进站接待"
-        DOOR_TO_DOOR = "door_to_door", "走访"
-        ONLINE = "online", "网上接待"
-        THEMED = "themed", "主题活动"
+        STATION_RECEPTION = "station_reception", gettext_lazy("进站接待")
+        DOOR_TO_DOOR = "door_to_door", gettext_lazy("走访")
+        ONLINE = "online", gettext_lazy("网上接待")
+        THEMED = "themed", gettext_lazy("主题活动")
 
     class ThemeKind(models.TextChoices):
-        MANDATORY = "mandatory", "必选"
-        OPTIONAL = "optional", "自选"
+        MANDATORY = "mandatory", gettext_lazy("必选")
+        OPTIONAL = "optional", gettext_lazy("自选")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        DONE = "done", "已完成"
+        DRAFT = "draft", gettext_lazy("草稿")
+        DONE = "done", gettext_lazy("已完成")
 
     # Kinds held at the station: a deputy or cadre present at one of these is a
     # "station entry" (进站人次). The counting rules live in suggestions/selectors.py.
     AT_STATION_KINDS = (Kind.STATION_RECEPTION, Kind.THEMED)
 
     station = models.ForeignKey(
-        Station, verbose_name="联络站（点）", on_delete=models.PROTECT, related_name="receptions"
+        Station,
+        verbose_name=gettext_lazy("联络站（点）"),
+        on_delete=models.PROTECT,
+        related_name="receptions",
     )
-    kind = models.CharField("活动类型", max_length=20, choices=Kind.choices, default=Kind.STATION_RECEPTION)
-    theme = models.CharField("主题", max_length=200, blank=True)
-    theme_kind = models.CharField("主题类别", max_length=10, choices=ThemeKind.choices, blank=True)
-    starts_at = models.DateTimeField("开始时间")
-    ends_at = models.DateTimeField("结束时间", null=True, blank=True)
-    citizens_received = models.PositiveIntegerField("接待群众（人次）", default=0)
-    notes = models.TextField("情况记录", blank=True)
+    kind = models.CharField(
+        gettext_lazy("活动类型"), max_length=20, choices=Kind.choices, default=Kind.STATION_RECEPTION
+    )
+    theme = models.CharField(gettext_lazy("主题"), max_length=200, blank=True)
+    theme_kind = models.CharField(
+        gettext_lazy("主题类别"), max_length=10, choices=ThemeKind.choices, blank=True
+    )
+    starts_at = models.DateTimeField(gettext_lazy("开始时间"))
+    ends_at = models.DateTimeField(gettext_lazy("结束时间"), null=True, blank=True)
+    citizens_received = models.PositiveIntegerField(gettext_lazy("接待群众（人次）"), default=0)
+    notes = models.TextField(gettext_lazy("情况记录"), blank=True)
     # Why a completed session had no deputy or cadre present, or received no citizen
     # (visits.services.completion_rule_errors asks for it then).
     exception_reason = models.CharField(
@@ -80,10 +87,12 @@ class ReceptionSession(SyncTracked, SyncedModel):
         blank=True,
         help_text=gettext_lazy("无代表（领导干部）出席或无群众来访时，写明原因"),
     )
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DONE)
+    status = models.CharField(
+        gettext_lazy("状态"), max_length=10, choices=Status.choices, default=Status.DONE
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=gettext_lazy("登记人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -91,23 +100,25 @@ class ReceptionSession(SyncTracked, SyncedModel):
     )
     # The token the reception form carried: a double click or a resubmitted form names
     # the same token, and the service answers with the session it already made.
-    client_token = models.UUIDField("表单令牌", null=True, blank=True, unique=True, editable=False)
+    client_token = models.UUIDField(
+        gettext_lazy("表单令牌"), null=True, blank=True, unique=True, editable=False
+    )
     slot = models.OneToOneField(
         "ReceptionSlot",
-        verbose_name="对应的接待安排",
+        verbose_name=gettext_lazy("对应的接待安排"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="session",
     )
     # A draft keeps its ledger rows here; they become tickets when it is finished.
-    draft_rows = models.JSONField("草稿登记簿行", default=list, blank=True)
+    draft_rows = models.JSONField(gettext_lazy("草稿登记簿行"), default=list, blank=True)
 
     objects = ReceptionSessionQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "接待活动"
-        verbose_name_plural = "接待活动"
+        verbose_name = gettext_lazy("接待活动")
+        verbose_name_plural = gettext_lazy("接待活动")
         indexes = [
             sync_index("reception"),
             models.Index(fields=["station", "starts_at"], name="reception_station_start_idx"),
@@ -143,18 +154,21 @@ class Attendance(SyncTracked, SyncedModel):
     official or legal expert (by name)."""
 
     class Role(models.TextChoices):
-        DEPUTY = "deputy", "人大代表"
-        LEADING_CADRE = "leading_cadre", "领导干部"
-        OFFICIAL = "official", "特邀部门人员"
-        LEGAL_EXPERT = "legal_expert", "法律专家"
+        DEPUTY = "deputy", gettext_lazy("人大代表")
+        LEADING_CADRE = "leading_cadre", gettext_lazy("领导干部")
+        OFFICIAL = "official", gettext_lazy("特邀部门人员")
+        LEGAL_EXPERT = "legal_expert", gettext_lazy("法律专家")
 
     session = models.ForeignKey(
-        ReceptionSession, verbose_name="接待活动", on_delete=models.CASCADE, related_name="attendances"
+        ReceptionSession,
+        verbose_name=gettext_lazy("接待活动"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
     )
-    role = models.CharField("身份", max_length=20, choices=Role.choices)
+    role = models.CharField(gettext_lazy("身份"), max_length=20, choices=Role.choices)
     deputy = models.ForeignKey(
         Deputy,
-        verbose_name="代表",
+        verbose_name=gettext_lazy("代表"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -162,21 +176,21 @@ class Attendance(SyncTracked, SyncedModel):
     )
     cadre = models.ForeignKey(
         LeadingCadre,
-        verbose_name="领导干部",
+        verbose_name=gettext_lazy("领导干部"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="attendances",
     )
-    guest_name = models.CharField("姓名", max_length=50, blank=True)
-    guest_title = models.CharField("单位职务", max_length=100, blank=True)
-    present = models.BooleanField("出席", default=True)
+    guest_name = models.CharField(gettext_lazy("姓名"), max_length=50, blank=True)
+    guest_title = models.CharField(gettext_lazy("单位职务"), max_length=100, blank=True)
+    present = models.BooleanField(gettext_lazy("出席"), default=True)
 
     objects = AttendanceQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "参加人员"
-        verbose_name_plural = "参加人员"
+        verbose_name = gettext_lazy("参加人员")
+        verbose_name_plural = gettext_lazy("参加人员")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -224,21 +238,24 @@ class ReceptionSlot(SyncedModel):
     who sit. A session logged against it marks it held (``slot.session``)."""
 
     station = models.ForeignKey(
-        Station, verbose_name="联络站（点）", on_delete=models.CASCADE, related_name="reception_slots"
+        Station,
+        verbose_name=gettext_lazy("联络站（点）"),
+        on_delete=models.CASCADE,
+        related_name="reception_slots",
     )
-    date = models.DateField("接待日期")
-    starts = models.TimeField("开始时间")
-    ends = models.TimeField("结束时间")
+    date = models.DateField(gettext_lazy("接待日期"))
+    starts = models.TimeField(gettext_lazy("开始时间"))
+    ends = models.TimeField(gettext_lazy("结束时间"))
     deputies = models.ManyToManyField(
-        Deputy, verbose_name="进站代表", blank=True, related_name="reception_slots"
+        Deputy, verbose_name=gettext_lazy("进站代表"), blank=True, related_name="reception_slots"
     )
-    note = models.CharField("说明", max_length=200, blank=True)
+    note = models.CharField(gettext_lazy("说明"), max_length=200, blank=True)
 
     objects = ReceptionSlotQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "接待安排"
-        verbose_name_plural = "接待安排"
+        verbose_name = gettext_lazy("接待安排")
+        verbose_name_plural = gettext_lazy("接待安排")
         ordering = ["date", "starts"]
         indexes = [models.Index(fields=["station", "date"], name="slot_station_date_idx")]
         constraints = [
@@ -264,22 +281,25 @@ class ReceptionAttachment(SyncedModel):
     """A photo or a scanned sign-in sheet of a session, stored through Django's storage."""
 
     class Kind(models.TextChoices):
-        PHOTO = "photo", "照片"
-        SIGN_IN = "sign_in", "签到表"
-        OTHER = "other", "其他"
+        PHOTO = "photo", gettext_lazy("照片")
+        SIGN_IN = "sign_in", gettext_lazy("签到表")
+        OTHER = "other", gettext_lazy("其他")
 
     session = models.ForeignKey(
-        ReceptionSession, verbose_name="接待活动", on_delete=models.CASCADE, related_name="attachments"
+        ReceptionSession,
+        verbose_name=gettext_lazy("接待活动"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
     )
-    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.PHOTO)
-    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
-    thumbnail = models.FileField("缩略图", upload_to=thumbnail_path, max_length=200, blank=True)
-    original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("文件类型", max_length=50)
-    size = models.PositiveIntegerField("大小（字节）")
+    kind = models.CharField(gettext_lazy("类型"), max_length=10, choices=Kind.choices, default=Kind.PHOTO)
+    file = models.FileField(gettext_lazy("文件"), upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField(gettext_lazy("缩略图"), upload_to=thumbnail_path, max_length=200, blank=True)
+    original_name = models.CharField(gettext_lazy("原文件名"), max_length=200)
+    content_type = models.CharField(gettext_lazy("文件类型"), max_length=50)
+    size = models.PositiveIntegerField(gettext_lazy("大小（字节）"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
+        verbose_name=gettext_lazy("上传人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -287,8 +307,8 @@ class ReceptionAttachment(SyncedModel):
     )
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = gettext_lazy("附件")
+        verbose_name_plural = gettext_lazy("附件")
         ordering = ["created_at"]
 
     def __str__(self) -> str:
@@ -305,49 +325,68 @@ class ExportJob(SyncedModel):
     or a dashboard's tables (``params`` says which dashboard and period)."""
 
     class Kind(models.TextChoices):
-        LEDGER = "ledger", "登记簿"
-        DASHBOARD = "dashboard", "数据看板表格"
+        LEDGER = "ledger", gettext_lazy("登记簿")
+        DASHBOARD = "dashboard", gettext_lazy("数据看板表格")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
+        PENDING = "pending", gettext_lazy("排队中")
+        RUNNING = "running", gettext_lazy("生成中")
+        DONE = "done", gettext_lazy("已完成")
+        FAILED = "failed", gettext_lazy("失败")
 
     class Book(models.TextChoices):
-        RECEPTION = "reception", "人大代表接待群众意见建议登记簿"
-        DOOR_TO_DOOR = "door_to_door", "人大代表走访群众意见建议登记簿"
+        RECEPTION = "reception", gettext_lazy("人大代表接待群众意见建议登记簿")
+        DOOR_TO_DOOR = "door_to_door", gettext_lazy("人大代表走访群众意见建议登记簿")
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "Excel"
         PDF = "pdf", "PDF"
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("申请人"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    kind = models.CharField("类型", max_length=12, choices=Kind.choices, default=Kind.LEDGER)
-    title = models.CharField("名称", max_length=200, blank=True, help_text="登记簿以外的导出：所导出的内容")
-    params = models.JSONField("参数", default=dict, blank=True, help_text="登记簿以外的导出：看板与期间")
+    kind = models.CharField(gettext_lazy("类型"), max_length=12, choices=Kind.choices, default=Kind.LEDGER)
+    title = models.CharField(
+        gettext_lazy("名称"),
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy("登记簿以外的导出：所导出的内容"),
+    )
+    params = models.JSONField(
+        gettext_lazy("参数"), default=dict, blank=True, help_text=gettext_lazy("登记簿以外的导出：看板与期间")
+    )
     station = models.ForeignKey(
-        Station, verbose_name="联络站", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Station,
+        verbose_name=gettext_lazy("联络站"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    book = models.CharField("登记簿", max_length=20, choices=Book.choices, blank=True)
-    format = models.CharField("格式", max_length=4, choices=Format.choices)
-    date_from = models.DateField("起始日期", null=True, blank=True)
-    date_to = models.DateField("截止日期", null=True, blank=True)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
-    row_count = models.PositiveIntegerField("行数", default=0)
-    file = models.FileField("文件", upload_to="exports/%Y/%m/", max_length=200, blank=True)
-    error = models.TextField("错误信息", blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    book = models.CharField(gettext_lazy("登记簿"), max_length=20, choices=Book.choices, blank=True)
+    format = models.CharField(gettext_lazy("格式"), max_length=4, choices=Format.choices)
+    date_from = models.DateField(gettext_lazy("起始日期"), null=True, blank=True)
+    date_to = models.DateField(gettext_lazy("截止日期"), null=True, blank=True)
+    status = models.CharField(
+        gettext_lazy("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(gettext_lazy("进度（%）"), default=0)
+    row_count = models.PositiveIntegerField(gettext_lazy("行数"), default=0)
+    file = models.FileField(gettext_lazy("文件"), upload_to="exports/%Y/%m/", max_length=200, blank=True)
+    error = models.TextField(gettext_lazy("错误信息"), blank=True)
+    finished_at = models.DateTimeField(gettext_lazy("完成时间"), null=True, blank=True)
     # tickets whose citizen details the file shows in full: a download re-checks that the
     # user may still see each of them so, and logs the view
-    full_ticket_ids = models.JSONField("完整显示的意见建议", default=list, blank=True, editable=False)
+    full_ticket_ids = models.JSONField(
+        gettext_lazy("完整显示的意见建议"), default=list, blank=True, editable=False
+    )
 
     class Meta:
-        verbose_name = "导出任务"
-        verbose_name_plural = "导出任务"
+        verbose_name = gettext_lazy("导出任务")
+        verbose_name_plural = gettext_lazy("导出任务")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

@@ -21,11 +21,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from PIL import Image, ImageOps
 
 from deputies.models import Deputy, LeadingCadre
 from liaison import outbox, scoping
+from liaison.texts import label, text
 from liaison.uploads import ATTACHMENT_TYPES, ID_REUSED_MESSAGE, attachment_check, original_name, upload_check
 from stations.models import Region, Station
 from stations.services import station_status_held
@@ -35,7 +36,7 @@ from visits.models import Attendance, ExportJob, ReceptionAttachment, ReceptionS
 
 logger = logging.getLogger(__name__)
 
-CLOSED_STATION_MESSAGE = "该联络站已撤销，不能登记新的接待活动。"
+CLOSED_STATION_MESSAGE = gettext_lazy("该联络站已撤销，不能登记新的接待活动。")
 
 
 def _check_station_open(station: Station) -> None:
@@ -85,19 +86,19 @@ def attendance_add(
     if role is None:
         role = Attendance.Role.DEPUTY if deputy else Attendance.Role.LEADING_CADRE if cadre else None
     if role is None:
-        raise ValidationError({"role": "请指定参加人员的身份。"})
+        raise ValidationError({"role": gettext("请指定参加人员的身份。")})
     if role == Attendance.Role.DEPUTY and (deputy is None or cadre is not None or guest_name):
-        raise ValidationError({"deputy": "身份为人大代表时，须且只须指定一名代表。"})
+        raise ValidationError({"deputy": gettext("身份为人大代表时，须且只须指定一名代表。")})
     if role == Attendance.Role.LEADING_CADRE and (cadre is None or deputy is not None or guest_name):
-        raise ValidationError({"cadre": "身份为领导干部时，须且只须指定一名领导干部。"})
+        raise ValidationError({"cadre": gettext("身份为领导干部时，须且只须指定一名领导干部。")})
     if role in (Attendance.Role.OFFICIAL, Attendance.Role.LEGAL_EXPERT) and (
         deputy is not None or cadre is not None or not guest_name.strip()
     ):
-        raise ValidationError({"guest_name": "特邀人员须填写姓名，且不关联代表或领导干部。"})
+        raise ValidationError({"guest_name": gettext("特邀人员须填写姓名，且不关联代表或领导干部。")})
     if deputy is not None and session.attendances.filter(deputy=deputy).exists():
-        raise ValidationError({"deputy": f"{deputy}已登记参加本次活动。"})
+        raise ValidationError({"deputy": gettext("{deputy}已登记参加本次活动。").format(deputy=deputy)})
     if cadre is not None and session.attendances.filter(cadre=cadre).exists():
-        raise ValidationError({"cadre": f"{cadre}已登记参加本次活动。"})
+        raise ValidationError({"cadre": gettext("{cadre}已登记参加本次活动。").format(cadre=cadre)})
     attendance = Attendance(
         session=session,
         role=role,
@@ -190,15 +191,15 @@ class ReceptionInput:
     attachments: Sequence[UploadedFile] = field(default_factory=tuple)
 
 
-NOT_PRESENT_MESSAGE = "接待代表须是本次出席的代表或领导干部。"
-ROW_ID_TAKEN_MESSAGE = "登记簿行的 ID 已被其他意见建议使用：{}"
-CONFLICT_MESSAGE = "与同时保存的其他记录冲突，未保存。请取回最新情况后重试。"
+NOT_PRESENT_MESSAGE = gettext_lazy("接待代表须是本次出席的代表或领导干部。")
+ROW_ID_TAKEN_MESSAGE = gettext_lazy("登记簿行的 ID 已被其他意见建议使用：{}")
+CONFLICT_MESSAGE = gettext_lazy("与同时保存的其他记录冲突，未保存。请取回最新情况后重试。")
 
 
 def phone_error(phone: str) -> str | None:
     """A citizen's contact number: digits, spaces, "+" and "-" only."""
     if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
-        return "联系电话只能包含数字和“-”。"
+        return gettext("联系电话只能包含数字和“-”。")
     return None
 
 
@@ -218,18 +219,18 @@ def session_rule_errors(
     yet (None) are skipped."""
     errors: dict[str, str] = {}
     if kind == ReceptionSession.Kind.THEMED and not theme:
-        errors["theme"] = "主题活动须填写主题。"
+        errors["theme"] = gettext("主题活动须填写主题。")
     elif theme_kind and not theme:
-        errors["theme"] = "选择了主题类别，请填写主题。"
+        errors["theme"] = gettext("选择了主题类别，请填写主题。")
     if starts_at and ends_at and ends_at <= starts_at:
-        errors["ends_at"] = "结束时间须晚于开始时间。"
+        errors["ends_at"] = gettext("结束时间须晚于开始时间。")
     if station is not None:
         allowed = {station.pk, station.parent_id}
         wrong = [d.name for d in deputies if d.home_station_id not in allowed]
         if wrong:
-            errors["deputies"] = f"不是本站的代表：{'、'.join(wrong)}"
+            errors["deputies"] = gettext("不是本站的代表：{join}").format(join="、".join(wrong))
         if slot is not None and slot.station_id != station.pk:
-            errors["slot"] = "接待安排不属于该联络站。"
+            errors["slot"] = gettext("接待安排不属于该联络站。")
     return errors
 
 
@@ -324,13 +325,19 @@ def _check(data: ReceptionInput, *, session: ReceptionSession | None = None, dra
     if errors:
         raise ValidationError(errors)
     if len(data.rows) > LEDGER_ROWS_MAX:
-        raise ValidationError({"rows": f"一次最多登记 {LEDGER_ROWS_MAX} 条意见建议。"})
+        raise ValidationError(
+            {
+                "rows": gettext("一次最多登记 {LEDGER_ROWS_MAX} 条意见建议。").format(
+                    LEDGER_ROWS_MAX=LEDGER_ROWS_MAX
+                )
+            }
+        )
     if data.slot is not None:
         held = ReceptionSession.objects.filter(slot=data.slot)
         if session is not None:
             held = held.exclude(pk=session.pk)
         if held.exists():
-            raise ValidationError({"slot": "该接待安排已登记过接待活动。"})
+            raise ValidationError({"slot": gettext("该接待安排已登记过接待活动。")})
     _check_receivers(data)
     if not draft:
         _check_row_ids(data)
@@ -398,8 +405,16 @@ def reception_tickets_notify(*, session_id: str, actor_id: int | None = None) ->
     notify(
         user_ids=[uid for uid in scoping.station_keeper_ids(station) if uid != actor_id],
         kind="tickets_registered",
-        title=f"{station.name}登记了 {count} 条群众意见建议，待决定处理方式",
-        body=f"接待活动：{session.theme or session.get_kind_display()}（{session.starts_at:%Y-%m-%d}）",
+        title=text(
+            gettext_noop("{name}登记了 {count} 条群众意见建议，待决定处理方式"),
+            name=station.name,
+            count=count,
+        ),
+        body=text(
+            gettext_noop("接待活动：{value}（{starts_at}）"),
+            value=session.theme or label(ReceptionSession.Kind(session.kind).label),
+            starts_at=f"{session.starts_at:%Y-%m-%d}",
+        ),
         url=reverse("visits:detail", args=[session.pk]),
         data={"reception": str(session.pk), "station": str(station.pk), "tickets": count},
     )
@@ -513,8 +528,8 @@ def reception_record(
     return session, True
 
 
-DONE_IS_FINAL_MESSAGE = "该接待活动已完成登记，不能再修改。"
-STALE_MESSAGE = "该接待活动已被他人修改，请取回最新情况后再提交。"
+DONE_IS_FINAL_MESSAGE = gettext_lazy("该接待活动已完成登记，不能再修改。")
+STALE_MESSAGE = gettext_lazy("该接待活动已被他人修改，请取回最新情况后再提交。")
 
 
 def reception_update_draft(
@@ -632,7 +647,7 @@ def reception_attachment_upload(
     answers with the attachment already stored (``created`` False) and stores nothing.
     Who may: those who log receptions at the station."""
     if not scoping.can_log_reception(actor, session.station):
-        raise PermissionDenied("您的角色不能为该联络站的接待活动上传附件。")
+        raise PermissionDenied(gettext("您的角色不能为该联络站的接待活动上传附件。"))
 
     def stored() -> ReceptionAttachment | None:
         found = ReceptionAttachment.objects.filter(pk=attachment_id).first()
@@ -682,9 +697,9 @@ def slot_publish(
     if station.is_closed:
         raise ValidationError(CLOSED_STATION_MESSAGE)
     if ends <= starts:
-        raise ValidationError({"ends": "结束时间须晚于开始时间。"})
+        raise ValidationError({"ends": gettext("结束时间须晚于开始时间。")})
     if not 1 <= repeat_weeks <= 26:
-        raise ValidationError({"repeat_weeks": "重复周数须在 1 到 26 之间。"})
+        raise ValidationError({"repeat_weeks": gettext("重复周数须在 1 到 26 之间。")})
     slots = []
     for week in range(repeat_weeks):
         day = date + dt.timedelta(weeks=week)
@@ -700,7 +715,7 @@ def slot_publish(
 @transaction.atomic
 def slot_cancel(*, slot: ReceptionSlot) -> None:
     if ReceptionSession.objects.filter(slot=slot).exists():
-        raise ValidationError("该接待安排已登记接待活动，不能取消。")
+        raise ValidationError(gettext("该接待安排已登记接待活动，不能取消。"))
     slot.delete()
 
 

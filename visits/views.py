@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.services import full_views_log
@@ -84,7 +85,7 @@ def _save(request, form, formset, *, session: ReceptionSession | None):
                 data=data, client_token=form.cleaned_data["client_token"], actor=request.user, draft=draft
             )
             if not created:
-                messages.info(request, "该接待活动已经登记过（重复提交未重复保存）。")
+                messages.info(request, gettext("该接待活动已经登记过（重复提交未重复保存）。"))
                 return redirect("visits:detail", session.pk)
         else:
             session = services.reception_update_draft(
@@ -99,10 +100,12 @@ def _save(request, form, formset, *, session: ReceptionSession | None):
             form.add_error(None, exc)
         return None
     if draft:
-        messages.success(request, "已保存为草稿，可稍后继续填写。")
+        messages.success(request, gettext("已保存为草稿，可稍后继续填写。"))
         return redirect("visits:edit", session.pk)
     count = session.tickets.count()
-    messages.success(request, f"接待活动已登记，{count} 条意见建议已进入办理流程。")
+    messages.success(
+        request, gettext("接待活动已登记，{count} 条意见建议已进入办理流程。").format(count=count)
+    )
     return redirect("visits:detail", session.pk)
 
 
@@ -157,7 +160,7 @@ def _deputy_groups(form) -> list[dict]:
             {
                 "station": deputy.home_station_id,
                 "station_name": deputy.home_station.name,
-                "name": deputy.group.name if deputy.group else "未编组代表",
+                "name": deputy.group.name if deputy.group else gettext("未编组代表"),
                 "widgets": [],
             },
         )
@@ -282,7 +285,7 @@ def visits_slot_create(request, pk):
             raise Http404
         try:
             services.slot_cancel(slot=slot)
-            messages.success(request, "已取消该接待安排。")
+            messages.success(request, gettext("已取消该接待安排。"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         return redirect("visits:timetable", station.pk)
@@ -294,7 +297,7 @@ def visits_slot_create(request, pk):
             for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"已发布 {len(slots)} 个接待日。")
+            messages.success(request, gettext("已发布 {len} 个接待日。").format(len=len(slots)))
             return redirect("visits:timetable", station.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "visits/slot_form.html", {"station": station, "form": form}, status=status)
@@ -365,15 +368,15 @@ def visits_exports(request):
     try:
         job = jobs.get(pk=job_id)
     except (ExportJob.DoesNotExist, ValidationError, ValueError) as exc:
-        raise Http404("未找到该导出任务。") from exc
+        raise Http404(gettext("未找到该导出任务。")) from exc
     if not services.EXPORT_KINDS[job.kind].may_fetch(request.user, job):
-        raise Http404("未找到该导出任务。")
+        raise Http404(gettext("未找到该导出任务。"))
     if request.GET.get("download"):
         if job.status != ExportJob.Status.DONE or not job.file:
-            raise Http404("文件尚未生成。")
+            raise Http404(gettext("文件尚未生成。"))
         full_views = selectors.export_full_views(user=request.user, job=job)
         if full_views is None:
-            raise PermissionDenied("您的权限已变更，该文件中的群众信息已不能完整查看，请重新导出。")
+            raise PermissionDenied(gettext("您的权限已变更，该文件中的群众信息已不能完整查看，请重新导出。"))
         full_views_log(request=request, tickets=full_views, fields=LEDGER_FIELDS, client=LEDGER_CLIENT)
         response = FileResponse(job.file.open("rb"), content_type=_content_type(job.format))
         response["Content-Disposition"] = _attachment_header(job.file.name.rsplit("/", 1)[-1], stem=job.kind)

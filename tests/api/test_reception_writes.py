@@ -159,7 +159,7 @@ def test_a_completed_reception_is_final(visit_world):
     stale = put(w["officer_api"], pk, changed, HTTP_IF_MATCH='"7"')
     assert stale.status_code == 412 and stale.json()["version"] == 1
     final = put(w["officer_api"], pk, changed, HTTP_IF_MATCH='"1"')
-    assert final.status_code == 400 and DONE_IS_FINAL_MESSAGE in str(final.json())
+    assert final.status_code == 400 and str(DONE_IS_FINAL_MESSAGE) in str(final.json())
     back_to_draft = put(w["officer_api"], pk, visit(w, status="draft"), HTTP_IF_MATCH='"1"')
     assert back_to_draft.status_code == 400
     session = ReceptionSession.objects.get()
@@ -236,7 +236,7 @@ def test_the_services_rules_come_back_as_400(visit_world):
     # a receiver who was not there (the page ticks them; the API says so)
     body = visit(w, deputies=[str(w["deputies"][0].pk)])
     response = put(w["officer_api"], uuid.uuid4(), body)
-    assert response.status_code == 400 and NOT_PRESENT_MESSAGE in str(response.json())
+    assert response.status_code == 400 and str(NOT_PRESENT_MESSAGE) in str(response.json())
     # a row id that is already a ticket's
     taken = TicketFactory(station=w["station"], category=w["category"])
     body = visit(w)

@@ -49,7 +49,7 @@ def demo(django_db_setup, django_db_blocker):
 
 def _row(html: str, group: str) -> list[str]:
     row = re.search(rf'data-group="{group}">(.*?)</tr>', html, re.S)[1]
-    return re.findall(r'<td class="num">([^<]*)</td>', row)
+    return re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row)
 
 
 def _signed_in(client, username: str):

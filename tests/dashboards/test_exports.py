@@ -110,11 +110,24 @@ def test_all_tables_in_one_workbook(client, world, run_exports_here):
     assert [r[0] for r in trend[3:]] == [f"2024年{m}月" for m in range(1, 7)]
 
 
-def test_a_deputys_tables(client, world):
+def test_a_deputys_tables(client, world, run_exports_here):
+    """A deputy's "导出全部" is a background export too; one table is written at once."""
+    from visits.models import ExportJob
+
     deputy = world.deputies[0]
     client.force_login(world.users["deputy"])
-    wb = _workbook(client.get(reverse("dashboards:deputy_export", args=[deputy.pk]), H1))
+    wb = _workbook(run_exports_here(client, reverse("dashboards:deputy_export", args=[deputy.pk]), H1))
+    job = ExportJob.objects.get()
+    assert job.kind == "dashboard" and job.title == f"{deputy.name}代表 2024年上半年 履职看板全部表格"
     assert wb.sheetnames == ["主要指标", "月度趋势", "接待活动", "收集的意见建议"]
+    one = _workbook(
+        client.get(reverse("dashboards:deputy_export", args=[deputy.pk]), {**H1, "table": "trend"})
+    )
+    assert one.sheetnames == ["月度趋势"]
+    # the file is for whoever may still see that deputy
+    from dashboards.exports import area_job_may_fetch
+
+    assert area_job_may_fetch(world.users["deputy"], job) and not area_job_may_fetch(world.users["unit"], job)
     tickets = _rows(wb["收集的意见建议"])
     assert tickets[0][0] == f"{deputy.name}代表 2024年上半年 本人收集的意见建议及办理情况"
     assert [r[7] for r in tickets[3:]] == ["已办结"] * 3

@@ -48,7 +48,7 @@ def test_township_numbers_match_the_report(client, world):
         assert on_page[name] == shown(getattr(report, name)), name
     # the groups table: deputies' and cadres' rows
     deputies = re.search(r'data-group="deputies">(.*?)</tr>', html, re.S)[1]
-    cells = re.findall(r'<td class="num">([^<]*)</td>', deputies)
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', deputies)
     w = report.deputies
     assert cells[:4] == [
         shown(w.entries),
@@ -203,7 +203,7 @@ def test_overdue_tickets_are_listed_most_overdue_first(client, world):
     html = _get(
         client, world.users["county"], reverse("dashboards:region", args=[world.tree.counties[0].pk]), H1
     ).content.decode()
-    table = re.search(r'<table class="table" id="overdue-table">.*?</table>', html, re.S)[0]
+    table = re.search(r'<table class="table[^"]*" id="overdue-table">.*?</table>', html, re.S)[0]
     assert table.count("deadline-red") == 2  # the two townships' overdue tickets (due 2024-06-03)
     assert "逾期" in table
 

@@ -95,7 +95,7 @@ def test_refused_transition(w, action, status):
     with pytest.raises(ValidationError) as exc:
         services.ticket_transition(ticket=ticket, action=action, actor=w.admin, **PAYLOAD[action](w))
     message = exc.value.messages[0]
-    assert Ticket.Status(status).label in message and transition.label in message
+    assert str(Ticket.Status(status).label) in message and str(transition.label) in message
     ticket.refresh_from_db()
     assert (ticket.status, ticket.version, ticket.timeline.count()) == (status, version, events)
 
