@@ -46,15 +46,15 @@ def prepare(scale: int, reuse: bool, prefix: str) -> str:
     url = f"{SERVER}/{name}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and reuse:
-            return url
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if not (exists and reuse):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "DATABASE_URL": url}
     env.pop("REDIS_URL", None)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     started = time.monotonic()
+    # (seed_demo itself leaves a database that already holds the demo as it is)
     subprocess.run(
         [python, "manage.py", "seed_demo", "--scale", str(scale), "--no-progress"],
         cwd=ROOT,
