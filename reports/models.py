@@ -96,57 +96,38 @@ class TicketMeasures(models.Model):
 
 
 class StationActivity(AreaRow, ActivityMeasures):
-    group = models.CharField("对象", max_length=10, choices=Group.choices)
+    """One row per station and month: the totals (``sessions``, ``entries``,
+    ``citizens_received``) and, as columns rather than rows, the deputies' and the leading
+    cadres' station entries and the citizens of the sessions they attended."""
+
+    deputy_entries = models.PositiveIntegerField("代表进站（人次）", default=0)
+    deputy_citizens = models.PositiveIntegerField("代表接待群众（人次）", default=0)
+    cadre_entries = models.PositiveIntegerField("领导干部进站（人次）", default=0)
+    cadre_citizens = models.PositiveIntegerField("领导干部接待群众（人次）", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "站点活动月报"
-        indexes = [models.Index(fields=["station", "month"])]
         constraints = [
-            models.UniqueConstraint(fields=["station", "month", "group"], name="station_activity_unique")
+            models.UniqueConstraint(fields=["station", "month"], name="station_activity_month_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.station_id} {self.month:%Y-%m} {self.group}"
+        return f"{self.station_id} {self.month:%Y-%m}"
 
 
 class StationTickets(AreaRow, TicketMeasures):
-    group = models.CharField("收集人", max_length=10, choices=Group.choices)
-    handling_unit = derived_from(HandlingUnit, "承办单位", null=True)
+    """One row per station, month received and month closed (closed before a period's end
+    is ``closed_month <= end``); the deputies' and the cadres' tickets as columns."""
+
+    deputy_collected = models.PositiveIntegerField("代表收集（件）", default=0)
+    cadre_collected = models.PositiveIntegerField("领导干部收集（件）", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "站点意见建议月报"
-        indexes = [
-            models.Index(fields=["station", "month"]),
-            models.Index(fields=["handling_unit", "month"]),
-        ]
+        indexes = [models.Index(fields=["station", "month"])]
 
     def __str__(self) -> str:
-        return f"{self.station_id} {self.month:%Y-%m} {self.group}"
-
-
-class DeputyActivity(AreaRow, ActivityMeasures):
-    deputy = derived_from(Deputy, "代表")
-
-    class Meta:
-        verbose_name = verbose_name_plural = "代表活动月报"
-        indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
-        constraints = [
-            models.UniqueConstraint(fields=["deputy", "station", "month"], name="deputy_activity_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.deputy_id} {self.month:%Y-%m}"
-
-
-class DeputyTickets(AreaRow, TicketMeasures):
-    deputy = derived_from(Deputy, "代表")
-
-    class Meta:
-        verbose_name = verbose_name_plural = "代表意见建议月报"
-        indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
-
-    def __str__(self) -> str:
-        return f"{self.deputy_id} {self.month:%Y-%m}"
+        return f"{self.station_id} {self.month:%Y-%m}"
 
 
 class OverdueNow(models.Model):

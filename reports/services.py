@@ -30,15 +30,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from liaison.jobs import single_flight
 from reports.models import (
-    DeputyActivity,
-    DeputyTickets,
-    Group,
     OverdueNow,
     ReportSnapshot,
     RollupDirty,
@@ -57,8 +54,7 @@ FULL_BATCH_STATIONS = 100  # stations recomputed per transaction of a full refre
 INSERT_BATCH = 5000
 DUE_SOON_WORKING_DAYS = 3
 
-_ROLE = {Group.DEPUTIES: Attendance.Role.DEPUTY, Group.CADRES: Attendance.Role.LEADING_CADRE}
-_COUNTED_ROLES = tuple(_ROLE.values())
+_COUNTED_ROLES = (Attendance.Role.DEPUTY, Attendance.Role.LEADING_CADRE)
 
 
 def _month(field: str) -> TruncMonth:
@@ -131,8 +127,8 @@ AREA = {"station_id": "st", "area_path": "path", "month": "m"}
 
 
 def _activity_rows(groups: Groups | None = None) -> int:
-    """Sessions, entries and citizens per station/month/group and per deputy/station/month:
-    two INSERT … SELECT … GROUP BY statements."""
+    """Sessions, entries and citizens per station and month, the deputies' and the cadres'
+    as columns: one INSERT … SELECT … GROUP BY (two aggregates stacked, summed per row)."""
     attendances = _limit(
         Attendance.objects.station_entries().filter(role__in=_COUNTED_ROLES),
         station="session__station",
@@ -140,56 +136,40 @@ def _activity_rows(groups: Groups | None = None) -> int:
         groups=groups,
     )
     sessions = _limit(ReceptionSession.objects.held(), station="station", when="starts_at", groups=groups)
-    where = {
-        "st": F("session__station"),
-        "path": F("session__station__region__path"),
-        "m": _month("session__starts_at"),
-    }
-    role_group = Case(
-        When(role=Attendance.Role.DEPUTY, then=Value(Group.DEPUTIES.value)), default=Value(Group.CADRES.value)
-    )
-    entries = {**AREA, "group": "g", "entries": "n", "sessions": None, "citizens_received": None}
-    parts = [
-        (attendances.values(**where, g=group).annotate(n=Count("pk")).order_by(), entries)
-        for group in (role_group, Value(Group.ALL.value))
-    ]
-    held = {**AREA, "group": "g", "entries": None, "sessions": "n", "citizens_received": "c"}
-    for group, role in (*_ROLE.items(), (Group.ALL, None)):
-        qs = sessions
-        if role is not None:
-            qs = qs.filter(Exists(Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True)))
-        qs = (
-            qs.values(
-                st=F("station"), path=F("station__region__path"), m=_month("starts_at"), g=Value(group.value)
-            )
-            .annotate(n=Count("pk"), c=Coalesce(Sum("citizens_received"), 0))
-            .order_by()
+    deputy, cadre = Attendance.Role.DEPUTY, Attendance.Role.LEADING_CADRE
+    entries = (
+        attendances.values(
+            st=F("session__station"), path=F("session__station__region__path"), m=_month("session__starts_at")
         )
-        parts.append((qs, held))
-    written = _insert(StationActivity, parts, key=("station_id", "area_path", "month", "group"))
-
-    # a deputy attends a session once: their present attendances at held sessions are their
-    # sessions, the at-station ones their entries, and the sessions' citizens add up
-    attended = _limit(
-        Attendance.objects.filter(
-            role=Attendance.Role.DEPUTY, present=True, session__status=ReceptionSession.Status.DONE
-        ),
-        station="session__station",
-        when="session__starts_at",
-        groups=groups,
+        .annotate(n=Count("pk"), d=Count("pk", filter=Q(role=deputy)), c=Count("pk", filter=Q(role=cadre)))
+        .order_by()
     )
-    qs = (
-        attended.values(d=F("deputy"), **where)
+    zero = dict.fromkeys(("sessions", "citizens_received", "deputy_citizens", "cadre_citizens"))
+    parts = [(entries, {**AREA, "entries": "n", "deputy_entries": "d", "cadre_entries": "c", **zero})]
+
+    def present(role) -> Exists:
+        return Exists(Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True))
+
+    held = (
+        sessions.values(st=F("station"), path=F("station__region__path"), m=_month("starts_at"))
         .annotate(
-            e=Count("pk", filter=Q(session__kind__in=ReceptionSession.AT_STATION_KINDS)),
             n=Count("pk"),
-            c=Coalesce(Sum("session__citizens_received"), 0),
+            c=Coalesce(Sum("citizens_received"), 0),
+            dc=Coalesce(Sum("citizens_received", filter=present(deputy)), 0),
+            cc=Coalesce(Sum("citizens_received", filter=present(cadre)), 0),
         )
         .order_by()
     )
-    deputy = {"deputy_id": "d", **AREA, "entries": "e", "sessions": "n", "citizens_received": "c"}
-    written += _insert(DeputyActivity, [(qs, deputy)])
-    return written
+    zero = dict.fromkeys(("entries", "deputy_entries", "cadre_entries"))
+    columns = {
+        **AREA,
+        "sessions": "n",
+        "citizens_received": "c",
+        "deputy_citizens": "dc",
+        "cadre_citizens": "cc",
+    }
+    parts.append((held, {**columns, **zero}))
+    return _insert(StationActivity, parts, key=("station_id", "area_path", "month"))
 
 
 def _ticket_measures() -> dict:
@@ -207,44 +187,34 @@ def _ticket_measures() -> dict:
         "unreachable": Count("pk", filter=Q(no_evaluation=Ticket.NoEvaluation.UNREACHABLE)),
         "close_days_sum": Coalesce(Sum("working_days_to_close"), 0),
         "close_days_count": Count("working_days_to_close"),
+        "deputy_collected": Count("pk", filter=Q(received_by_deputy__isnull=False)),
+        "cadre_collected": Count("pk", filter=Q(received_by_cadre__isnull=False)),
     }
+
+
+def counted_tickets() -> QuerySet:
+    """The tickets the figures count, with the local day each was closed (``closed_on``):
+    the source of the ticket rollups and of the figures read live (a deputy's, a unit's)."""
+    return Ticket.objects.counted().annotate(closed_on=TruncDate("closed_at", tzinfo=TZ))
 
 
 def _ticket_rows(groups: Groups | None = None) -> int:
-    """Tickets (merged ones excluded, as in the figures) per station, receiver group,
-    handling unit, month received and month closed; and per deputy: two INSERT … SELECT."""
-    tickets = _limit(Ticket.objects.counted(), station="station", when="received_at", groups=groups).annotate(
-        closed_on=TruncDate("closed_at", tzinfo=TZ),
-        receiver_group=Case(
-            When(received_by_deputy__isnull=False, then=Value(Group.DEPUTIES.value)),
-            When(received_by_cadre__isnull=False, then=Value(Group.CADRES.value)),
-            default=Value(Group.OTHER.value),
-        ),
-    )
+    """Tickets (merged ones excluded, as in the figures) per station, month received and
+    month closed: one INSERT … SELECT … GROUP BY."""
+    tickets = _limit(counted_tickets(), station="station", when="received_at", groups=groups)
     measures = _ticket_measures()
-    where = {
-        "st": F("station"),
-        "path": F("station__region__path"),
-        "m": _month("received_at"),
-        "cm": _month("closed_at"),
-    }
-    columns = {**AREA, "closed_month": "cm", **{name: name for name in measures}}
-    station_rows = (
-        tickets.values("receiver_group", unit=F("handling_unit"), **where).annotate(**measures).order_by()
-    )
-    written = _insert(
-        StationTickets, [(station_rows, {**columns, "group": "receiver_group", "handling_unit_id": "unit"})]
-    )
-    deputy_rows = (
-        tickets.filter(received_by_deputy__isnull=False)
-        .values(d=F("received_by_deputy"), **where)
+    rows = (
+        tickets.values(
+            st=F("station"), path=F("station__region__path"), m=_month("received_at"), cm=_month("closed_at")
+        )
         .annotate(**measures)
         .order_by()
     )
-    return written + _insert(DeputyTickets, [(deputy_rows, {**columns, "deputy_id": "d"})])
+    columns = {**AREA, "closed_month": "cm", **{name: name for name in measures}}
+    return _insert(StationTickets, [(rows, columns)])
 
 
-ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
+ROLLUPS = (StationActivity, StationTickets)
 
 
 def _recompute(groups: Groups | None = None) -> int:

@@ -20,8 +20,6 @@ from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from liaison.demo import names as N
 from liaison.demo.generate import build_city
 from reports.models import (
-    DeputyActivity,
-    DeputyTickets,
     OverdueNow,
     ReportSnapshot,
     RollupDirty,
@@ -54,8 +52,6 @@ DOMAIN_MODELS: list[type[models.Model]] = [
     ReportSnapshot,
     StationActivity,
     StationTickets,
-    DeputyActivity,
-    DeputyTickets,
     OverdueNow,
     RollupDirty,
     Delivery,
