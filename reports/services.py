@@ -91,14 +91,11 @@ def _limit(qs: QuerySet, *, station: str, when: str | None, groups: Groups | Non
     return qs.filter(q)
 
 
-def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: tuple[str, ...] = ()) -> int:
-    """``INSERT INTO <model> SELECT … FROM (<aggregate query>)``: the grouped rows go from
-    the aggregate queries straight into the rollup table, never through Python.
-
-    Each part is an aggregate queryset and a map of column → its alias (``None``: 0).
-    Several parts are stacked with UNION ALL and summed per ``key`` (the columns that are
-    not measures), so each row is written once. Rows go in ordered by region path: a
-    city's rows then sit together on disk and a city's report reads a few pages."""
+def _select(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: tuple[str, ...] = ()):
+    """The rollup rows of ``model`` as one ``SELECT``: each part is an aggregate queryset
+    and a map of column → its alias (``None``: 0). Several parts are stacked with UNION ALL
+    and summed per ``key`` (the columns that are not measures), so each row is written
+    once. Returns (column names, SQL, parameters)."""
     quote = connection.ops.quote_name
     columns = list(parts[0][1])
     selects, params = [], []
@@ -113,6 +110,16 @@ def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: 
     if key:
         summed = ", ".join(quote(c) if c in key else f"SUM({quote(c)}) AS {quote(c)}" for c in columns)
         source = f"SELECT {summed} FROM ({source}) parts GROUP BY {', '.join(quote(c) for c in key)}"  # noqa: S608
+    return columns, source, params
+
+
+def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: tuple[str, ...] = ()) -> int:
+    """``INSERT INTO <model> SELECT … FROM (<aggregate query>)``: the grouped rows go from
+    the aggregate queries straight into the rollup table, never through Python. Rows go in
+    ordered by region path: a city's rows then sit together on disk and a city's report
+    reads a few pages."""
+    quote = connection.ops.quote_name
+    columns, source, params = _select(model, parts, key=key)
     names = ", ".join(quote(c) for c in columns)
     statement = (
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608
@@ -123,10 +130,30 @@ def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: 
         return max(cursor.rowcount, 0)
 
 
+def rollup_floor() -> tuple[int, int]:
+    """The SQL floor of a full refresh, for ``bench/reports.py``: the same aggregate
+    ``SELECT … GROUP BY`` statements over every source row, their rows fetched and
+    dropped (nothing written). Returns (statements, rows)."""
+    found: list = []
+
+    def collect(model, parts, *, key=()):
+        found.append(_select(model, parts, key=key))
+        return 0
+
+    _activity_rows(write=collect)
+    _ticket_rows(write=collect)
+    rows = 0
+    with connection.cursor() as cursor:
+        for _columns, sql, params in found:
+            cursor.execute(sql, params)
+            rows += len(cursor.fetchall())
+    return len(found), rows
+
+
 AREA = {"station_id": "st", "area_path": "path", "month": "m"}
 
 
-def _activity_rows(groups: Groups | None = None) -> int:
+def _activity_rows(groups: Groups | None = None, write=_insert) -> int:
     """Sessions, entries and citizens per station and month, the deputies' and the cadres'
     as columns: one INSERT … SELECT … GROUP BY (two aggregates stacked, summed per row)."""
     attendances = _limit(
@@ -169,7 +196,7 @@ def _activity_rows(groups: Groups | None = None) -> int:
         "cadre_citizens": "cc",
     }
     parts.append((held, {**columns, **zero}))
-    return _insert(StationActivity, parts, key=("station_id", "area_path", "month"))
+    return write(StationActivity, parts, key=("station_id", "area_path", "month"))
 
 
 def _ticket_measures() -> dict:
@@ -198,7 +225,7 @@ def counted_tickets() -> QuerySet:
     return Ticket.objects.counted().annotate(closed_on=TruncDate("closed_at", tzinfo=TZ))
 
 
-def _ticket_rows(groups: Groups | None = None) -> int:
+def _ticket_rows(groups: Groups | None = None, write=_insert) -> int:
     """Tickets (merged ones excluded, as in the figures) per station, month received and
     month closed: one INSERT … SELECT … GROUP BY."""
     tickets = _limit(counted_tickets(), station="station", when="received_at", groups=groups)
@@ -211,7 +238,7 @@ def _ticket_rows(groups: Groups | None = None) -> int:
         .order_by()
     )
     columns = {**AREA, "closed_month": "cm", **{name: name for name in measures}}
-    return _insert(StationTickets, [(rows, columns)])
+    return write(StationTickets, [(rows, columns)])
 
 
 ROLLUPS = (StationActivity, StationTickets)
