@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, router, transaction
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
@@ -248,7 +248,7 @@ def _recompute(groups: Groups | None = None) -> int:
     """Replace the rollup rows of the given groups (everything when ``groups`` is None)."""
     for model in ROLLUPS:
         qs = _limit(model.objects.all(), station="station_id", when=None, groups=groups)
-        qs._raw_delete(qs.db)  # no cascades, no signals: rollups are plain numbers
+        qs._raw_delete(router.db_for_write(model))  # no cascades, no signals: plain numbers
     return _activity_rows(groups) + _ticket_rows(groups)
 
 
@@ -318,11 +318,11 @@ def _drop_orphans() -> None:
     gone = ~Exists(Station.objects.filter(pk=OuterRef("station_id")))
     for model in (*ROLLUPS, OverdueNow):
         qs = model.objects.filter(gone)
-        qs._raw_delete(qs.db)
+        qs._raw_delete(router.db_for_write(model))
     if connection.vendor == "postgresql":
         entries = RollupDirty.objects.filter(gone).select_for_update(skip_locked=True).values("pk")
         qs = RollupDirty.objects.filter(pk__in=entries)
-        qs._raw_delete(qs.db)
+        qs._raw_delete(router.db_for_write(RollupDirty))
 
 
 def _refresh_full() -> int:
@@ -401,7 +401,7 @@ def overdue_refresh(*, today: dt.date | None = None) -> int:
         .annotate(o=Count("pk", filter=Q(due_on__lt=today)), s=Count("pk", filter=Q(due_on__gte=today)))
         .order_by()
     ]
-    OverdueNow.objects.all()._raw_delete(OverdueNow.objects.db)
+    OverdueNow.objects.all()._raw_delete(router.db_for_write(OverdueNow))
     OverdueNow.objects.bulk_create(rows, batch_size=INSERT_BATCH)
     return len(rows)
 
