@@ -361,6 +361,84 @@ def _refresh_changed() -> RefreshResult:
     return RefreshResult(groups=count, rows=rows)
 
 
+_STAGING = {model: f"reports_staging_{model._meta.model_name}" for model in ROLLUPS}
+_STAGING_LOG = "reports_staging_log"
+
+
+def _stage(model, parts, *, key=()) -> int:
+    """``CREATE TEMP TABLE <staging> AS <the rollup rows>``: every station's rows in one
+    aggregate pass (the SQL floor), indexed on the station for the swaps."""
+    quote = connection.ops.quote_name
+    columns, source, params = _select(model, parts, key=key)
+    table = _STAGING[model]
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMP TABLE {table} AS SELECT {names} FROM ({source}) rollup", params)  # noqa: S608
+        cursor.execute(f"CREATE INDEX ON {table} (station_id)")
+        cursor.execute(f"ANALYZE {table}")  # autovacuum never sees temp tables
+        return max(cursor.rowcount, 0)
+
+
+def _swap(stations: list) -> int:
+    """Replace the rollup rows of ``stations`` by their staged rows and consume the
+    change-log entries the staging saw for them: one short transaction."""
+    quote = connection.ops.quote_name
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        _refresh_lock()
+        cursor.execute(
+            f"DELETE FROM {_LOG} WHERE id IN (SELECT id FROM {_STAGING_LOG} WHERE station_id = ANY(%s))",  # noqa: S608
+            [stations],
+        )
+        for model, staging in _STAGING.items():
+            table = quote(model._meta.db_table)
+            names = ", ".join(quote(f.column) for f in model._meta.concrete_fields if not f.primary_key)
+            cursor.execute(f"DELETE FROM {table} WHERE station_id = ANY(%s)", [stations])  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
+                "WHERE station_id = ANY(%s) ORDER BY area_path",
+                [stations],
+            )
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _refresh_full_staged() -> int:
+    """PostgreSQL's full refresh: the change-log entries committed so far are noted first;
+    then every rollup row is computed in one aggregate pass per table into a temporary
+    table (its statements see at least those entries' changes); then the rows are swapped
+    in ``FULL_BATCH_STATIONS`` stations per short transaction (a reader sees each station's
+    figures old or new), each consuming the noted entries of its stations. Entries
+    committed later stay in the log for the incremental refresh. A session-level advisory
+    lock (the key of ``_refresh_lock``) keeps incremental refreshes from recomputing a
+    group between its staging and its swap; writers never take it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext('reports.rollups.refresh'))")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGING_LOG}")
+            cursor.execute(f"CREATE TEMP TABLE {_STAGING_LOG} AS SELECT id, station_id FROM {_LOG}")  # noqa: S608
+        _activity_rows(write=_stage)
+        _ticket_rows(write=_stage)
+        stations = list(Station.objects.order_by("region__path", "pk").values_list("pk", flat=True))
+        rows = sum(
+            _swap(stations[start : start + FULL_BATCH_STATIONS])
+            for start in range(0, len(stations), FULL_BATCH_STATIONS)
+        )
+        with transaction.atomic():
+            _refresh_lock()
+            _drop_orphans()
+        with connection.cursor() as cursor:
+            for table in (*_STAGING.values(), _STAGING_LOG):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext('reports.rollups.refresh'))")
+    overdue_refresh()
+    return rows
+
+
 def rollups_refresh(*, full: bool = False) -> RefreshResult:
     """Recompute the groups the change log names (or everything). Safe to run beside
     writers and beside other refreshes: a full refresh is single-flight, and refresh
@@ -370,7 +448,7 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     with single_flight("reports.rollups_full") as got:
         if not got:
             return RefreshResult(groups=0, rows=0)
-        rows = _refresh_full()
+        rows = _refresh_full_staged() if connection.vendor == "postgresql" else _refresh_full()
     _vacuum()
     return RefreshResult(groups=-1, rows=rows)
 
