@@ -37,8 +37,8 @@ from suggestions.selectors import period_bounds, with_deadlines, within
 from visits.models import Attendance, ReceptionSession
 
 IDLE_PAGE = 20  # deputies with no station entry, per page
-# Counted up to this many ("1,000+"): each is an index probe into the deputy-activity
-# rollup, so an exact count for a whole city would cost as much as the rest of the page.
+# Counted up to this many ("1,000+"): each is an index probe into the deputy's attendances,
+# so an exact count for a whole city would cost as much as the rest of the page.
 IDLE_COUNT_CAP = 1000
 OVERDUE_LIMIT = 20
 RECEPTIONS_LIMIT = 10

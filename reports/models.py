@@ -1,16 +1,16 @@
 """Closure-rate reports (闭环办理率报表): rollup tables refreshed by the worker.
 
 The rollups hold the counts of ``suggestions.selectors.work_figures`` and the rates of the
-dashboards, summed by station and month (and by deputy and month), so a report for a
-city, a county, a township, a station, a handling unit or a deputy over any run of
-months sums a few thousand small rows, however many tickets there are.
+dashboards, summed by station and month, so a report for a city, a county, a township or a
+station over any run of months sums a few thousand small rows, however many tickets there
+are. A deputy's and a handling unit's figures are read from the source rows on their
+indexes (``reports.selectors``): per-deputy rollups would copy the source.
 
-- ``StationActivity``: sessions held, station entries and citizens received, per station,
-  month and group (deputies / leading cadres / all).
-- ``StationTickets``: tickets per station, receiver group, handling unit, month received
-  and month closed (the month closed is a dimension because "closed" in the figures means
-  closed *before the period ends*).
-- ``DeputyActivity`` / ``DeputyTickets``: the same for each deputy.
+- ``StationActivity``: sessions held, station entries and citizens received, per station
+  and month; the deputies' and the leading cadres' entries and citizens as columns.
+- ``StationTickets``: tickets per station, month received and month closed (the month
+  closed is a dimension because "closed" in the figures means closed *before the period
+  ends*); the deputies' and the cadres' tickets as columns.
 - ``OverdueNow``: open tickets past (or near) their deadline, per station and unit, as of
   the last refresh.
 

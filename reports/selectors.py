@@ -3,7 +3,9 @@
 ``figures()`` is three queries (activity, tickets, overdue) over the rollup rows of the
 scope and period, whatever the number of tickets; ``figures_by()`` is the same three
 queries grouped one level down (child regions, stations, months or handling units).
-The counting rules are those of ``suggestions.selectors.work_figures``; a test checks
+A deputy's and a handling unit's figures, and the breakdown by unit, are counted over the
+source rows on their indexes (the deputy's attendances and tickets, the unit's tickets in
+the period): bounded by that deputy's or unit's own rows. The counting rules are those of ``suggestions.selectors.work_figures``; a test checks
 that both give the same numbers.
 """
 
