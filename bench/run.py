@@ -2,6 +2,8 @@
 
     make bench                  # the scales each benchmark names (scale 1 and 30; ~1 hour here)
     BENCH_SCALES="1 5 30" make bench   # other scales (docs/scale.md uses three)
+    # smaller runs: BENCH_REPS, BENCH_BATCH_ROUNDS, BENCH_ESCALATION_TICKETS,
+    # BENCH_SEARCH_SCALES / BENCH_SYNC_SCALES (the scales of those two; default BENCH_SCALES)
     BENCH_QUICK=1 make bench    # scale 1 only, smaller counts (a few minutes)
     .venv/bin/python bench/run.py [--quick] [--only reports dashboard] [--no-write]
 
@@ -70,10 +72,11 @@ def plan(quick: bool) -> list[Bench]:
         Bench(
             "dashboard",
             "bench/dashboard.py",
-            ["--scales", *scales, "--reps", "20" if quick else "50", "--db-prefix", db("s")],
+            ["--scales", *scales, "--reps", os.environ.get("BENCH_REPS", "20" if quick else "50")]
+            + ["--db-prefix", db("s")],
         ),
     ]
-    for scale in scales:
+    for scale in os.environ.get("BENCH_SEARCH_SCALES", " ".join(scales)).split():
         benches.append(
             Bench(
                 "search",
@@ -85,15 +88,21 @@ def plan(quick: bool) -> list[Bench]:
         )
     benches += [
         Bench("api_sync", "bench/api_sync.py", ["1"], {"BENCH_DATABASE_URL": db("s1")}, "api_sync s1"),
-        Bench("api_batch", "bench/api_batch.py", ["3" if quick else "10"], {"BENCH_DATABASE_URL": db("s1")}),
+        Bench(
+            "api_batch",
+            "bench/api_batch.py",
+            [os.environ.get("BENCH_BATCH_ROUNDS", "3" if quick else "10")],
+            {"BENCH_DATABASE_URL": db("s1")},
+        ),
         Bench(
             "escalation",
             "bench/escalation.py",
-            ["--tickets", "50000" if quick else "1000000", "--naive", "1000" if quick else "5000"],
+            ["--tickets", os.environ.get("BENCH_ESCALATION_TICKETS", "50000" if quick else "1000000")]
+            + ["--naive", "1000" if quick else "5000"],
             {"BENCH_DATABASE_URL": db("escalation")},
         ),
     ]
-    for scale in scales[1:]:
+    for scale in os.environ.get("BENCH_SYNC_SCALES", " ".join(scales)).split()[1:]:
         benches.insert(
             -2,
             Bench(
@@ -209,6 +218,7 @@ def main() -> None:
     if args.no_write:
         return
     load = os.getloadavg()
+    knobs = ", ".join(f"`{k}={v}`" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_"))
     doc = [
         "# Benchmarks",
         "",
@@ -218,6 +228,8 @@ def main() -> None:
         "not the seconds). Each baseline is measured in the same run as its figure; the ratio is "
         "baseline ÷ value (how many times better), except for the dashboard, where it is the "
         "larger scale's time ÷ scale 1's (how the cost grows; the goal is ≤ 1.2).",
+        "",
+        f"Settings: {knobs or 'the defaults'}.",
         "",
         *lines,
         "",
