@@ -185,6 +185,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
     parser.add_argument("--only", nargs="+", help="benchmark names (reports, dashboard, search, …)")
     parser.add_argument("--no-write", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument(
+        "--from-logs", action="store_true", help="no run: the table from the saved outputs in bench/out/"
+    )
     args = parser.parse_args()
     benches = [b for b in plan(args.quick) if not args.only or b.name in args.only]
     out_dir = ROOT / "bench" / "out"
@@ -192,6 +195,15 @@ def main() -> None:
     started_at = dt.datetime.now(dt.UTC)
     rows: list[dict] = []
     summary: list[str] = []
+    if args.from_logs:
+        summary.append("table rebuilt from the saved outputs (`--from-logs`)")
+        for bench in benches:
+            log = out_dir / f"{(bench.label or bench.name).replace(' ', '_')}.log"
+            if log.exists():
+                rows += [
+                    json.loads(x[len(PREFIX) :]) for x in log.read_text().splitlines() if x.startswith(PREFIX)
+                ]
+        benches = []
     for bench in benches:
         label = bench.label or bench.name
         print(f"==> {label}: {bench.script} {' '.join(bench.args)}", flush=True)
