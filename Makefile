@@ -1,6 +1,7 @@
 # Liaison: the two commands a newcomer needs.
 #   make demo   run the embedded default (SQLite, in-process tasks) with demo data on 127.0.0.1:8000
 #   make test   the full check against PostgreSQL + Redis, as CI runs it
+#   make bench  every benchmark in bench/, one table, written to docs/benchmarks.md (BENCH_QUICK=1: scale 1)
 # Both create .venv from requirements-dev.lock (= requirements.lock + test tools) the first
 # time, and again whenever a lock changes.
 
@@ -26,13 +27,14 @@ ARGS :=
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/liaison
 TEST_REDIS_URL := redis://127.0.0.1:6379/0
 
-.PHONY: help install demo test lock services prod-check
+.PHONY: help install demo test lock services prod-check bench
 
 help:
 	@echo "make demo   run Liaison on SQLite with demo data at http://$(HOST):$(PORT)/ (PORT=8001 to move it)"
 	@echo "make test   check, makemigrations --check, ruff, pytest on PostgreSQL + Redis (ARGS='-k foo')"
 	@echo "make prod-check  the production stack on loopback, smoke-tested through nginx"
 	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from .venv"
+	@echo "make bench  every benchmark in bench/ at its scales, one table -> docs/benchmarks.md (BENCH_QUICK=1: scale 1 only)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "make: python3.11 not found" >&2; exit 1; }
@@ -91,6 +93,12 @@ test: install
 # Redis), smoke-tested through nginx and stopped; `make test` ends with it.
 prod-check: install
 	@BIN=$(BIN) scripts/prod-check.sh
+
+# PostgreSQL on BENCH_PG (default postgres://postgres@127.0.0.1:5432); seeded databases
+# $(BENCH_DB_PREFIX)_s1 / _s30 are built once and reused (see bench/run.py).
+bench: install
+	@scripts/ensure-services.sh
+	@$(BIN)/python bench/run.py
 
 lock: | $(BIN)/python
 	@scripts/lock.sh

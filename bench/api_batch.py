@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._result import emit  # noqa: E402
+
 url = os.environ.get("BENCH_DATABASE_URL")
 if not url:
     sys.exit("Set BENCH_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/bench_batch")
@@ -212,6 +214,24 @@ def main() -> None:
     print(line("corrections (updated)", "fix_base", "fix"))
     puts_seconds, puts_queries = runs["puts"][0]
     print(f"(100 separate PUTs of new tickets: {puts_seconds:.3f} s, {puts_queries} queries)")
+    for what, base, ours in (
+        ("tickets/batch/ of 100 new", "new_base", "new"),
+        ("tickets/batch/ of 100 repeats", "same_base", "same"),
+        ("tickets/batch/ of 100 corrections", "fix_base", "fix"),
+    ):
+        b, o = median(base), median(ours)
+        emit(
+            "api_batch",
+            what,
+            scale=1,
+            value=o,
+            unit="s",
+            baseline=b,
+            baseline_label="per-record upsert, same run",
+            ratio=b / o,
+            goal="< 1 s",
+            met=o < 1,
+        )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._result import emit  # noqa: E402
+
 url = os.environ.get("BENCH_DATABASE_URL")
 if not url:
     sys.exit("Set BENCH_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/bench7")
@@ -221,6 +223,30 @@ def main() -> None:
     print(row(f"incremental sync of {CHANGED:,} changes", inc_base["seconds"], inc_sync["seconds"]))
     print(
         f"(pages: full {len(full_sync['pages'])} sync / {len(full_base['pages'])} baseline; ratio = baseline ÷ sync)"
+    )
+    ratio = full_base["seconds"] / full_sync["seconds"]
+    emit(
+        "api_sync",
+        f"full sync of {total:,} tickets",
+        scale=scale,
+        value=full_sync["seconds"],
+        unit="s",
+        baseline=full_base["seconds"],
+        baseline_label="plain DRF ModelViewSet, same run",
+        ratio=ratio,
+        goal="≥ 5×",
+        met=ratio >= 5,
+    )
+    ratio = inc_base["seconds"] / inc_sync["seconds"]
+    emit(
+        "api_sync",
+        f"incremental sync of {CHANGED:,} changes",
+        scale=scale,
+        value=inc_sync["seconds"],
+        unit="s",
+        baseline=inc_base["seconds"],
+        baseline_label="updated_at cursor, same run",
+        ratio=ratio,
     )
 
 

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PERIOD = "period=half&on=2023-01-01"
 
 
@@ -157,6 +158,25 @@ def main() -> None:
         ratio = results[hi]["median_ms"] / results[lo]["median_ms"]
         p95 = results[hi]["p95_ms"] / results[lo]["p95_ms"]
         print(f"ratio scale {hi} / scale {lo}: median {ratio:.2f}, p95 {p95:.2f}")
+    from bench._result import emit
+
+    lo = min(results)
+    for scale, r in results.items():
+        ratio = r["median_ms"] / results[lo]["median_ms"] if scale != lo else None
+        goal = "< 100 ms" + (f"; ÷ scale {lo} ≤ 1.2" if ratio is not None else "")
+        met = r["median_ms"] < 100 and (ratio is None or ratio <= 1.2)
+        emit(
+            "dashboard",
+            "city dashboard, median request",
+            scale=scale,
+            value=r["median_ms"],
+            unit="ms",
+            baseline=results[lo]["median_ms"] if ratio is not None else None,
+            baseline_label=f"scale {lo}, same run" if ratio is not None else "",
+            ratio=ratio,
+            goal=goal,
+            met=met,
+        )
 
 
 if __name__ == "__main__":

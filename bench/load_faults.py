@@ -869,14 +869,7 @@ def _run(minutes: float, tmp: Path, postgres: Postgres, redis: Redis, procs: lis
 def check(dsn: str, record: Record, deadlocks0: int, postgres: Postgres) -> dict:
     from django.db import connection
 
-    from reports.models import (
-        DeputyActivity,
-        DeputyTickets,
-        OverdueNow,
-        RollupDirty,
-        StationActivity,
-        StationTickets,
-    )
+    from reports.models import OverdueNow, RollupDirty, StationActivity, StationTickets
     from reports.services import rollups_refresh
     from suggestions.models import Ticket, TimelineEvent
     from visits.models import ReceptionSession
@@ -960,7 +953,7 @@ def check(dsn: str, record: Record, deadlocks0: int, postgres: Postgres) -> dict
         if not RollupDirty.objects.exists():
             break
     out["dirty_left"] = RollupDirty.objects.count()
-    models = [StationActivity, StationTickets, DeputyActivity, DeputyTickets, OverdueNow]
+    models = [StationActivity, StationTickets, OverdueNow]
 
     def snapshot():
         snap = {}

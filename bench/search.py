@@ -35,10 +35,13 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--user", default="city")
+    parser.add_argument("--scale", default="", help="the seed_demo scale of the database (for the table)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
     import django
+
+    from bench._result import emit
 
     django.setup()
     from django.conf import settings
@@ -98,6 +101,18 @@ def main() -> None:
         print(
             f"{kind:<11} {term[:18]:<18} {rows:>5} {statistics.median(page):>8.1f}ms {pct(page, 0.95):>8.1f}ms"
             f" {statistics.median(floor):>7.1f}ms {pct(floor, 0.95):>7.1f}ms {pct(page, 0.95) / max(pct(floor, 0.95), 0.001):>8.1f}×  {index}"
+        )
+        emit(
+            "search",
+            f"search p95, {kind}",
+            scale=args.scale,
+            value=pct(page, 0.95),
+            unit="ms",
+            baseline=pct(floor, 0.95),
+            baseline_label="its SQL alone (floor), same run",
+            ratio=pct(page, 0.95) / max(pct(floor, 0.95), 0.001),
+            goal="p95 < 300 ms",
+            met=pct(page, 0.95) < 300,
         )
 
 

@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from deputies.models import Deputy
 from liaison.scoping import scoped
-from reports.models import DeputyActivity
 from reports.periods import Period, Scope, add_months
 from reports.selectors import Figures, figures, figures_by
 from reports.services import due_soon_until
@@ -40,8 +38,8 @@ from suggestions.selectors import period_bounds, with_deadlines, within
 from visits.models import Attendance, ReceptionSession
 
 IDLE_PAGE = 20  # deputies with no station entry, per page
-# Counted up to this many ("1,000+"): each is an index probe into the deputy-activity
-# rollup, so an exact count for a whole city would cost as much as the rest of the page.
+# Counted up to this many ("1,000+"): each is an index probe into the deputy's attendances,
+# so an exact count for a whole city would cost as much as the rest of the page.
 IDLE_COUNT_CAP = 1000
 OVERDUE_LIMIT = 20
 RECEPTIONS_LIMIT = 10
@@ -193,8 +191,12 @@ def _deputies_in(scope: Scope) -> QuerySet:
 def idle_deputies_qs(*, scope: Scope, period: Period) -> QuerySet:
     """Deputies based in the scope with no station entry (at any station) in the period,
     ordered by region, name, id (the keyset)."""
-    entered = DeputyActivity.objects.filter(
-        deputy=OuterRef("pk"), month__gte=period.start, month__lte=period.end, entries__gt=0
+    lower, upper = period_bounds(period.first_day, period.last_day)
+    entered = Attendance.objects.station_entries().filter(
+        deputy=OuterRef("pk"),
+        role=Attendance.Role.DEPUTY,
+        session__starts_at__gte=lower,
+        session__starts_at__lt=upper,
     )
     qs = _deputies_in(scope).filter(~Exists(entered))
     return qs.order_by("home_station__region__path", "name", "pk")
@@ -403,9 +405,17 @@ def deputy_dashboard(
     total = figures(scope=scope, period=period)
     trend_p = trend_period(period)
     year = period.end.year
-    year_entries = DeputyActivity.objects.filter(
-        deputy=deputy, month__gte=dt.date(year, 1, 1), month__lte=dt.date(year, 12, 1)
-    ).aggregate(n=Coalesce(Sum("entries"), 0))["n"]
+    lower, upper = period_bounds(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    year_entries = (
+        Attendance.objects.station_entries()
+        .filter(
+            deputy=deputy,
+            role=Attendance.Role.DEPUTY,
+            session__starts_at__gte=lower,
+            session__starts_at__lt=upper,
+        )
+        .count()
+    )
     receptions = receptions_qs(user=user, scope=scope, period=period)
     tickets = deputy_tickets_qs(user=user, deputy=deputy, period=period)
     by_status = dict(tickets.order_by().values_list("status").annotate(n=Count("pk")))

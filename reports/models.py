@@ -1,16 +1,16 @@
 """Closure-rate reports (闭环办理率报表): rollup tables refreshed by the worker.
 
 The rollups hold the counts of ``suggestions.selectors.work_figures`` and the rates of the
-dashboards, summed by station and month (and by deputy and month), so a report for a
-city, a county, a township, a station, a handling unit or a deputy over any run of
-months sums a few thousand small rows, however many tickets there are.
+dashboards, summed by station and month, so a report for a city, a county, a township or a
+station over any run of months sums a few thousand small rows, however many tickets there
+are. A deputy's and a handling unit's figures are read from the source rows on their
+indexes (``reports.selectors``): per-deputy rollups would copy the source.
 
-- ``StationActivity``: sessions held, station entries and citizens received, per station,
-  month and group (deputies / leading cadres / all).
-- ``StationTickets``: tickets per station, receiver group, handling unit, month received
-  and month closed (the month closed is a dimension because "closed" in the figures means
-  closed *before the period ends*).
-- ``DeputyActivity`` / ``DeputyTickets``: the same for each deputy.
+- ``StationActivity``: sessions held, station entries and citizens received, per station
+  and month; the deputies' and the leading cadres' entries and citizens as columns.
+- ``StationTickets``: tickets per station, month received and month closed (the month
+  closed is a dimension because "closed" in the figures means closed *before the period
+  ends*); the deputies' and the cadres' tickets as columns.
 - ``OverdueNow``: open tickets past (or near) their deadline, per station and unit, as of
   the last refresh.
 
@@ -96,57 +96,38 @@ class TicketMeasures(models.Model):
 
 
 class StationActivity(AreaRow, ActivityMeasures):
-    group = models.CharField(gettext_lazy("对象"), max_length=10, choices=Group.choices)
+    """One row per station and month: the totals (``sessions``, ``entries``,
+    ``citizens_received``) and, as columns rather than rows, the deputies' and the leading
+    cadres' station entries and the citizens of the sessions they attended."""
+
+    deputy_entries = models.PositiveIntegerField(gettext_lazy("代表进站（人次）"), default=0)
+    deputy_citizens = models.PositiveIntegerField(gettext_lazy("代表接待群众（人次）"), default=0)
+    cadre_entries = models.PositiveIntegerField(gettext_lazy("领导干部进站（人次）"), default=0)
+    cadre_citizens = models.PositiveIntegerField(gettext_lazy("领导干部接待群众（人次）"), default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = gettext_lazy("站点活动月报")
-        indexes = [models.Index(fields=["station", "month"])]
         constraints = [
-            models.UniqueConstraint(fields=["station", "month", "group"], name="station_activity_unique")
+            models.UniqueConstraint(fields=["station", "month"], name="station_activity_month_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.station_id} {self.month:%Y-%m} {self.group}"
+        return f"{self.station_id} {self.month:%Y-%m}"
 
 
 class StationTickets(AreaRow, TicketMeasures):
-    group = models.CharField(gettext_lazy("收集人"), max_length=10, choices=Group.choices)
-    handling_unit = derived_from(HandlingUnit, gettext_lazy("承办单位"), null=True)
+    """One row per station, month received and month closed (closed before a period's end
+    is ``closed_month <= end``); the deputies' and the cadres' tickets as columns."""
+
+    deputy_collected = models.PositiveIntegerField(gettext_lazy("代表收集（件）"), default=0)
+    cadre_collected = models.PositiveIntegerField(gettext_lazy("领导干部收集（件）"), default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = gettext_lazy("站点意见建议月报")
-        indexes = [
-            models.Index(fields=["station", "month"]),
-            models.Index(fields=["handling_unit", "month"]),
-        ]
+        indexes = [models.Index(fields=["station", "month"])]
 
     def __str__(self) -> str:
-        return f"{self.station_id} {self.month:%Y-%m} {self.group}"
-
-
-class DeputyActivity(AreaRow, ActivityMeasures):
-    deputy = derived_from(Deputy, gettext_lazy("代表"))
-
-    class Meta:
-        verbose_name = verbose_name_plural = gettext_lazy("代表活动月报")
-        indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
-        constraints = [
-            models.UniqueConstraint(fields=["deputy", "station", "month"], name="deputy_activity_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.deputy_id} {self.month:%Y-%m}"
-
-
-class DeputyTickets(AreaRow, TicketMeasures):
-    deputy = derived_from(Deputy, gettext_lazy("代表"))
-
-    class Meta:
-        verbose_name = verbose_name_plural = gettext_lazy("代表意见建议月报")
-        indexes = [models.Index(fields=["deputy", "month"]), models.Index(fields=["station", "month"])]
-
-    def __str__(self) -> str:
-        return f"{self.deputy_id} {self.month:%Y-%m}"
+        return f"{self.station_id} {self.month:%Y-%m}"
 
 
 class OverdueNow(models.Model):

@@ -3,12 +3,15 @@
 ``figures()`` is three queries (activity, tickets, overdue) over the rollup rows of the
 scope and period, whatever the number of tickets; ``figures_by()`` is the same three
 queries grouped one level down (child regions, stations, months or handling units).
-The counting rules are those of ``suggestions.selectors.work_figures``; a test checks
+A deputy's and a handling unit's figures, and the breakdown by unit, are counted over the
+source rows on their indexes (the deputy's attendances and tickets, the unit's tickets in
+the period): bounded by that deputy's or unit's own rows. The counting rules are those of ``suggestions.selectors.work_figures``; a test checks
 that both give the same numbers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
@@ -17,12 +20,13 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from reports.models import DeputyActivity, DeputyTickets, Group, OverdueNow, StationActivity, StationTickets
-from reports.periods import Period, Scope
-from reports.services import due_soon_until
+from reports.models import OverdueNow, StationActivity, StationTickets
+from reports.periods import Period, Scope, add_months
+from reports.services import TZ, _month, counted_tickets, due_soon_until
 from stations.models import Region
 from suggestions.models import Ticket
 from suggestions.selectors import WorkFigures
+from visits.models import Attendance, ReceptionSession
 
 By = Literal["child", "station", "month", "unit"]
 
@@ -112,15 +116,13 @@ class Figures:
         return [f.name for f in fields(cls)]
 
 
-def _in_scope(qs: QuerySet, scope: Scope, *, by_unit: bool = True) -> QuerySet:
+def _in_scope(qs: QuerySet, scope: Scope, *, station: str = "station", path: str = "area_path") -> QuerySet:
+    """Filter rollup rows (``station``/``area_path`` columns) or source rows (through the
+    given station relation) to the scope's region or station and its points."""
     if scope.region is not None:
-        qs = qs.filter(area_path__startswith=scope.region.path)
+        qs = qs.filter(**{f"{path}__startswith": scope.region.path})
     if scope.station is not None:
-        qs = qs.filter(Q(station_id=scope.station.pk) | Q(station__parent_id=scope.station.pk))
-    if scope.handling_unit is not None and by_unit:
-        qs = qs.filter(handling_unit_id=scope.handling_unit.pk)
-    if scope.deputy is not None:
-        qs = qs.filter(deputy_id=scope.deputy.pk)
+        qs = qs.filter(Q(**{station: scope.station.pk}) | Q(**{f"{station}__parent": scope.station.pk}))
     return qs
 
 
@@ -128,32 +130,125 @@ def _sum(field: str, **filters) -> Coalesce:
     return Coalesce(Sum(field, filter=Q(**filters) if filters else None), 0)
 
 
-def _activity(scope: Scope, period: Period) -> QuerySet | None:
+def _count(**filters) -> Count:
+    return Count("pk", filter=Q(**filters) if filters else None)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One aggregate query of a report: the rows, the measures, and how its rows are keyed
+    for each breakdown (``None``: that breakdown does not apply to these figures)."""
+
+    qs: QuerySet
+    measures: dict
+    keys: dict
+
+
+def _child(path: str, scope: Scope):
+    if scope.region is None:
+        raise ValueError(gettext("按下级区域分组须指定区域范围"))
+    return Substr(path, 1, len(scope.region.path) + Region.steplen, output_field=CharField())
+
+
+def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period's first and (exclusive) last instant, local time."""
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=TZ)
+    return start, dt.datetime.combine(add_months(period.end, 1), dt.time.min, tzinfo=TZ)
+
+
+def _activity(scope: Scope, period: Period) -> Part | None:
     if scope.handling_unit is not None:
         return None  # a handling unit receives no one at stations
-    months = {"month__gte": period.start, "month__lte": period.end}
     if scope.deputy is not None:
-        return _in_scope(DeputyActivity.objects.filter(**months), scope), {
-            "sessions": _sum("sessions"),
-            "deputy_entries": _sum("entries"),
-            "entries": _sum("entries"),
-            "deputy_citizens": _sum("citizens_received"),
-            "citizens_received": _sum("citizens_received"),
+        # one deputy's few attendances, read from the source (indexed on the deputy): their
+        # present attendances at held sessions are their sessions, the at-station ones their
+        # entries, and the sessions' citizens add up
+        lower, upper = _bounds(period)
+        qs = Attendance.objects.filter(
+            deputy=scope.deputy,
+            role=Attendance.Role.DEPUTY,
+            present=True,
+            session__status=ReceptionSession.Status.DONE,
+            session__starts_at__gte=lower,
+            session__starts_at__lt=upper,
+        )
+        at_station = Q(session__kind__in=ReceptionSession.AT_STATION_KINDS)
+        return Part(
+            qs,
+            {
+                "sessions": Count("pk"),
+                "deputy_entries": Count("pk", filter=at_station),
+                "entries": Count("pk", filter=at_station),
+                "deputy_citizens": _sum("session__citizens_received"),
+                "citizens_received": _sum("session__citizens_received"),
+                "stations_active": Count("session__station", distinct=True),
+            },
+            {"month": _month("session__starts_at"), "station": F("session__station")},
+        )
+    months = {"month__gte": period.start, "month__lte": period.end}
+    return Part(
+        _in_scope(StationActivity.objects.filter(**months), scope),
+        {
             "stations_active": Count("station", distinct=True, filter=Q(sessions__gt=0)),
-        }
-    return _in_scope(StationActivity.objects.filter(**months), scope), {
-        "stations_active": Count("station", distinct=True, filter=Q(group=Group.ALL, sessions__gt=0)),
-        "sessions": _sum("sessions", group=Group.ALL),
-        "entries": _sum("entries", group=Group.ALL),
-        "citizens_received": _sum("citizens_received", group=Group.ALL),
-        "deputy_entries": _sum("entries", group=Group.DEPUTIES),
-        "deputy_citizens": _sum("citizens_received", group=Group.DEPUTIES),
-        "cadre_entries": _sum("entries", group=Group.CADRES),
-        "cadre_citizens": _sum("citizens_received", group=Group.CADRES),
+            "sessions": _sum("sessions"),
+            "entries": _sum("entries"),
+            "citizens_received": _sum("citizens_received"),
+            "deputy_entries": _sum("deputy_entries"),
+            "deputy_citizens": _sum("deputy_citizens"),
+            "cadre_entries": _sum("cadre_entries"),
+            "cadre_citizens": _sum("cadre_citizens"),
+        },
+        {
+            "child": _child("area_path", scope) if scope.region else None,
+            "station": F("station_id"),
+            "month": F("month"),
+        },
+    )
+
+
+def _tickets_live(scope: Scope, period: Period) -> Part:
+    """The ticket figures counted over the source rows: for a deputy (indexed on the
+    receiving deputy), a handling unit (indexed on the unit and the time received) and
+    the breakdown by unit."""
+    lower, upper = _bounds(period)
+    qs = counted_tickets().filter(received_at__gte=lower, received_at__lt=upper)
+    if scope.deputy is not None:
+        qs = qs.filter(received_by_deputy=scope.deputy)
+    if scope.handling_unit is not None:
+        qs = qs.filter(handling_unit=scope.handling_unit)
+    qs = _in_scope(qs, scope, path="station__region__path")
+    closed = {"closed_at__lt": upper}
+    deputy, cadre = {"received_by_deputy__isnull": False}, {"received_by_cadre__isnull": False}
+    on_time = Q(**closed) & (Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on")))
+    measures = {
+        "collected": _count(),
+        "closed": _count(**closed),
+        "on_time": Count("pk", filter=on_time),
+        "close_days_sum": _sum("working_days_to_close", **closed),
+        "close_days_count": Count("working_days_to_close", filter=Q(**closed)),
+        "handled": Count("pk", filter=~Q(status__in=Ticket.UNHANDLED_STATUSES)),
+        "replied": _count(status__in=Ticket.REPLY_DELIVERED_STATUSES),
+        "rated": Count("pk", filter=~Q(satisfaction="")),
+        "satisfied": _count(satisfaction__in=(Ticket.Satisfaction.SATISFIED, Ticket.Satisfaction.BASICALLY)),
+        "evaluation_refused": _count(no_evaluation=Ticket.NoEvaluation.REFUSED),
+        "unreachable": _count(no_evaluation=Ticket.NoEvaluation.UNREACHABLE),
+        "deputy_collected": _count(**deputy),
+        "deputy_closed": _count(**deputy, **closed),
     }
+    if scope.deputy is None:
+        measures |= {"cadre_collected": _count(**cadre), "cadre_closed": _count(**cadre, **closed)}
+    keys = {
+        "child": _child("station__region__path", scope) if scope.region else None,
+        "station": F("station"),
+        "month": _month("received_at"),
+        "unit": F("handling_unit"),
+    }
+    return Part(qs, measures, keys)
 
 
-def _tickets(scope: Scope, period: Period):
+def _tickets(scope: Scope, period: Period, by: By | None = None) -> Part:
+    if scope.deputy is not None or scope.handling_unit is not None or by == "unit":
+        return _tickets_live(scope, period)
     months = {"month__gte": period.start, "month__lte": period.end}
     closed = {"closed_month__isnull": False, "closed_month__lte": period.end}
     measures = {
@@ -168,35 +263,48 @@ def _tickets(scope: Scope, period: Period):
         "satisfied": _sum("satisfied"),
         "evaluation_refused": _sum("evaluation_refused"),
         "unreachable": _sum("unreachable"),
+        "deputy_collected": _sum("deputy_collected"),
+        "deputy_closed": _sum("deputy_collected", **closed),
+        "cadre_collected": _sum("cadre_collected"),
+        "cadre_closed": _sum("cadre_collected", **closed),
     }
-    if scope.deputy is not None:
-        measures |= {"deputy_collected": _sum("collected"), "deputy_closed": _sum("collected", **closed)}
-        return _in_scope(DeputyTickets.objects.filter(**months), scope), measures
-    measures |= {
-        "deputy_collected": _sum("collected", group=Group.DEPUTIES),
-        "deputy_closed": _sum("collected", group=Group.DEPUTIES, **closed),
-        "cadre_collected": _sum("collected", group=Group.CADRES),
-        "cadre_closed": _sum("collected", group=Group.CADRES, **closed),
+    keys = {
+        "child": _child("area_path", scope) if scope.region else None,
+        "station": F("station_id"),
+        "month": F("month"),
+        "unit": None,
     }
-    return _in_scope(StationTickets.objects.filter(**months), scope), measures
+    return Part(_in_scope(StationTickets.objects.filter(**months), scope), measures, keys)
 
 
-def _overdue(scope: Scope):
+def _overdue(scope: Scope) -> Part:
     measures = {"overdue": _sum("overdue"), "due_soon": _sum("due_soon")}
     if scope.deputy is not None:
         # the few open tickets one deputy received: counted live (indexed on the deputy)
         today = timezone.localdate()
         soon = due_soon_until(today)
         qs = Ticket.objects.running().filter(received_by_deputy=scope.deputy)
-        return qs, {
-            "overdue": Count("pk", filter=Q(due_on__lt=today)),
-            "due_soon": Count("pk", filter=Q(due_on__gte=today, due_on__lte=soon)),
-        }
-    return _in_scope(OverdueNow.objects.all(), scope), measures
+        return Part(
+            qs,
+            {
+                "overdue": Count("pk", filter=Q(due_on__lt=today)),
+                "due_soon": Count("pk", filter=Q(due_on__gte=today, due_on__lte=soon)),
+            },
+            {"unit": F("handling_unit")},
+        )
+    qs = _in_scope(OverdueNow.objects.all(), scope)
+    if scope.handling_unit is not None:
+        qs = qs.filter(handling_unit_id=scope.handling_unit.pk)
+    keys = {
+        "child": _child("area_path", scope) if scope.region else None,
+        "station": F("station_id"),
+        "unit": F("handling_unit_id"),
+    }
+    return Part(qs, measures, keys)
 
 
-def _parts(scope: Scope, period: Period):
-    parts = [_tickets(scope, period), _overdue(scope)]
+def _parts(scope: Scope, period: Period, by: By | None = None) -> list[Part]:
+    parts = [_tickets(scope, period, by), _overdue(scope)]
     activity = _activity(scope, period)
     if activity is not None:
         parts.insert(0, activity)
@@ -213,41 +321,27 @@ def _aliased(measures: dict) -> dict:
 def figures(*, scope: Scope, period: Period) -> Figures:
     """The report for one scope and period: three queries (two for a handling unit)."""
     out = Figures()
-    for qs, measures in _parts(scope, period):
-        for name, value in qs.aggregate(**_aliased(measures)).items():
+    for part in _parts(scope, period):
+        for name, value in part.qs.aggregate(**_aliased(part.measures)).items():
             setattr(out, name.removeprefix(_ALIAS), value or 0)
     return out
-
-
-def _key(scope: Scope, by: By):
-    if by == "child":
-        if scope.region is None:
-            raise ValueError(gettext("按下级区域分组须指定区域范围"))
-        return Substr("area_path", 1, len(scope.region.path) + Region.steplen, output_field=CharField())
-    if by == "station":
-        return F("station_id")
-    if by == "month":
-        return F("month")
-    if by == "unit":
-        return F("handling_unit_id")
-    raise ValueError(f"unknown breakdown {by!r}")
 
 
 def figures_by(*, scope: Scope, period: Period, by: By) -> dict:
     """The report broken down one level: ``child`` regions (keyed by region path),
     ``station`` (station id), ``month`` (first day) or handling ``unit`` (unit id; ticket
     figures only). The same three queries as ``figures``, grouped."""
+    if by not in ("child", "station", "month", "unit"):
+        raise ValueError(f"unknown breakdown {by!r}")
+    if by == "child" and scope.region is None:
+        raise ValueError(gettext("按下级区域分组须指定区域范围"))
     out: dict = {}
-    for qs, measures in _parts(scope, period):
-        if by == "unit" and "collected" not in measures and "overdue" not in measures:
+    for part in _parts(scope, period, by):
+        key = part.keys.get(by)
+        if key is None:
             continue
-        if by == "month" and "overdue" in measures:
-            continue  # overdue is "now", not a month's figure
-        if by == "unit" and not hasattr(qs.model, "handling_unit"):
-            continue
-        if by in ("child", "station") and qs.model is Ticket:
-            continue
-        for row in qs.annotate(k=_key(scope, by)).values("k").annotate(**_aliased(measures)).order_by():
+        rows = part.qs.annotate(k=key).values("k").annotate(**_aliased(part.measures)).order_by()
+        for row in rows:
             figs = out.setdefault(row.pop("k"), Figures())
             for name, value in row.items():
                 setattr(figs, name.removeprefix(_ALIAS), value or 0)

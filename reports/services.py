@@ -29,16 +29,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db import connection, router, transaction
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from liaison.jobs import single_flight
 from reports.models import (
-    DeputyActivity,
-    DeputyTickets,
-    Group,
     OverdueNow,
     ReportSnapshot,
     RollupDirty,
@@ -57,8 +54,7 @@ FULL_BATCH_STATIONS = 100  # stations recomputed per transaction of a full refre
 INSERT_BATCH = 5000
 DUE_SOON_WORKING_DAYS = 3
 
-_ROLE = {Group.DEPUTIES: Attendance.Role.DEPUTY, Group.CADRES: Attendance.Role.LEADING_CADRE}
-_COUNTED_ROLES = tuple(_ROLE.values())
+_COUNTED_ROLES = (Attendance.Role.DEPUTY, Attendance.Role.LEADING_CADRE)
 
 
 def _month(field: str) -> TruncMonth:
@@ -95,14 +91,11 @@ def _limit(qs: QuerySet, *, station: str, when: str | None, groups: Groups | Non
     return qs.filter(q)
 
 
-def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: tuple[str, ...] = ()) -> int:
-    """``INSERT INTO <model> SELECT … FROM (<aggregate query>)``: the grouped rows go from
-    the aggregate queries straight into the rollup table, never through Python.
-
-    Each part is an aggregate queryset and a map of column → its alias (``None``: 0).
-    Several parts are stacked with UNION ALL and summed per ``key`` (the columns that are
-    not measures), so each row is written once. Rows go in ordered by region path: a
-    city's rows then sit together on disk and a city's report reads a few pages."""
+def _select(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: tuple[str, ...] = ()):
+    """The rollup rows of ``model`` as one ``SELECT``: each part is an aggregate queryset
+    and a map of column → its alias (``None``: 0). Several parts are stacked with UNION ALL
+    and summed per ``key`` (the columns that are not measures), so each row is written
+    once. Returns (column names, SQL, parameters)."""
     quote = connection.ops.quote_name
     columns = list(parts[0][1])
     selects, params = [], []
@@ -117,6 +110,16 @@ def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: 
     if key:
         summed = ", ".join(quote(c) if c in key else f"SUM({quote(c)}) AS {quote(c)}" for c in columns)
         source = f"SELECT {summed} FROM ({source}) parts GROUP BY {', '.join(quote(c) for c in key)}"  # noqa: S608
+    return columns, source, params
+
+
+def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: tuple[str, ...] = ()) -> int:
+    """``INSERT INTO <model> SELECT … FROM (<aggregate query>)``: the grouped rows go from
+    the aggregate queries straight into the rollup table, never through Python. Rows go in
+    ordered by region path: a city's rows then sit together on disk and a city's report
+    reads a few pages."""
+    quote = connection.ops.quote_name
+    columns, source, params = _select(model, parts, key=key)
     names = ", ".join(quote(c) for c in columns)
     statement = (
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608
@@ -127,12 +130,32 @@ def _insert(model, parts: list[tuple[QuerySet, dict[str, str | None]]], *, key: 
         return max(cursor.rowcount, 0)
 
 
+def rollup_floor() -> tuple[int, int]:
+    """The SQL floor of a full refresh, for ``bench/reports.py``: the same aggregate
+    ``SELECT … GROUP BY`` statements over every source row, their rows fetched and
+    dropped (nothing written). Returns (statements, rows)."""
+    found: list = []
+
+    def collect(model, parts, *, key=()):
+        found.append(_select(model, parts, key=key))
+        return 0
+
+    _activity_rows(write=collect)
+    _ticket_rows(write=collect)
+    rows = 0
+    with connection.cursor() as cursor:
+        for _columns, sql, params in found:
+            cursor.execute(sql, params)
+            rows += len(cursor.fetchall())
+    return len(found), rows
+
+
 AREA = {"station_id": "st", "area_path": "path", "month": "m"}
 
 
-def _activity_rows(groups: Groups | None = None) -> int:
-    """Sessions, entries and citizens per station/month/group and per deputy/station/month:
-    two INSERT … SELECT … GROUP BY statements."""
+def _activity_rows(groups: Groups | None = None, write=_insert) -> int:
+    """Sessions, entries and citizens per station and month, the deputies' and the cadres'
+    as columns: one INSERT … SELECT … GROUP BY (two aggregates stacked, summed per row)."""
     attendances = _limit(
         Attendance.objects.station_entries().filter(role__in=_COUNTED_ROLES),
         station="session__station",
@@ -140,56 +163,40 @@ def _activity_rows(groups: Groups | None = None) -> int:
         groups=groups,
     )
     sessions = _limit(ReceptionSession.objects.held(), station="station", when="starts_at", groups=groups)
-    where = {
-        "st": F("session__station"),
-        "path": F("session__station__region__path"),
-        "m": _month("session__starts_at"),
-    }
-    role_group = Case(
-        When(role=Attendance.Role.DEPUTY, then=Value(Group.DEPUTIES.value)), default=Value(Group.CADRES.value)
-    )
-    entries = {**AREA, "group": "g", "entries": "n", "sessions": None, "citizens_received": None}
-    parts = [
-        (attendances.values(**where, g=group).annotate(n=Count("pk")).order_by(), entries)
-        for group in (role_group, Value(Group.ALL.value))
-    ]
-    held = {**AREA, "group": "g", "entries": None, "sessions": "n", "citizens_received": "c"}
-    for group, role in (*_ROLE.items(), (Group.ALL, None)):
-        qs = sessions
-        if role is not None:
-            qs = qs.filter(Exists(Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True)))
-        qs = (
-            qs.values(
-                st=F("station"), path=F("station__region__path"), m=_month("starts_at"), g=Value(group.value)
-            )
-            .annotate(n=Count("pk"), c=Coalesce(Sum("citizens_received"), 0))
-            .order_by()
+    deputy, cadre = Attendance.Role.DEPUTY, Attendance.Role.LEADING_CADRE
+    entries = (
+        attendances.values(
+            st=F("session__station"), path=F("session__station__region__path"), m=_month("session__starts_at")
         )
-        parts.append((qs, held))
-    written = _insert(StationActivity, parts, key=("station_id", "area_path", "month", "group"))
-
-    # a deputy attends a session once: their present attendances at held sessions are their
-    # sessions, the at-station ones their entries, and the sessions' citizens add up
-    attended = _limit(
-        Attendance.objects.filter(
-            role=Attendance.Role.DEPUTY, present=True, session__status=ReceptionSession.Status.DONE
-        ),
-        station="session__station",
-        when="session__starts_at",
-        groups=groups,
+        .annotate(n=Count("pk"), d=Count("pk", filter=Q(role=deputy)), c=Count("pk", filter=Q(role=cadre)))
+        .order_by()
     )
-    qs = (
-        attended.values(d=F("deputy"), **where)
+    zero = dict.fromkeys(("sessions", "citizens_received", "deputy_citizens", "cadre_citizens"))
+    parts = [(entries, {**AREA, "entries": "n", "deputy_entries": "d", "cadre_entries": "c", **zero})]
+
+    def present(role) -> Exists:
+        return Exists(Attendance.objects.filter(session=OuterRef("pk"), role=role, present=True))
+
+    held = (
+        sessions.values(st=F("station"), path=F("station__region__path"), m=_month("starts_at"))
         .annotate(
-            e=Count("pk", filter=Q(session__kind__in=ReceptionSession.AT_STATION_KINDS)),
             n=Count("pk"),
-            c=Coalesce(Sum("session__citizens_received"), 0),
+            c=Coalesce(Sum("citizens_received"), 0),
+            dc=Coalesce(Sum("citizens_received", filter=present(deputy)), 0),
+            cc=Coalesce(Sum("citizens_received", filter=present(cadre)), 0),
         )
         .order_by()
     )
-    deputy = {"deputy_id": "d", **AREA, "entries": "e", "sessions": "n", "citizens_received": "c"}
-    written += _insert(DeputyActivity, [(qs, deputy)])
-    return written
+    zero = dict.fromkeys(("entries", "deputy_entries", "cadre_entries"))
+    columns = {
+        **AREA,
+        "sessions": "n",
+        "citizens_received": "c",
+        "deputy_citizens": "dc",
+        "cadre_citizens": "cc",
+    }
+    parts.append((held, {**columns, **zero}))
+    return write(StationActivity, parts, key=("station_id", "area_path", "month"))
 
 
 def _ticket_measures() -> dict:
@@ -207,51 +214,41 @@ def _ticket_measures() -> dict:
         "unreachable": Count("pk", filter=Q(no_evaluation=Ticket.NoEvaluation.UNREACHABLE)),
         "close_days_sum": Coalesce(Sum("working_days_to_close"), 0),
         "close_days_count": Count("working_days_to_close"),
+        "deputy_collected": Count("pk", filter=Q(received_by_deputy__isnull=False)),
+        "cadre_collected": Count("pk", filter=Q(received_by_cadre__isnull=False)),
     }
 
 
-def _ticket_rows(groups: Groups | None = None) -> int:
-    """Tickets (merged ones excluded, as in the figures) per station, receiver group,
-    handling unit, month received and month closed; and per deputy: two INSERT … SELECT."""
-    tickets = _limit(Ticket.objects.counted(), station="station", when="received_at", groups=groups).annotate(
-        closed_on=TruncDate("closed_at", tzinfo=TZ),
-        receiver_group=Case(
-            When(received_by_deputy__isnull=False, then=Value(Group.DEPUTIES.value)),
-            When(received_by_cadre__isnull=False, then=Value(Group.CADRES.value)),
-            default=Value(Group.OTHER.value),
-        ),
-    )
+def counted_tickets() -> QuerySet:
+    """The tickets the figures count, with the local day each was closed (``closed_on``):
+    the source of the ticket rollups and of the figures read live (a deputy's, a unit's)."""
+    return Ticket.objects.counted().annotate(closed_on=TruncDate("closed_at", tzinfo=TZ))
+
+
+def _ticket_rows(groups: Groups | None = None, write=_insert) -> int:
+    """Tickets (merged ones excluded, as in the figures) per station, month received and
+    month closed: one INSERT … SELECT … GROUP BY."""
+    tickets = _limit(counted_tickets(), station="station", when="received_at", groups=groups)
     measures = _ticket_measures()
-    where = {
-        "st": F("station"),
-        "path": F("station__region__path"),
-        "m": _month("received_at"),
-        "cm": _month("closed_at"),
-    }
-    columns = {**AREA, "closed_month": "cm", **{name: name for name in measures}}
-    station_rows = (
-        tickets.values("receiver_group", unit=F("handling_unit"), **where).annotate(**measures).order_by()
-    )
-    written = _insert(
-        StationTickets, [(station_rows, {**columns, "group": "receiver_group", "handling_unit_id": "unit"})]
-    )
-    deputy_rows = (
-        tickets.filter(received_by_deputy__isnull=False)
-        .values(d=F("received_by_deputy"), **where)
+    rows = (
+        tickets.values(
+            st=F("station"), path=F("station__region__path"), m=_month("received_at"), cm=_month("closed_at")
+        )
         .annotate(**measures)
         .order_by()
     )
-    return written + _insert(DeputyTickets, [(deputy_rows, {**columns, "deputy_id": "d"})])
+    columns = {**AREA, "closed_month": "cm", **{name: name for name in measures}}
+    return write(StationTickets, [(rows, columns)])
 
 
-ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets)
+ROLLUPS = (StationActivity, StationTickets)
 
 
 def _recompute(groups: Groups | None = None) -> int:
     """Replace the rollup rows of the given groups (everything when ``groups`` is None)."""
     for model in ROLLUPS:
         qs = _limit(model.objects.all(), station="station_id", when=None, groups=groups)
-        qs._raw_delete(qs.db)  # no cascades, no signals: rollups are plain numbers
+        qs._raw_delete(router.db_for_write(model))  # no cascades, no signals: plain numbers
     return _activity_rows(groups) + _ticket_rows(groups)
 
 
@@ -260,7 +257,11 @@ def _vacuum() -> None:
     autovacuum would, later): until then every report read wades through dead rows."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (*ROLLUPS, OverdueNow))
+    # (and of the change log, whose deleted entries otherwise leave the planner thinking it
+    # empty: a claim then scanned its whole index once per entry, minutes at scale 5)
+    tables = ", ".join(
+        connection.ops.quote_name(m._meta.db_table) for m in (*ROLLUPS, OverdueNow, RollupDirty)
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {tables}")
 
@@ -321,11 +322,11 @@ def _drop_orphans() -> None:
     gone = ~Exists(Station.objects.filter(pk=OuterRef("station_id")))
     for model in (*ROLLUPS, OverdueNow):
         qs = model.objects.filter(gone)
-        qs._raw_delete(qs.db)
+        qs._raw_delete(router.db_for_write(model))
     if connection.vendor == "postgresql":
         entries = RollupDirty.objects.filter(gone).select_for_update(skip_locked=True).values("pk")
         qs = RollupDirty.objects.filter(pk__in=entries)
-        qs._raw_delete(qs.db)
+        qs._raw_delete(router.db_for_write(RollupDirty))
 
 
 def _refresh_full() -> int:
@@ -364,6 +365,84 @@ def _refresh_changed() -> RefreshResult:
     return RefreshResult(groups=count, rows=rows)
 
 
+_STAGING = {model: f"reports_staging_{model._meta.model_name}" for model in ROLLUPS}
+_STAGING_LOG = "reports_staging_log"
+
+
+def _stage(model, parts, *, key=()) -> int:
+    """``CREATE TEMP TABLE <staging> AS <the rollup rows>``: every station's rows in one
+    aggregate pass (the SQL floor), indexed on the station for the swaps."""
+    quote = connection.ops.quote_name
+    columns, source, params = _select(model, parts, key=key)
+    table = _STAGING[model]
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMP TABLE {table} AS SELECT {names} FROM ({source}) rollup", params)  # noqa: S608
+        cursor.execute(f"CREATE INDEX ON {table} (station_id)")
+        cursor.execute(f"ANALYZE {table}")  # autovacuum never sees temp tables
+        return max(cursor.rowcount, 0)
+
+
+def _swap(stations: list) -> int:
+    """Replace the rollup rows of ``stations`` by their staged rows and consume the
+    change-log entries the staging saw for them: one short transaction."""
+    quote = connection.ops.quote_name
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        _refresh_lock()
+        cursor.execute(
+            f"DELETE FROM {_LOG} WHERE id IN (SELECT id FROM {_STAGING_LOG} WHERE station_id = ANY(%s))",  # noqa: S608
+            [stations],
+        )
+        for model, staging in _STAGING.items():
+            table = quote(model._meta.db_table)
+            names = ", ".join(quote(f.column) for f in model._meta.concrete_fields if not f.primary_key)
+            cursor.execute(f"DELETE FROM {table} WHERE station_id = ANY(%s)", [stations])  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
+                "WHERE station_id = ANY(%s) ORDER BY area_path",
+                [stations],
+            )
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _refresh_full_staged() -> int:
+    """PostgreSQL's full refresh: the change-log entries committed so far are noted first;
+    then every rollup row is computed in one aggregate pass per table into a temporary
+    table (its statements see at least those entries' changes); then the rows are swapped
+    in ``FULL_BATCH_STATIONS`` stations per short transaction (a reader sees each station's
+    figures old or new), each consuming the noted entries of its stations. Entries
+    committed later stay in the log for the incremental refresh. A session-level advisory
+    lock (the key of ``_refresh_lock``) keeps incremental refreshes from recomputing a
+    group between its staging and its swap; writers never take it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext('reports.rollups.refresh'))")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGING_LOG}")
+            cursor.execute(f"CREATE TEMP TABLE {_STAGING_LOG} AS SELECT id, station_id FROM {_LOG}")  # noqa: S608
+        _activity_rows(write=_stage)
+        _ticket_rows(write=_stage)
+        stations = list(Station.objects.order_by("region__path", "pk").values_list("pk", flat=True))
+        rows = sum(
+            _swap(stations[start : start + FULL_BATCH_STATIONS])
+            for start in range(0, len(stations), FULL_BATCH_STATIONS)
+        )
+        with transaction.atomic():
+            _refresh_lock()
+            _drop_orphans()
+        with connection.cursor() as cursor:
+            for table in (*_STAGING.values(), _STAGING_LOG):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext('reports.rollups.refresh'))")
+    overdue_refresh()
+    return rows
+
+
 def rollups_refresh(*, full: bool = False) -> RefreshResult:
     """Recompute the groups the change log names (or everything). Safe to run beside
     writers and beside other refreshes: a full refresh is single-flight, and refresh
@@ -373,7 +452,7 @@ def rollups_refresh(*, full: bool = False) -> RefreshResult:
     with single_flight("reports.rollups_full") as got:
         if not got:
             return RefreshResult(groups=0, rows=0)
-        rows = _refresh_full()
+        rows = _refresh_full_staged() if connection.vendor == "postgresql" else _refresh_full()
     _vacuum()
     return RefreshResult(groups=-1, rows=rows)
 
@@ -404,7 +483,7 @@ def overdue_refresh(*, today: dt.date | None = None) -> int:
         .annotate(o=Count("pk", filter=Q(due_on__lt=today)), s=Count("pk", filter=Q(due_on__gte=today)))
         .order_by()
     ]
-    OverdueNow.objects.all()._raw_delete(OverdueNow.objects.db)
+    OverdueNow.objects.all()._raw_delete(router.db_for_write(OverdueNow))
     OverdueNow.objects.bulk_create(rows, batch_size=INSERT_BATCH)
     return len(rows)
 

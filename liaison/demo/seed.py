@@ -20,8 +20,6 @@ from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from liaison.demo import names as N
 from liaison.demo.generate import build_city
 from reports.models import (
-    DeputyActivity,
-    DeputyTickets,
     OverdueNow,
     ReportSnapshot,
     RollupDirty,
@@ -54,8 +52,6 @@ DOMAIN_MODELS: list[type[models.Model]] = [
     ReportSnapshot,
     StationActivity,
     StationTickets,
-    DeputyActivity,
-    DeputyTickets,
     OverdueNow,
     RollupDirty,
     Delivery,
@@ -169,17 +165,20 @@ def ensure_categories() -> dict[str, Category]:
 
 def city_names(scale: int, seed: int) -> list[tuple[str, str, list[str] | None]]:
     """(code prefix, city name, county names) per copy: copy 1 is 吕梁市 with its real
-    names, the others get generated distinct names and codes 9001…, 9002…"""
+    names, the others get generated distinct names and codes 9001…, 9002…; distinct also
+    without their suffix (嘉泰县 and 嘉泰区 would both number tickets 嘉泰-2023-…)."""
+    from suggestions.numbering import short_name
+
     rng = random.Random(f"liaison-demo-names:{seed}")
-    taken = {N.CITY_NAME} | {c[1] for c in N.COUNTIES}
+    taken = {short_name(N.CITY_NAME)} | {short_name(c[1]) for c in N.COUNTIES}
     out: list[tuple[str, str, list[str] | None]] = [(N.CITY_CODE4, N.CITY_NAME, None)]
     for k in range(1, scale):
 
         def fresh(suffix: str) -> str:
             while True:
                 name = "".join(rng.sample(N.CITY_SYLLABLES, 2)) + suffix
-                if name not in taken:
-                    taken.add(name)
+                if short_name(name) not in taken:
+                    taken.add(short_name(name))
                     return name
 
         counties = [fresh(real[-1]) for _s, real, _t in N.COUNTIES]

@@ -11,8 +11,6 @@ from django.urls import reverse
 from accounts.models import User
 from liaison.demo.seed import LULIANG_CODE, audit_paused, delete_demo_data, seed_demo
 from reports.models import (
-    DeputyActivity,
-    DeputyTickets,
     OverdueNow,
     RollupDirty,
     StationActivity,
@@ -26,7 +24,7 @@ from tests.dashboards.conftest import page_figures, shown
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
-ROLLUPS = (StationActivity, StationTickets, DeputyActivity, DeputyTickets, OverdueNow, RollupDirty)
+ROLLUPS = (StationActivity, StationTickets, OverdueNow, RollupDirty)
 
 
 @pytest.fixture(scope="module")

@@ -180,7 +180,7 @@ def test_incremental_refresh_recomputes_exactly_the_touched_groups(world):
     # derived rows) rollup rows behind: the full refresh drops both
     gone = uuid.uuid4()
     RollupDirty.objects.create(station_id=gone, month=dt.date(2023, 3, 1))
-    StationActivity.objects.create(station_id=gone, area_path="9999", month=dt.date(2023, 3, 1), group="all")
+    StationActivity.objects.create(station_id=gone, area_path="9999", month=dt.date(2023, 3, 1))
     rollups_refresh(full=True)
     assert rollup_snapshot() == incremental
     assert not RollupDirty.objects.exists()
