@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.utils import translation
 from openpyxl import load_workbook
 
 from onboarding.cells import (
@@ -41,6 +43,13 @@ class Column:
     help: str = ""
     width: int = 16
     max_length: int = 100
+
+    @property
+    def sheet_choices(self) -> tuple[tuple[str, str], ...]:
+        """The choices as a roster writes them: in Chinese whatever the page's language
+        (the models' labels are translatable; a roster is a Chinese document)."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return tuple((str(label), value) for label, value in self.choices)
 
     @property
     def header(self) -> str:
@@ -144,10 +153,10 @@ def _parse_cell(raw, column: Column):
             raise CellError(f"“{text}”不是12位行政区划代码")
         return code
     if kind == "choice":
-        for label, value in column.choices:
+        for label, value in column.sheet_choices:
             if text in (clean_text(label), value):  # the label NFKC too: （） are full-width
                 return value
-        allowed = "、".join(label for label, _ in column.choices)
+        allowed = "、".join(label for label, _ in column.sheet_choices)
         raise CellError(f"“{text}”不是有效的{column.label}，应为：{allowed}")
     if kind == "bool":
         if text in ("是", "Y", "YES", "TRUE", "1", "√"):

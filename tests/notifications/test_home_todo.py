@@ -139,9 +139,10 @@ def _nav(client, user) -> list[str]:
 
 
 def test_navigation_shows_only_what_each_role_can_use(client, w):
-    # 代表建议 (motions): a unit's assigned suggestions, a deputy's own
+    # 代表建议 (motions): a unit's assigned suggestions, a deputy's own; 履职档案 (oversight):
+    # a deputy's own performance file
     assert _nav(client, w.unit_staff) == ["工作台", "意见建议", "代表建议", "办理待办"]
-    assert _nav(client, w.deputy) == ["工作台", "接待活动", "意见建议", "数据看板", "代表建议"]
+    assert _nav(client, w.deputy) == ["工作台", "接待活动", "意见建议", "数据看板", "履职档案", "代表建议"]
     officer = _nav(client, w.officer)
     assert officer[:6] == ["工作台", "联络站", "人大代表", "接待活动", "意见建议", "数据看板"]
     assert "决定待办" in officer and "办理待办" not in officer
