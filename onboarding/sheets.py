@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import translation
 from openpyxl import load_workbook
 
 from onboarding.cells import (
@@ -29,6 +30,12 @@ DATA_SHEET = "数据"
 HEADER_SEARCH_ROWS = 20
 
 
+def source_text(label) -> str:
+    """The Chinese source of a (possibly lazily translated) label."""
+    with translation.override(None):
+        return str(label)
+
+
 @dataclass(frozen=True)
 class Column:
     field: str
@@ -41,6 +48,11 @@ class Column:
     help: str = ""
     width: int = 16
     max_length: int = 100
+
+    def __post_init__(self):
+        # the sheet's options are the Chinese labels whatever the reader's language
+        # (models' choices are translated lazily; the file format is not)
+        object.__setattr__(self, "choices", tuple((source_text(lbl), v) for lbl, v in self.choices))
 
     @property
     def header(self) -> str:
