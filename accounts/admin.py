@@ -91,7 +91,7 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets[:1],
         (_("个人信息"), {"fields": ("full_name", "phone", "email")}),
         *DjangoUserAdmin.fieldsets[2:],
-        ("账号安全", {"fields": ("must_change_password", "password_changed_at")}),
+        (_("账号安全"), {"fields": ("must_change_password", "password_changed_at")}),
     )
     readonly_fields = ("password_changed_at",)
     add_fieldsets = (

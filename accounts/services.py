@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pghistory.models import Event
@@ -106,8 +107,8 @@ def audit_prune(*, older_than_days: int) -> dict[str, int]:
 
 # --- user and role management (issue 16) and the 等保 account rules (issue 21) ----------
 
-NOT_ALLOWED = "您无权为该范围授予这一角色。"
-NOT_YOUR_USER = "该账号不在您的管理范围内。"
+NOT_ALLOWED = _("您无权为该范围授予这一角色。")
+NOT_YOUR_USER = _("该账号不在您的管理范围内。")
 
 
 def account_event_record(*, user: User, actor: User | None, kind: str, detail: str = "") -> AccountEvent:
@@ -152,7 +153,7 @@ def _check_scope_shape(role: str, scope: dict) -> None:
     """The scope fits the role (``ROLE_SCOPE_FIELD``, ``ROLE_REGION_LEVEL``): a clear
     message rather than the check constraint's error."""
     if role not in Role.values:
-        raise ValidationError({"role": "未知的角色。"})
+        raise ValidationError({"role": gettext("未知的角色。")})
     field = ROLE_SCOPE_FIELD[Role(role)]
     extra = [name for name in SCOPE_FIELDS if name != field and scope.get(name) is not None]
     if extra:
@@ -232,7 +233,7 @@ def account_create(
     (shown once to the staff member)."""
     username = username.strip()
     if not username:
-        raise ValidationError({"username": "请填写用户名。"})
+        raise ValidationError({"username": gettext("请填写用户名。")})
     _check_scope_shape(role, scope)
     if not scoping.can_grant_role(actor, role, **scope):
         raise PermissionDenied(NOT_ALLOWED)
@@ -244,7 +245,7 @@ def account_create(
             user.must_change_password = True
             user.save()
     except IntegrityError as exc:
-        raise ValidationError({"username": "该用户名已被使用，请换一个。"}) from exc
+        raise ValidationError({"username": gettext("该用户名已被使用，请换一个。")}) from exc
     account_event_record(user=user, actor=actor, kind=AccountEventKind.USER_CREATED)
     _grant(actor=actor, user=user, role=role, scope=scope)
     return user, password

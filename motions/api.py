@@ -6,6 +6,8 @@ service (``If-Match`` refuses a stale step with 412; ``Idempotency-Key`` replays
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
@@ -39,7 +41,7 @@ from motions.workflow import SUGGESTION_TRANSITIONS, SUPERVISION_TRANSITIONS
 from stations.models import Region
 from suggestions.models import HandlingUnit, Ticket
 
-NOT_IN_SCOPE = "未找到该记录，或您无权使用。"
+NOT_IN_SCOPE = _("未找到该记录，或您无权使用。")
 
 
 class SuggestionEventSerializer(serializers.ModelSerializer):
@@ -124,7 +126,7 @@ class SuggestionTransitionInput(StrictInputSerializer):
 
 def _apply(request, record, *, shape, table, form_for, apply, model):
     if not any(table.permits(t, request.user, record) for t in table.values()):
-        raise PermissionDenied("您无权办理本件。")
+        raise PermissionDenied(gettext("您无权办理本件。"))
     shape.is_valid(raise_exception=True)
     name = shape.validated_data["action"]
     transition = table.check(obj=record, name=name, actor=request.user)

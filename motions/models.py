@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison.audit import audited
@@ -21,17 +23,17 @@ class CongressSession(models.Model):
     suggestions of the session and of the recess after it are numbered under it."""
 
     region = models.ForeignKey(
-        Region, verbose_name="本级人大（区域）", on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name=_("本级人大（区域）"), on_delete=models.PROTECT, related_name="+"
     )
-    name = models.CharField("会议名称", max_length=100)
-    opens_on = models.DateField("开幕日期")
-    closes_on = models.DateField("闭幕日期")
+    name = models.CharField(_("会议名称"), max_length=100)
+    opens_on = models.DateField(_("开幕日期"))
+    closes_on = models.DateField(_("闭幕日期"))
     # the last number given out (第 N 号): bumped under the row's lock by motions.services
-    last_number = models.PositiveIntegerField("已编号数", default=0, editable=False)
+    last_number = models.PositiveIntegerField(_("已编号数"), default=0, editable=False)
 
     class Meta:
-        verbose_name = "人代会会议"
-        verbose_name_plural = "人代会会议"
+        verbose_name = _("人代会会议")
+        verbose_name_plural = _("人代会会议")
         ordering = ["-opens_on", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="congress_session_unique_name")
@@ -42,9 +44,9 @@ class CongressSession(models.Model):
 
 
 class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", "满意"
-    BASIC = "basic", "基本满意"
-    UNSATISFIED = "unsatisfied", "不满意"
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
 
 
 @audited()
@@ -52,50 +54,50 @@ class DeputySuggestion(SyncedModel):
     """A deputy's formal suggestion (代表建议), submitted alone or jointly (联名)."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "已提交"
-        REGISTERED = "registered", "已立案"
-        ASSIGNED = "assigned", "已交办"
-        REPLIED = "replied", "已答复"
-        EVALUATED = "evaluated", "已测评"
-        CLOSED = "closed", "已办结"
-        WITHDRAWN = "withdrawn", "已撤回"
+        SUBMITTED = "submitted", _("已提交")
+        REGISTERED = "registered", _("已立案")
+        ASSIGNED = "assigned", _("已交办")
+        REPLIED = "replied", _("已答复")
+        EVALUATED = "evaluated", _("已测评")
+        CLOSED = "closed", _("已办结")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     class Timing(models.TextChoices):
-        DURING = "during", "大会期间"
-        BETWEEN = "between", "闭会期间"
+        DURING = "during", _("大会期间")
+        BETWEEN = "between", _("闭会期间")
 
     class Category(models.TextChoices):
-        ECONOMY = "economy", "经济发展"
-        URBAN = "urban", "城乡建设"
-        AGRICULTURE = "agriculture", "农业农村"
-        SOCIAL = "social", "教科文卫与社会保障"
-        GOVERNANCE = "governance", "政法与社会治理"
-        OTHER = "other", "其他"
+        ECONOMY = "economy", _("经济发展")
+        URBAN = "urban", _("城乡建设")
+        AGRICULTURE = "agriculture", _("农业农村")
+        SOCIAL = "social", _("教科文卫与社会保障")
+        GOVERNANCE = "governance", _("政法与社会治理")
+        OTHER = "other", _("其他")
 
     class ReplyClass(models.TextChoices):
-        A = "A", "A 类（已解决或采纳）"
-        B = "B", "B 类（正在解决或列入计划）"
-        C = "C", "C 类（留作参考或说明）"
+        A = "A", _("A 类（已解决或采纳）")
+        B = "B", _("B 类（正在解决或列入计划）")
+        C = "C", _("C 类（留作参考或说明）")
 
     RUNNING_STATUSES = (Status.ASSIGNED,)
 
     session = models.ForeignKey(
-        CongressSession, verbose_name="会议", on_delete=models.PROTECT, related_name="suggestions"
+        CongressSession, verbose_name=_("会议"), on_delete=models.PROTECT, related_name="suggestions"
     )
-    timing = models.CharField("提出时间", max_length=10, choices=Timing.choices, default=Timing.DURING)
-    number = models.PositiveIntegerField("编号", null=True, blank=True)
-    title = models.CharField("案由", max_length=200)
-    content = models.TextField("内容")
-    category = models.CharField("类别", max_length=20, choices=Category.choices, blank=True)
+    timing = models.CharField(_("提出时间"), max_length=10, choices=Timing.choices, default=Timing.DURING)
+    number = models.PositiveIntegerField(_("编号"), null=True, blank=True)
+    title = models.CharField(_("案由"), max_length=200)
+    content = models.TextField(_("内容"))
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices, blank=True)
     submitted_by = models.ForeignKey(
-        Deputy, verbose_name="领衔代表", on_delete=models.PROTECT, related_name="motions_led"
+        Deputy, verbose_name=_("领衔代表"), on_delete=models.PROTECT, related_name="motions_led"
     )
     co_signers = models.ManyToManyField(
-        Deputy, verbose_name="联名代表", blank=True, related_name="motions_joined"
+        Deputy, verbose_name=_("联名代表"), blank=True, related_name="motions_joined"
     )
     source_ticket = models.ForeignKey(
         Ticket,
-        verbose_name="来源群众意见",
+        verbose_name=_("来源群众意见"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -103,27 +105,27 @@ class DeputySuggestion(SyncedModel):
     )
     lead_unit = models.ForeignKey(
         HandlingUnit,
-        verbose_name="主办单位",
+        verbose_name=_("主办单位"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    co_units = models.ManyToManyField(HandlingUnit, verbose_name="协办单位", blank=True, related_name="+")
-    assigned_on = models.DateField("交办日期", null=True, blank=True)
-    due_on = models.DateField("答复期限", null=True, blank=True)
-    extension_reason = models.TextField("延期理由", blank=True)
-    reply_text = models.TextField("书面答复", blank=True)
-    reply_class = models.CharField("答复分类", max_length=1, choices=ReplyClass.choices, blank=True)
-    replied_on = models.DateField("答复日期", null=True, blank=True)
-    satisfaction = models.CharField("代表测评", max_length=12, choices=Satisfaction.choices, blank=True)
-    rehandle_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED)
-    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+    co_units = models.ManyToManyField(HandlingUnit, verbose_name=_("协办单位"), blank=True, related_name="+")
+    assigned_on = models.DateField(_("交办日期"), null=True, blank=True)
+    due_on = models.DateField(_("答复期限"), null=True, blank=True)
+    extension_reason = models.TextField(_("延期理由"), blank=True)
+    reply_text = models.TextField(_("书面答复"), blank=True)
+    reply_class = models.CharField(_("答复分类"), max_length=1, choices=ReplyClass.choices, blank=True)
+    replied_on = models.DateField(_("答复日期"), null=True, blank=True)
+    satisfaction = models.CharField(_("代表测评"), max_length=12, choices=Satisfaction.choices, blank=True)
+    rehandle_count = models.PositiveSmallIntegerField(_("重新办理次数"), default=0)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "代表建议"
-        verbose_name_plural = "代表建议"
+        verbose_name = _("代表建议")
+        verbose_name_plural = _("代表建议")
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -135,11 +137,15 @@ class DeputySuggestion(SyncedModel):
         indexes = [models.Index(fields=["session", "status"], name="motion_session_status_idx")]
 
     def __str__(self) -> str:
-        return f"第 {self.number} 号：{self.title}" if self.number else self.title
+        return (
+            gettext("第 {number} 号：{title}").format(number=self.number, title=self.title)
+            if self.number
+            else self.title
+        )
 
     @property
     def number_label(self) -> str:
-        return f"第 {self.number} 号" if self.number else "未编号"
+        return gettext("第 {number} 号").format(number=self.number) if self.number else gettext("未编号")
 
     @property
     def region(self) -> Region:
@@ -150,28 +156,28 @@ class Consultation(models.Model):
     """The unit's face-to-face consultation with the deputy (见面沟通)."""
 
     class Form(models.TextChoices):
-        VISIT = "visit", "上门走访"
-        MEETING = "meeting", "座谈会"
-        SITE = "site", "现场察看"
-        PHONE = "phone", "电话沟通"
+        VISIT = "visit", _("上门走访")
+        MEETING = "meeting", _("座谈会")
+        SITE = "site", _("现场察看")
+        PHONE = "phone", _("电话沟通")
 
     suggestion = models.ForeignKey(
-        DeputySuggestion, verbose_name="代表建议", on_delete=models.PROTECT, related_name="consultations"
+        DeputySuggestion, verbose_name=_("代表建议"), on_delete=models.PROTECT, related_name="consultations"
     )
     unit = models.ForeignKey(
-        HandlingUnit, verbose_name="承办单位", on_delete=models.PROTECT, related_name="+"
+        HandlingUnit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="+"
     )
-    held_on = models.DateField("沟通日期")
-    form = models.CharField("沟通方式", max_length=10, choices=Form.choices)
-    participants = models.CharField("参加人员", max_length=300)
-    notes = models.TextField("沟通情况", blank=True)
+    held_on = models.DateField(_("沟通日期"))
+    form = models.CharField(_("沟通方式"), max_length=10, choices=Form.choices)
+    participants = models.CharField(_("参加人员"), max_length=300)
+    notes = models.TextField(_("沟通情况"), blank=True)
     event = models.OneToOneField(
-        "SuggestionEvent", verbose_name="办理记录", on_delete=models.PROTECT, related_name="consultation"
+        "SuggestionEvent", verbose_name=_("办理记录"), on_delete=models.PROTECT, related_name="consultation"
     )
 
     class Meta:
-        verbose_name = "见面沟通"
-        verbose_name_plural = "见面沟通"
+        verbose_name = _("见面沟通")
+        verbose_name_plural = _("见面沟通")
         ordering = ["held_on", "pk"]
         triggers = [
             pgtrigger.Protect(name="consultation_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
@@ -185,28 +191,28 @@ class SuggestionEvent(models.Model):
     """One step of a suggestion's handling; append-only (a trigger refuses changes)."""
 
     suggestion = models.ForeignKey(
-        DeputySuggestion, verbose_name="代表建议", on_delete=models.PROTECT, related_name="timeline"
+        DeputySuggestion, verbose_name=_("代表建议"), on_delete=models.PROTECT, related_name="timeline"
     )
-    action = models.CharField("操作", max_length=30)
+    action = models.CharField(_("操作"), max_length=30)
     from_status = models.CharField(
-        "原状态", max_length=12, choices=DeputySuggestion.Status.choices, blank=True
+        _("原状态"), max_length=12, choices=DeputySuggestion.Status.choices, blank=True
     )
-    to_status = models.CharField("新状态", max_length=12, choices=DeputySuggestion.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=DeputySuggestion.Status.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
-    data = models.JSONField("操作内容", default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    comment = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("操作内容"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = "代表建议办理记录"
-        verbose_name_plural = "代表建议办理记录"
+        verbose_name = _("代表建议办理记录")
+        verbose_name_plural = _("代表建议办理记录")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["suggestion", "at"], name="motion_event_at_idx")]
         triggers = [
@@ -225,46 +231,46 @@ class SupervisionItem(SyncedModel):
     closes or is supervised again."""
 
     class Status(models.TextChoices):
-        SUPERVISING = "supervising", "督办中"
-        REPORTED = "reported", "已报告"
-        EVALUATED = "evaluated", "已测评"
-        CLOSED = "closed", "已办结"
+        SUPERVISING = "supervising", _("督办中")
+        REPORTED = "reported", _("已报告")
+        EVALUATED = "evaluated", _("已测评")
+        CLOSED = "closed", _("已办结")
 
     class Source(models.TextChoices):
-        REVIEW = "review", "审议意见"
-        KEY_SUGGESTION = "key_suggestion", "重点建议"
-        OTHER = "other", "其他"
+        REVIEW = "review", _("审议意见")
+        KEY_SUGGESTION = "key_suggestion", _("重点建议")
+        OTHER = "other", _("其他")
 
     region = models.ForeignKey(
-        Region, verbose_name="本级人大（区域）", on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name=_("本级人大（区域）"), on_delete=models.PROTECT, related_name="+"
     )
-    year = models.PositiveSmallIntegerField("年度")
-    number = models.PositiveIntegerField("序号")
-    title = models.CharField("事项", max_length=200)
-    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.REVIEW)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("序号"))
+    title = models.CharField(_("事项"), max_length=200)
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.REVIEW)
     source_suggestion = models.ForeignKey(
         DeputySuggestion,
-        verbose_name="来源代表建议",
+        verbose_name=_("来源代表建议"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    problems = models.TextField("存在问题")
-    departments = models.ManyToManyField(HandlingUnit, verbose_name="责任单位", related_name="+")
-    report_due = models.DateField("限期报告日期")
-    reported_on = models.DateField("报告日期", null=True, blank=True)
-    result_text = models.TextField("办理结果", blank=True)
-    votes_satisfied = models.PositiveSmallIntegerField("满意票", default=0)
-    votes_basic = models.PositiveSmallIntegerField("基本满意票", default=0)
-    votes_unsatisfied = models.PositiveSmallIntegerField("不满意票", default=0)
-    outcome = models.CharField("测评结果", max_length=12, choices=Satisfaction.choices, blank=True)
-    resupervise_count = models.PositiveSmallIntegerField("再督办次数", default=0)
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.SUPERVISING)
+    problems = models.TextField(_("存在问题"))
+    departments = models.ManyToManyField(HandlingUnit, verbose_name=_("责任单位"), related_name="+")
+    report_due = models.DateField(_("限期报告日期"))
+    reported_on = models.DateField(_("报告日期"), null=True, blank=True)
+    result_text = models.TextField(_("办理结果"), blank=True)
+    votes_satisfied = models.PositiveSmallIntegerField(_("满意票"), default=0)
+    votes_basic = models.PositiveSmallIntegerField(_("基本满意票"), default=0)
+    votes_unsatisfied = models.PositiveSmallIntegerField(_("不满意票"), default=0)
+    outcome = models.CharField(_("测评结果"), max_length=12, choices=Satisfaction.choices, blank=True)
+    resupervise_count = models.PositiveSmallIntegerField(_("再督办次数"), default=0)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUPERVISING)
 
     class Meta:
-        verbose_name = "督办事项"
-        verbose_name_plural = "督办事项"
+        verbose_name = _("督办事项")
+        verbose_name_plural = _("督办事项")
         ordering = ["year", "number"]
         constraints = [
             models.UniqueConstraint(fields=["region", "year", "number"], name="supervision_number_per_year"),
@@ -278,28 +284,28 @@ class SupervisionEvent(models.Model):
     """One step of a supervision item (progress report, result, vote…); append-only."""
 
     item = models.ForeignKey(
-        SupervisionItem, verbose_name="督办事项", on_delete=models.PROTECT, related_name="timeline"
+        SupervisionItem, verbose_name=_("督办事项"), on_delete=models.PROTECT, related_name="timeline"
     )
-    action = models.CharField("操作", max_length=30)
+    action = models.CharField(_("操作"), max_length=30)
     from_status = models.CharField(
-        "原状态", max_length=12, choices=SupervisionItem.Status.choices, blank=True
+        _("原状态"), max_length=12, choices=SupervisionItem.Status.choices, blank=True
     )
-    to_status = models.CharField("新状态", max_length=12, choices=SupervisionItem.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=SupervisionItem.Status.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
-    data = models.JSONField("操作内容", default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    comment = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("操作内容"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = "督办事项记录"
-        verbose_name_plural = "督办事项记录"
+        verbose_name = _("督办事项记录")
+        verbose_name_plural = _("督办事项记录")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["item", "at"], name="supervision_event_at_idx")]
         triggers = [
@@ -322,14 +328,14 @@ class MotionAttachment(models.Model):
     supervision_event = models.ForeignKey(
         SupervisionEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
     )
-    file = models.FileField("文件", upload_to="motions/%Y/%m/")
-    original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100, blank=True)
-    size = models.PositiveIntegerField("大小（字节）")
+    file = models.FileField(_("文件"), upload_to="motions/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("大小（字节）"))
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liaison import scoping
 from motions.models import (
@@ -27,7 +28,7 @@ def suggestions_of(user) -> QuerySet[DeputySuggestion]:
 
 
 # the events not written by a table row
-CREATION_LABELS = {"submit": "提交", "list": "列入督办"}
+CREATION_LABELS = {"submit": _("提交"), "list": _("列入督办")}
 
 
 def _labelled(record, table):

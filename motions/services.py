@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from deputies.models import Deputy
 from liaison import scoping
@@ -84,21 +85,21 @@ def suggestion_submit(
     keepers are told, so they can tell the citizen."""
     scope = scoping.scope_for(actor)
     if not (submitted_by.pk in scope.deputy_ids or scoping.can_run_motions_somewhere(actor)):
-        raise PermissionDenied("只能以本人名义提出代表建议。")
+        raise PermissionDenied(gettext("只能以本人名义提出代表建议。"))
     on_behalf = not scope.is_admin and submitted_by.pk not in scope.deputy_ids
     if (
         on_behalf
         and not CongressSession.objects.filter(scoping.motion_sessions_q(actor), pk=session.pk).exists()
     ):
-        raise PermissionDenied("您无权为该会议登记代表建议。")
+        raise PermissionDenied(gettext("您无权为该会议登记代表建议。"))
     title, content = (title or "").strip(), (content or "").strip()
     errors = {}
     if not title:
-        errors["title"] = "请填写案由。"
+        errors["title"] = gettext("请填写案由。")
     if not content:
-        errors["content"] = "请填写建议内容。"
+        errors["content"] = gettext("请填写建议内容。")
     if timing not in DeputySuggestion.Timing.values:
-        errors["timing"] = "请选择提出时间。"
+        errors["timing"] = gettext("请选择提出时间。")
     home = (
         Deputy.objects.filter(pk=submitted_by.pk).values_list("home_station__region__path", flat=True).first()
     )
@@ -106,9 +107,9 @@ def suggestion_submit(
         CongressSession.objects.filter(pk=session.pk).values_list("region__path", flat=True).first()
     )
     if not (home or "").startswith(session_path or "-"):
-        errors["session"] = "领衔代表不属于该次会议的本级人大。"
+        errors["session"] = gettext("领衔代表不属于该次会议的本级人大。")
     if source_ticket is not None and source_ticket.tier != Ticket.Tier.DEPUTY_SUGGESTION:
-        errors["source_ticket"] = "只有分级处理为「转为代表建议」的群众意见才能转为代表建议。"
+        errors["source_ticket"] = gettext("只有分级处理为「转为代表建议」的群众意见才能转为代表建议。")
     if errors:
         raise ValidationError(errors)
     suggestion = DeputySuggestion.objects.create(
@@ -160,7 +161,7 @@ def _tell_ticket(ticket: Ticket, *, actor, action: str, text: str) -> None:
 
 def _register(s: DeputySuggestion, actor, *, comment: str, category: str = "", **_) -> Effect:
     if category not in DeputySuggestion.Category.values:
-        raise ValidationError({"category": "请选择建议类别。"})
+        raise ValidationError({"category": gettext("请选择建议类别。")})
     s.category = category
     s.number = _next_number(s.session_id)
     return Effect({"number": s.number, "category": category})
@@ -188,7 +189,7 @@ def _assign(
     **_,
 ) -> Effect:
     if lead_unit is None:
-        raise ValidationError({"lead_unit": "请选择主办单位。"})
+        raise ValidationError({"lead_unit": gettext("请选择主办单位。")})
     co = [u for u in co_units if u.pk != lead_unit.pk]
     s.lead_unit = lead_unit
     s.assigned_on = assigned_on or timezone.localdate()
@@ -242,21 +243,21 @@ def _consult(
     units = scoping.motion_units_of(actor, s)
     errors = {}
     if held_on is None:
-        errors["held_on"] = "请填写沟通日期。"
+        errors["held_on"] = gettext("请填写沟通日期。")
     elif held_on > timezone.localdate():
-        errors["held_on"] = "沟通日期不能晚于今天。"
+        errors["held_on"] = gettext("沟通日期不能晚于今天。")
     elif s.assigned_on and held_on < s.assigned_on:
-        errors["held_on"] = "沟通日期不能早于交办日期。"
+        errors["held_on"] = gettext("沟通日期不能早于交办日期。")
     if form not in Consultation.Form.values:
-        errors["form"] = "请选择沟通方式。"
+        errors["form"] = gettext("请选择沟通方式。")
     if not (participants or "").strip():
-        errors["participants"] = "请填写参加人员。"
+        errors["participants"] = gettext("请填写参加人员。")
     if unit is None and len(units) == 1:
         unit_id = units[0]
     elif unit is not None and unit.pk in units:
         unit_id = unit.pk
     else:
-        errors["unit"] = "请选择本单位（主办或协办）。"
+        errors["unit"] = gettext("请选择本单位（主办或协办）。")
     if errors:
         raise ValidationError(errors)
 
@@ -276,7 +277,7 @@ def _consult(
 
 def _extend(s: DeputySuggestion, actor, *, comment: str, **_) -> Effect:
     if s.extension_reason:
-        raise ValidationError("本件已延期，不能再次延期（最长自交办之日起六个月）。")
+        raise ValidationError(gettext("本件已延期，不能再次延期（最长自交办之日起六个月）。"))
     s.extension_reason = comment
     s.due_on = legal_due(s.assigned_on, EXTENDED_MONTHS)
     return Effect({"due_on": s.due_on.isoformat()})
@@ -285,11 +286,11 @@ def _extend(s: DeputySuggestion, actor, *, comment: str, **_) -> Effect:
 def _reply(s: DeputySuggestion, actor, *, comment: str, text: str = "", reply_class: str = "", **_) -> Effect:
     errors = {}
     if not (text or "").strip():
-        errors["text"] = "请填写书面答复。"
+        errors["text"] = gettext("请填写书面答复。")
     if reply_class not in DeputySuggestion.ReplyClass.values:
-        errors["reply_class"] = "请选择答复分类（A、B、C）。"
+        errors["reply_class"] = gettext("请选择答复分类（A、B、C）。")
     if not s.consultations.exists():
-        errors["__all__"] = "答复前须与代表见面沟通并记录。"
+        errors["__all__"] = gettext("答复前须与代表见面沟通并记录。")
     if errors:
         raise ValidationError(errors)
     s.reply_text = text.strip()
@@ -316,14 +317,14 @@ def _reply(s: DeputySuggestion, actor, *, comment: str, text: str = "", reply_cl
 
 def _evaluate(s: DeputySuggestion, actor, *, comment: str, satisfaction: str = "", **_) -> Effect:
     if satisfaction not in Satisfaction.values:
-        raise ValidationError({"satisfaction": "请选择满意、基本满意或不满意。"})
+        raise ValidationError({"satisfaction": gettext("请选择满意、基本满意或不满意。")})
     s.satisfaction = satisfaction
     return Effect({"satisfaction": satisfaction})
 
 
 def _rehandle(s: DeputySuggestion, actor, *, comment: str, **_) -> Effect:
     if s.satisfaction != Satisfaction.UNSATISFIED:
-        raise ValidationError("代表不满意的建议才重新办理。")
+        raise ValidationError(gettext("代表不满意的建议才重新办理。"))
     s.rehandle_count += 1
     s.assigned_on = timezone.localdate()
     s.due_on = legal_due(s.assigned_on, REHANDLE_MONTHS)
@@ -336,7 +337,7 @@ def _rehandle(s: DeputySuggestion, actor, *, comment: str, **_) -> Effect:
 
 def _close(s: DeputySuggestion, actor, *, comment: str, **_) -> Effect:
     if s.satisfaction == Satisfaction.UNSATISFIED and not comment:
-        raise ValidationError({"comment": "代表不满意的建议办结，须说明理由（或重新办理）。"})
+        raise ValidationError({"comment": gettext("代表不满意的建议办结，须说明理由（或重新办理）。")})
     return Effect({"satisfaction": s.satisfaction})
 
 
@@ -423,18 +424,18 @@ def supervision_item_create(
     """List a supervision item (列入督办) with its next number in the region's year."""
     probe = SupervisionItem(region=region)
     if not scoping.can_run_supervision(actor, probe):
-        raise PermissionDenied("您无权为该地区列入督办事项。")
+        raise PermissionDenied(gettext("您无权为该地区列入督办事项。"))
     errors = {}
     if not (title or "").strip():
-        errors["title"] = "请填写督办事项。"
+        errors["title"] = gettext("请填写督办事项。")
     if not (problems or "").strip():
-        errors["problems"] = "请填写存在的问题。"
+        errors["problems"] = gettext("请填写存在的问题。")
     if not departments:
-        errors["departments"] = "请选择至少一个责任单位。"
+        errors["departments"] = gettext("请选择至少一个责任单位。")
     if report_due is None:
-        errors["report_due"] = "请填写限期报告日期。"
+        errors["report_due"] = gettext("请填写限期报告日期。")
     if source not in SupervisionItem.Source.values:
-        errors["source"] = "请选择来源。"
+        errors["source"] = gettext("请选择来源。")
     if errors:
         raise ValidationError(errors)
     # one lister at a time per region (a transaction-scoped advisory lock): numbers are
@@ -485,7 +486,7 @@ def _report_progress(item: SupervisionItem, actor, *, comment: str, **_) -> Effe
 
 def _report_result(item: SupervisionItem, actor, *, comment: str, text: str = "", **_) -> Effect:
     if not (text or "").strip():
-        raise ValidationError({"text": "请填写办理结果。"})
+        raise ValidationError({"text": gettext("请填写办理结果。")})
     item.result_text = text.strip()
     item.reported_on = timezone.localdate()
     return Effect({"on_time": item.reported_on <= item.report_due}, comment=item.result_text)
@@ -503,7 +504,7 @@ def _vote(
 ) -> Effect:
     votes = (satisfied, basic, unsatisfied)
     if any(v is None or v < 0 for v in votes) or sum(votes) == 0:
-        raise ValidationError({"satisfied": "请填写测评票数（满意、基本满意、不满意）。"})
+        raise ValidationError({"satisfied": gettext("请填写测评票数（满意、基本满意、不满意）。")})
     item.votes_satisfied, item.votes_basic, item.votes_unsatisfied = votes
     item.outcome = supervision_outcome(satisfied=satisfied, basic=basic, unsatisfied=unsatisfied)
     return Effect(
@@ -515,9 +516,9 @@ def _resupervise(
     item: SupervisionItem, actor, *, comment: str, report_due: dt.date | None = None, **_
 ) -> Effect:
     if item.outcome != Satisfaction.UNSATISFIED:
-        raise ValidationError("测评不满意的事项才再督办。")
+        raise ValidationError(gettext("测评不满意的事项才再督办。"))
     if report_due is None or report_due <= timezone.localdate():
-        raise ValidationError({"report_due": "请填写今后的限期报告日期。"})
+        raise ValidationError({"report_due": gettext("请填写今后的限期报告日期。")})
     item.resupervise_count += 1
     item.report_due = report_due
     item.reported_on = None
@@ -526,7 +527,7 @@ def _resupervise(
 
 def _close_item(item: SupervisionItem, actor, *, comment: str, **_) -> Effect:
     if item.outcome == Satisfaction.UNSATISFIED:
-        raise ValidationError("测评不满意的事项须再督办，不能办结。")
+        raise ValidationError(gettext("测评不满意的事项须再督办，不能办结。"))
     return Effect({"outcome": item.outcome})
 
 

@@ -14,6 +14,8 @@ unsatisfactory → resupervise 再督办 (back to supervising, a new re-report d
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from liaison.workflow import Transition, TransitionTable
 from motions.models import DeputySuggestion, SupervisionItem
 
@@ -22,61 +24,68 @@ I = SupervisionItem.Status  # noqa: E741
 
 SUGGESTION_TRANSITIONS = TransitionTable(
     (
-        Transition("register", "立案编号", (S.SUBMITTED,), S.REGISTERED, "can_run_motion", help="编号并分类"),
+        Transition(
+            "register", _("立案编号"), (S.SUBMITTED,), S.REGISTERED, "can_run_motion", help=_("编号并分类")
+        ),
         Transition(
             "assign",
-            "交办",
+            _("交办"),
             (S.REGISTERED, S.ASSIGNED),
             S.ASSIGNED,
             "can_run_motion",
-            help="确定主办、协办单位；办理期限自交办之日起三个月",
+            help=_("确定主办、协办单位；办理期限自交办之日起三个月"),
         ),
         Transition(
             "consult",
-            "记录见面沟通",
+            _("记录见面沟通"),
             (S.ASSIGNED,),
             S.ASSIGNED,
             "can_act_for_motion_unit",
-            help="主办、协办单位与代表见面沟通",
+            help=_("主办、协办单位与代表见面沟通"),
         ),
         Transition(
             "extend",
-            "延期",
+            _("延期"),
             (S.ASSIGNED,),
             S.ASSIGNED,
             "can_run_motion",
             needs_comment=True,
-            help="确有困难的，经同意可延长至自交办之日起六个月，须说明理由",
+            help=_("确有困难的，经同意可延长至自交办之日起六个月，须说明理由"),
         ),
         Transition(
-            "reply", "书面答复", (S.ASSIGNED,), S.REPLIED, "can_reply_motion", help="主办单位书面答复并分类"
+            "reply",
+            _("书面答复"),
+            (S.ASSIGNED,),
+            S.REPLIED,
+            "can_reply_motion",
+            help=_("主办单位书面答复并分类"),
         ),
         Transition(
             "evaluate",
-            "代表测评",
+            _("代表测评"),
             (S.REPLIED,),
             S.EVALUATED,
             "can_evaluate_motion",
-            help="满意、基本满意或不满意",
+            help=_("满意、基本满意或不满意"),
         ),
         Transition(
             "rehandle",
-            "重新办理",
+            _("重新办理"),
             (S.EVALUATED,),
             S.ASSIGNED,
             "can_run_motion",
             needs_comment=True,
-            help="代表不满意的，交原承办单位重新办理",
+            help=_("代表不满意的，交原承办单位重新办理"),
         ),
-        Transition("close", "办结", (S.EVALUATED,), S.CLOSED, "can_run_motion"),
+        Transition("close", _("办结"), (S.EVALUATED,), S.CLOSED, "can_run_motion"),
         Transition(
             "withdraw",
-            "撤回",
+            _("撤回"),
             (S.SUBMITTED, S.REGISTERED),
             S.WITHDRAWN,
             "can_withdraw_motion",
             needs_comment=True,
-            help="交办前，领衔代表可撤回",
+            help=_("交办前，领衔代表可撤回"),
         ),
     ),
     kind="deputy suggestion",
@@ -87,7 +96,7 @@ SUPERVISION_TRANSITIONS = TransitionTable(
     (
         Transition(
             "report_progress",
-            "报告进展",
+            _("报告进展"),
             (I.SUPERVISING,),
             I.SUPERVISING,
             "can_report_supervision",
@@ -95,29 +104,29 @@ SUPERVISION_TRANSITIONS = TransitionTable(
         ),
         Transition(
             "report_result",
-            "报告办理结果",
+            _("报告办理结果"),
             (I.SUPERVISING,),
             I.REPORTED,
             "can_report_supervision",
-            help="责任单位在限期内向常委会报告",
+            help=_("责任单位在限期内向常委会报告"),
         ),
         Transition(
             "vote",
-            "满意度测评",
+            _("满意度测评"),
             (I.REPORTED,),
             I.EVALUATED,
             "can_run_supervision",
-            help="记录常委会组成人员的测评票数",
+            help=_("记录常委会组成人员的测评票数"),
         ),
         Transition(
             "resupervise",
-            "再督办",
+            _("再督办"),
             (I.EVALUATED,),
             I.SUPERVISING,
             "can_run_supervision",
-            help="测评不满意的，限期重新整改并再次报告",
+            help=_("测评不满意的，限期重新整改并再次报告"),
         ),
-        Transition("close", "办结", (I.EVALUATED,), I.CLOSED, "can_run_supervision"),
+        Transition("close", _("办结"), (I.EVALUATED,), I.CLOSED, "can_run_supervision"),
     ),
     kind="supervision item",
     status_labels=dict(I.choices),

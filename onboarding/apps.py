@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OnboardingConfig(AppConfig):
     name = "onboarding"
-    verbose_name = "名册导入与换届"
+    verbose_name = _("名册导入与换届")

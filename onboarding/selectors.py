@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from liaison import scoping
 from onboarding.models import ImportJob
@@ -16,4 +17,4 @@ def import_job_for_user(*, user, pk) -> ImportJob:
     try:
         return import_jobs(user=user).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError) as exc:
-        raise Http404("未找到该导入记录，或您无权查看。") from exc
+        raise Http404(gettext("未找到该导入记录，或您无权查看。")) from exc

@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from deputies.models import Mandate
@@ -60,7 +61,7 @@ def _estimated_rows(content: bytes) -> int:
     try:
         book = load_workbook(BytesIO(content), read_only=True)
     except Exception as exc:
-        raise ImportRefused("无法读取该文件，请上传由模板填写的 .xlsx 文件") from exc
+        raise ImportRefused(gettext("无法读取该文件，请上传由模板填写的 .xlsx 文件")) from exc
     try:
         sheet = book[DATA_SHEET] if DATA_SHEET in book.sheetnames else book.worksheets[0]
         return sheet.max_row or 0
@@ -72,11 +73,11 @@ def _estimated_rows(content: bytes) -> int:
 def import_start(*, user, kind: str, name: str, content: bytes) -> ImportJob:
     """Keep the file and check it (now, or in the background for a long file)."""
     if kind not in KINDS:
-        raise ImportRefused("未知的导入类型")
+        raise ImportRefused(gettext("未知的导入类型"))
     if not scoping.can_import_rosters(user):
-        raise ImportRefused("您没有导入名册的权限")
+        raise ImportRefused(gettext("您没有导入名册的权限"))
     if len(content) > MAX_UPLOAD_BYTES:
-        raise ImportRefused("文件超过20MB，请分批导入")
+        raise ImportRefused(gettext("文件超过20MB，请分批导入"))
     rows = _estimated_rows(content)
     job = ImportJob(
         kind=kind,
@@ -174,9 +175,9 @@ def import_confirm_request(*, job: ImportJob, user) -> ImportJob:
         if locked.status in (ImportJob.Status.APPLIED, ImportJob.Status.CONFIRMING):
             return locked
         if locked.status != ImportJob.Status.PREVIEWED:
-            raise ImportRefused("该文件尚未通过检查，不能导入")
+            raise ImportRefused(gettext("该文件尚未通过检查，不能导入"))
         if not scoping.can_import_rosters(user):
-            raise ImportRefused("您没有导入名册的权限")
+            raise ImportRefused(gettext("您没有导入名册的权限"))
         locked.status = ImportJob.Status.CONFIRMING
         locked.applied_by = user
         locked.progress = 0
@@ -213,9 +214,9 @@ def import_confirm(*, job: ImportJob, user) -> ImportJob:
             if locked.status == ImportJob.Status.APPLIED:
                 return locked
             if locked.status not in (ImportJob.Status.PREVIEWED, ImportJob.Status.CONFIRMING):
-                raise ImportRefused("该文件尚未通过检查，不能导入")
+                raise ImportRefused(gettext("该文件尚未通过检查，不能导入"))
             if not scoping.can_import_rosters(user):
-                raise ImportRefused("您没有导入名册的权限")
+                raise ImportRefused(gettext("您没有导入名册的权限"))
             plan = _plan(locked, user=user)
             if plan.problems:
                 # the database changed since the preview: show the new problems, save nothing
@@ -238,7 +239,7 @@ def import_confirm(*, job: ImportJob, user) -> ImportJob:
     except IntegrityError as exc:
         logger.warning("import %s refused on confirm: %s", job.pk, exc)
         raise ImportRefused(
-            "导入时数据与检查结果不一致（可能已被其他人修改），未保存任何记录，请重新上传检查"
+            gettext("导入时数据与检查结果不一致（可能已被其他人修改），未保存任何记录，请重新上传检查")
         ) from exc
 
 
@@ -267,7 +268,7 @@ def term_end(*, user, level: str, term: int, ended_on: dt.date, congress_region=
     ``ended_on`` (届满), in one UPDATE. The deputies, their other mandates and everything
     they did stay; a run again finds nothing left to end."""
     if not scoping.can_import_rosters(user):
-        raise ImportRefused("您没有办理换届的权限")
+        raise ImportRefused(gettext("您没有办理换届的权限"))
     qs = term_mandates(user=user, level=level, term=term, congress_region=congress_region)
     later = qs.filter(started_on__gt=ended_on).count()
     ended = qs.filter(started_on__lte=ended_on).update(

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -31,6 +30,12 @@ DATA_SHEET = "数据"
 HEADER_SEARCH_ROWS = 20
 
 
+def source_text(label) -> str:
+    """The Chinese source of a (possibly lazily translated) label."""
+    with translation.override(None):
+        return str(label)
+
+
 @dataclass(frozen=True)
 class Column:
     field: str
@@ -44,12 +49,10 @@ class Column:
     width: int = 16
     max_length: int = 100
 
-    @property
-    def sheet_choices(self) -> tuple[tuple[str, str], ...]:
-        """The choices as a roster writes them: in Chinese whatever the page's language
-        (the models' labels are translatable; a roster is a Chinese document)."""
-        with translation.override(settings.LANGUAGE_CODE):
-            return tuple((str(label), value) for label, value in self.choices)
+    def __post_init__(self):
+        # the sheet's options are the Chinese labels whatever the reader's language
+        # (models' choices are translated lazily; the file format is not)
+        object.__setattr__(self, "choices", tuple((source_text(lbl), v) for lbl, v in self.choices))
 
     @property
     def header(self) -> str:
@@ -153,10 +156,10 @@ def _parse_cell(raw, column: Column):
             raise CellError(f"“{text}”不是12位行政区划代码")
         return code
     if kind == "choice":
-        for label, value in column.sheet_choices:
+        for label, value in column.choices:
             if text in (clean_text(label), value):  # the label NFKC too: （） are full-width
                 return value
-        allowed = "、".join(label for label, _ in column.sheet_choices)
+        allowed = "、".join(label for label, _ in column.choices)
         raise CellError(f"“{text}”不是有效的{column.label}，应为：{allowed}")
     if kind == "bool":
         if text in ("是", "Y", "YES", "TRUE", "1", "√"):

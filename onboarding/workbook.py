@@ -50,7 +50,7 @@ def template_bytes(kind: Kind, rows: list[dict] | None = None) -> bytes:
         if column.type not in ("choice", "bool"):
             continue
         list_col += 1
-        options = [label for label, _ in column.sheet_choices]
+        options = [label for label, _ in column.choices]
         letter = get_column_letter(list_col)
         lists.cell(row=1, column=list_col, value=column.label)
         for r, option in enumerate(options, start=2):
@@ -90,7 +90,7 @@ def template_bytes(kind: Kind, rows: list[dict] | None = None) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = _HEAD
     for column in columns:
-        options = "、".join(label for label, _ in column.sheet_choices)
+        options = "、".join(label for label, _ in column.choices)
         notes.append([column.label, "必填" if column.required else "选填", column.help, options])
     notes.append([])
     notes.append(["示例（仅供参考，请填写在“数据”工作表中）"])

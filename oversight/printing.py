@@ -7,24 +7,25 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liaison import pdf
 from oversight.models import EntryKind, FileEntry
 
 # (measure key, label, unit) of the computed part, in the printed order
 COMPUTED_ROWS = [
-    ("station_entries", "进站接待", "次"),
-    ("station_reception", "其中：进站接待日", "次"),
-    ("themed", "其中：主题活动", "次"),
-    ("door_to_door", "走访群众", "次"),
-    ("online", "网上接待", "次"),
-    ("citizens_received", "接待群众", "人次"),
-    ("opinions_collected", "收集意见建议", "件"),
-    ("opinions_closed", "其中：年底前办结", "件"),
-    ("opinions_withdrawn", "其中：撤回", "件"),
-    ("opinions_open", "其中：年底仍在办理", "件"),
-    ("opinions_rated", "群众已评价", "件"),
-    ("opinions_satisfied", "其中：满意、基本满意", "件"),
+    ("station_entries", gettext_noop("进站接待"), gettext_noop("次")),
+    ("station_reception", gettext_noop("其中：进站接待日"), gettext_noop("次")),
+    ("themed", gettext_noop("其中：主题活动"), gettext_noop("次")),
+    ("door_to_door", gettext_noop("走访群众"), gettext_noop("次")),
+    ("online", gettext_noop("网上接待"), gettext_noop("次")),
+    ("citizens_received", gettext_noop("接待群众"), gettext_noop("人次")),
+    ("opinions_collected", gettext_noop("收集意见建议"), gettext_noop("件")),
+    ("opinions_closed", gettext_noop("其中：年底前办结"), gettext_noop("件")),
+    ("opinions_withdrawn", gettext_noop("其中：撤回"), gettext_noop("件")),
+    ("opinions_open", gettext_noop("其中：年底仍在办理"), gettext_noop("件")),
+    ("opinions_rated", gettext_noop("群众已评价"), gettext_noop("件")),
+    ("opinions_satisfied", gettext_noop("其中：满意、基本满意"), gettext_noop("件")),
 ]
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from PIL import Image, ImageOps
 
 from deputies.models import Deputy
@@ -329,7 +329,7 @@ def ticket_mark_spam(*, ticket: Ticket, actor) -> Ticket:
     and close it by withdrawing it (out of the queues). Only an online submission, by whoever
     decides the ticket; marking it again changes nothing."""
     if not scoping.can_decide_ticket(actor, ticket):
-        raise PermissionDenied("您无权处理本件。")
+        raise PermissionDenied(gettext("您无权处理本件。"))
     if ticket.channel != Ticket.Channel.ONLINE:
         raise ValidationError(gettext_noop("只有网上提交的意见可以标记为垃圾信息。"))
     locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
