@@ -177,7 +177,7 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Health probes from the host itself answer over plain HTTP (gunicorn's loopback port).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -270,6 +270,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL) or "memory:/
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL) or None
 # No broker configured: the embedded demo default runs tasks in-process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# /readyz: the latest periodic job must have started within this many minutes
+READY_JOBS_MINUTES = env.int("READY_JOBS_MINUTES", default=5)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -395,6 +397,10 @@ SPECTACULAR_SETTINGS = {
         "HandlingUnitKindEnum": "suggestions.models.HandlingUnit.Kind",
         "ReceptionKindEnum": "visits.models.ReceptionSession.Kind",
         "AttachmentKindEnum": "visits.models.ReceptionAttachment.Kind",
+        "SatisfactionEnum": "suggestions.models.Ticket.Satisfaction",
+        "MotionSatisfactionEnum": "motions.models.Satisfaction",
+        "DeputySuggestionStatusEnum": "motions.models.DeputySuggestion.Status",
+        "SupervisionItemStatusEnum": "motions.models.SupervisionItem.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("liaison.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("public/", include("public.urls")),  # the online liaison station (public)
 ]
 

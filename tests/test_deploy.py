@@ -163,3 +163,55 @@ def test_health_probe(client, settings):
     assert "sessionid" not in response.cookies
     assert client.post(reverse("healthz")).status_code == 405
     assert client.get(reverse("home")).status_code == 301  # everything else goes to HTTPS
+
+
+@pytest.mark.django_db
+def test_readiness_probe_names_the_part_that_is_not_ready(client, settings):
+    """``/readyz``: database, migrations, broker and the periodic jobs; 503 and the failing
+    part named while one is not ready (a real Redis on a dead port for the broker)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from liaison.models import JobRun
+
+    settings.SECURE_SSL_REDIRECT = True
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.READY_JOBS_MINUTES = 5
+    # no job has ever started: beat or the worker is not running
+    response = client.get(reverse("readyz"))  # plain HTTP, no redirect
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "migrations": "ok",
+        "jobs": "late",
+        "broker": "ok",
+    }
+    JobRun.objects.create(name="rollups", last_started_at=timezone.now() - dt.timedelta(minutes=1))
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "ok"
+    assert "sessionid" not in response.cookies
+    JobRun.objects.filter(name="rollups").update(last_started_at=timezone.now() - dt.timedelta(minutes=6))
+    assert client.get(reverse("readyz")).json()["jobs"] == "late"
+    JobRun.objects.filter(name="rollups").update(last_started_at=timezone.now())
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 503
+    assert response.json()["broker"] == "unavailable" and response.json()["jobs"] == "ok"
+    assert client.post(reverse("readyz")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_readiness_probe_on_the_embedded_default_needs_no_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "jobs": "not used",
+        "broker": "not used",
+    }

@@ -48,6 +48,7 @@ OUTSIDE_MATRIX = (
     "set_language",
     "pick",  # the autocomplete pickers, scoped per kind (tests/test_pickers.py)
     "healthz",  # the health probe: no data (tests/test_deploy.py)
+    "readyz",  # the readiness probe: no data (tests/test_deploy.py)
     # accounts: one account's management pages (int ids, their own escalation matrix in
     # tests/accounts/test_user_management.py) and the sign-in's second step / recovery codes
     # (tests/accounts/test_two_factor.py)
