@@ -139,7 +139,13 @@ def backfill_ticket_numbers(*, using=None) -> int:
             return cursor.rowcount
     from suggestions.models import Ticket
 
-    tickets = list(Ticket.objects.filter(number__isnull=True).order_by("received_at", "created_at", "id"))
+    # only the columns numbering reads: this runs inside a migration, where columns that
+    # later migrations add (``channel``…) do not exist yet
+    tickets = list(
+        Ticket.objects.filter(number__isnull=True)
+        .only("pk", "number", "station_id", "received_at", "created_at")
+        .order_by("received_at", "created_at", "id")
+    )
     assign_ticket_numbers(tickets)
     Ticket.objects.bulk_update(tickets, ["number"], batch_size=500)
     return len(tickets)

@@ -29,22 +29,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(RELOG, migrations.RunSQL.noop, elidable=False),
-        migrations.RemoveField(
-            model_name='deputyactivity',
-            name='deputy',
-        ),
-        migrations.RemoveField(
-            model_name='deputyactivity',
-            name='station',
-        ),
-        migrations.RemoveField(
-            model_name='deputytickets',
-            name='deputy',
-        ),
-        migrations.RemoveField(
-            model_name='deputytickets',
-            name='station',
-        ),
         migrations.RemoveConstraint(
             model_name='stationactivity',
             name='station_activity_unique',
