@@ -109,7 +109,7 @@ def test_the_units_home_is_a_to_do_list(world, live_server, browser, width):
     assert page.locator("#todo-station").count() == 0
     page.screenshot(path=str(SHOTS / f"home_unit_{width}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
-    assert _nav_labels(page, width) == ["工作台", "意见建议", "办理待办"]
+    assert _nav_labels(page, width) == ["工作台", "意见建议", "代表建议", "办理待办"]
     page.locator("[data-todo=unit-to_reply]").click()
     page.wait_for_url("**/tickets/queue/unit/#assigned")
     assert not errors, errors
