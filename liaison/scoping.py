@@ -65,6 +65,10 @@ class Scope:
     def is_empty(self) -> bool:
         return not (self.is_admin or self.roles)
 
+    def oversees(self, path: str) -> bool:
+        """Is the region at ``path`` inside a subtree this scope oversees (county/city staff)?"""
+        return any(path.startswith(p) for p in self.oversight_region_paths)
+
 
 def scope_for(user: User) -> Scope:
     """The user's scope, computed once per user object (one query)."""
@@ -413,8 +417,7 @@ def can_see_citizen_data(user: User, ticket: Ticket) -> bool:
     if ticket.consent_to_share and ticket.handling_unit_id and ticket.handling_unit_id in scope.unit_ids:
         return True
     if ticket.tier == Ticket.Tier.STANDING_COMMITTEE:
-        path = ticket.station.region.path
-        return any(path.startswith(p) for p in scope.oversight_region_paths)
+        return scope.oversees(ticket.station.region.path)
     return False
 
 
@@ -440,7 +443,7 @@ def _covers_station(scope: Scope, station: Station, *, include_deputy_station: b
         return True
     if include_deputy_station and {station.pk, station.parent_id} & set(scope.deputy_station_ids):
         return True
-    return any(station.region.path.startswith(p) for p in scope.oversight_region_paths)
+    return scope.oversees(station.region.path)
 
 
 def _head_paths(scope: Scope) -> tuple[str, ...]:
@@ -553,8 +556,7 @@ def ledger_stations_q(user: User, prefix: str = "") -> Q:
 
 
 def _oversees(scope: Scope, ticket: Ticket) -> bool:
-    path = ticket.station.region.path
-    return any(path.startswith(p) for p in scope.oversight_region_paths)
+    return scope.oversees(ticket.station.region.path)
 
 
 def can_decide_ticket(user: User, ticket: Ticket) -> bool:
@@ -778,7 +780,7 @@ def can_add_file_entry(user: User, deputy: Deputy) -> bool:
 def can_manage_evaluation(user: User, region: Region) -> bool:
     """County/city staff run, close and adjust the evaluation of a region in their area."""
     scope = scope_for(user)
-    return scope.is_admin or any(region.path.startswith(p) for p in scope.oversight_region_paths)
+    return scope.is_admin or scope.oversees(region.path)
 
 
 def evaluation_regions(user: User) -> list[Region]:
@@ -929,7 +931,7 @@ def own_slots_q(user: User) -> Q:
 
 
 def _over_region(scope: Scope, region: Region) -> bool:
-    return any(region.path.startswith(p) for p in scope.oversight_region_paths)
+    return scope.oversees(region.path)
 
 
 def can_run_motion(user: User, suggestion: DeputySuggestion) -> bool:
@@ -1009,6 +1011,16 @@ def motion_sessions_q(user: User) -> Q:
 # --- navigation: which sections a user's roles can use (one rule, read by the page shell) ---
 
 
+def _uses_oversight(scope: Scope) -> bool:
+    """The oversight pages: county/city staff (their region), deputies (their own file)."""
+    return bool(scope.oversight_region_paths or scope.deputy_ids)
+
+
+def can_use_oversight(user: User) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or _uses_oversight(scope)
+
+
 def nav_sections(user: User) -> frozenset[str]:
     """The sections of the site worth a link for ``user``: none that would only show an
     empty page. Units work on tickets only; deputies on their receptions, their tickets and
@@ -1026,7 +1038,7 @@ def nav_sections(user: User) -> frozenset[str]:
         sections |= {"visits", "suggestions", "dashboards"}
     if scope.unit_ids:
         sections |= {"suggestions"}
-    if scope.oversight_region_paths or scope.deputy_ids:
+    if _uses_oversight(scope):
         sections |= {"oversight"}  # performance files and evaluation (oversight app)
     if scope.oversight_region_paths or scope.deputy_ids or scope.unit_ids:
         sections |= {"motions"}
@@ -1079,7 +1091,7 @@ def can_view_unit_performance(user: User, unit: HandlingUnit) -> bool:
     scope = scope_for(user)
     if scope.is_admin or unit.pk in scope.unit_ids:
         return True
-    return any(unit.region.path.startswith(p) for p in scope.oversight_region_paths)
+    return scope.oversees(unit.region.path)
 
 
 # --- two-factor sign-in: which accounts must use it (等保) ----------------------------------

@@ -25,11 +25,11 @@ from liaison.scoping import (
     can_add_file_entry,
     can_manage_evaluation,
     can_review_file_entries,
+    can_use_oversight,
     can_view_unit_performance,
     evaluation_regions,
     get_scoped_or_404,
     performance_files_q,
-    scope_for,
 )
 from oversight import circulars as circular_service
 from oversight import printing, selectors, services, stations, units
@@ -53,16 +53,11 @@ def _years() -> list[int]:
     return list(range(this_year, this_year - 6, -1))
 
 
-def _may_use_oversight(user) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or bool(scope.oversight_region_paths or scope.deputy_ids)
-
-
 @login_required
 def oversight_index(request):
     """The performance files the user may read (their own for a deputy), and the regions
     they evaluate."""
-    if not _may_use_oversight(request.user):
+    if not can_use_oversight(request.user):
         raise PermissionDenied(_("履职档案供县、市人大工作人员和代表本人查看。"))
     year = _year(request)
     deputies = Deputy.objects.filter(performance_files_q(request.user)).select_related("home_station")
