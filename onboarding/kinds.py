@@ -19,7 +19,7 @@ from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
 from accounts.models import ROLE_SCOPE_FIELD, Role, RoleAssignment, User
-from deputies.models import Deputy, DeputyGroup, Level, Mandate
+from deputies.models import Deputy, DeputyGroup, LeadingCadre, Level, Mandate
 from onboarding.cells import id_number_facts, id_number_hash
 from onboarding.models import DeputyKey, ImportKind, StationKey
 from onboarding.sheets import Column, Problem, RowPlan, display, parse_row
@@ -351,8 +351,26 @@ class StationKind(Kind):
         ]
         file_kinds = {v["code"]: v["kind"] for _, v in rows_ok}
         new_ids = {v["code"]: uuid.uuid4() for _, v in rows_ok if v["code"] not in keys}
+        # stations made before the importer (the admin, the demo) without a code: a row
+        # naming one by its region and name adopts it (gives it the row's code), one query
+        unkeyed = {
+            (s.region_id, s.name): s
+            for s in Station.objects.filter(
+                import_key__isnull=True,
+                region__in=[r.pk for r in regions.values()],
+                name__in={v["name"] for _, v in rows_ok if v["code"] not in keys},
+            ).select_related("region")
+        }
+        adopted: set = set()
+        for _, v in rows_ok:
+            region = regions.get(v["region_code"])
+            station = unkeyed.get((region.pk, v["name"])) if region and v["code"] not in keys else None
+            if station is not None and station.pk not in adopted:
+                adopted.add(station.pk)
+                new_ids[v["code"]] = station.pk
+                keys[v["code"]] = StationKey(station=station, code=v["code"])
         creates: list[Station] = []
-        new_keys: list[StationKey] = []
+        new_keys: list[StationKey] = [keys[c] for c in keys if keys[c].pk is None]
         updates: list[Station] = []
         for number, v in rows_ok:
             region = regions.get(v["region_code"])
@@ -403,6 +421,8 @@ class StationKind(Kind):
                 plan.problems.append(Problem(number, self.label("code"), OUT_OF_SCOPE))
                 continue
             changes = _compare(station, values, self.labels())
+            if key.pk is None:  # adopted: it gets its code now
+                changes[self.label("code")] = ["（空）", v["code"]]
             if station.region_id != region.pk:
                 changes[self.label("region_code")] = [station.region.code, region.code]
                 station.region = region
@@ -706,6 +726,199 @@ class DeputyKind(Kind):
             _bump(mandate_updates)
             Mandate.objects.bulk_update(
                 mandate_updates, [*self.MANDATE_FIELDS, "version", "updated_at"], batch_size=BATCH
+            )
+
+        plan.apply = apply
+        return plan
+
+
+# --- deputy groups and their leaders ----------------------------------------------------
+
+
+class DeputyGroupKind(Kind):
+    """The deputy groups (代表小组) of each station and their leaders (组长); matched on
+    station + name. The leader is named by their deputy code or ID number, and must be a
+    deputy of the same station; the members come from the deputies' file."""
+
+    key = ImportKind.DEPUTY_GROUPS
+    title = "代表小组及组长"
+    columns = [
+        Column("station", "站点编号", True, "key", help="联络站（点）模板中的站点编号"),
+        Column("name", "小组名称", True, help="同一站点内名称唯一；再次导入按“站点+名称”更新"),
+        Column("leader_code", "组长代表编号", False, "key", help="组长的代表编号；无组长留空"),
+        Column(
+            "leader_id_number",
+            "组长身份证号",
+            False,
+            "id_number",
+            help="未填代表编号时可填身份证号",
+            width=22,
+        ),
+    ]
+    example = {
+        "station": "LS-CB-01",
+        "name": "城北第一代表小组",
+        "leader_code": "LS-0001",
+        "leader_id_number": "",
+    }
+    notes = ("组长须是本站点的代表：请先导入联络站（点）和人大代表名册。",)
+
+    def plan(self, rows, *, scope):
+        plan = Plan()
+        parsed = self.parsed(rows, plan)
+        stations = {
+            k.code: k.station
+            for k in StationKey.objects.filter(code__in={v["station"] for _, v in parsed}).select_related(
+                "station__region"
+            )
+        }
+        for _, v in parsed:
+            v["leader_hash"] = id_number_hash(v["leader_id_number"]) if v["leader_id_number"] else None
+        keys = DeputyKey.objects.filter(
+            Q(code__in={v["leader_code"] for _, v in parsed if v["leader_code"]})
+            | Q(id_number_hash__in={v["leader_hash"] for _, v in parsed if v["leader_hash"]})
+        ).select_related("deputy")
+        by_code = {k.code: k.deputy for k in keys if k.code}
+        by_hash = {k.id_number_hash: k.deputy for k in keys if k.id_number_hash}
+        groups = {
+            (g.station_id, g.name): g
+            for g in DeputyGroup.objects.filter(
+                station__in=[s.pk for s in stations.values()], name__in={v["name"] for _, v in parsed}
+            ).select_related("leader")
+        }
+        seen: dict = {}
+        creates, updates = [], []
+        for number, v in parsed:
+            if _duplicate(
+                plan, seen, (v["station"], v["name"]), number, self.label("name"), "站点的小组名称"
+            ):
+                continue
+            station = stations.get(v["station"])
+            if station is None:
+                plan.problems.append(Problem(number, self.label("station"), f"站点“{v['station']}”不存在"))
+                continue
+            if not scope.covers(station.region.path):
+                plan.problems.append(Problem(number, self.label("station"), OUT_OF_SCOPE))
+                continue
+            leader = None
+            if v["leader_code"] or v["leader_hash"]:
+                column = self.label("leader_code" if v["leader_code"] else "leader_id_number")
+                leader = by_code.get(v["leader_code"]) if v["leader_code"] else by_hash.get(v["leader_hash"])
+                if leader is None:
+                    plan.problems.append(Problem(number, column, "找不到该代表，请先导入人大代表名册"))
+                    continue
+                if leader.home_station_id != station.pk:
+                    plan.problems.append(Problem(number, column, "组长须是本站点的代表"))
+                    continue
+            label = f"{station.name} · {v['name']}"
+            group = groups.get((station.pk, v["name"]))
+            if group is None:
+                creates.append(DeputyGroup(station=station, name=v["name"], leader=leader))
+                plan.rows.append(RowPlan(number, "create", label))
+                continue
+            changes = {}
+            if group.leader_id != (leader.pk if leader else None):
+                changes["组长"] = [
+                    display(group.leader.name if group.leader_id else None),
+                    display(leader.name if leader else None),
+                ]
+                group.leader = leader
+                updates.append(group)
+            plan.rows.append(RowPlan(number, "update" if changes else "unchanged", label, changes))
+
+        def apply() -> None:
+            DeputyGroup.objects.bulk_create(creates, batch_size=BATCH)
+            _bump(updates)
+            DeputyGroup.objects.bulk_update(updates, ["leader", "version", "updated_at"], batch_size=BATCH)
+
+        plan.apply = apply
+        return plan
+
+
+# --- leading cadres ------------------------------------------------------------------------
+
+
+class CadreKind(Kind):
+    """City and county leading cadres (领导干部) who receive citizens at the stations;
+    matched on region + name, so a new title (a new post) updates in place."""
+
+    key = ImportKind.CADRES
+    title = "领导干部"
+    columns = [
+        Column("name", "姓名", True, max_length=50),
+        Column("title", "职务", True, help="如 区人大常委会副主任"),
+        Column("level", "层级", True, "choice", tuple((lbl, v) for v, lbl in LeadingCadre.Level.choices)),
+        Column(
+            "region_code",
+            "所在区划代码",
+            True,
+            "code12",
+            help="市级干部填市的代码，县级干部填县（市、区）的代码；再次导入按“区划+姓名”更新",
+            width=18,
+        ),
+        Column("phone", "联系电话", False, "phone"),
+    ]
+    example = {
+        "name": "王志宏",
+        "title": "离石区人大常委会副主任",
+        "level": "县级",
+        "region_code": "141102000000",
+        "phone": "0358-8221234",
+    }
+    LEVEL_OF = {LeadingCadre.Level.CITY: RegionLevel.CITY, LeadingCadre.Level.COUNTY: RegionLevel.COUNTY}
+
+    def plan(self, rows, *, scope):
+        plan = Plan()
+        parsed = self.parsed(rows, plan)
+        regions = {r.code: r for r in Region.objects.filter(code__in={v["region_code"] for _, v in parsed})}
+        cadres = {
+            (c.region_id, c.name): c
+            for c in LeadingCadre.objects.filter(
+                region__in=[r.pk for r in regions.values()], name__in={v["name"] for _, v in parsed}
+            )
+        }
+        seen: dict = {}
+        creates, updates = [], []
+        for number, v in parsed:
+            if _duplicate(
+                plan, seen, (v["region_code"], v["name"]), number, self.label("name"), "区划内的姓名"
+            ):
+                continue
+            region = regions.get(v["region_code"])
+            if region is None:
+                plan.problems.append(
+                    Problem(number, self.label("region_code"), f"区划“{v['region_code']}”不存在")
+                )
+                continue
+            if not scope.covers(region.path):
+                plan.problems.append(Problem(number, self.label("region_code"), OUT_OF_SCOPE))
+                continue
+            if region.level != self.LEVEL_OF[v["level"]]:
+                plan.problems.append(
+                    Problem(
+                        number,
+                        self.label("region_code"),
+                        f"{LeadingCadre.Level(v['level']).label}干部应填{RegionLevel(self.LEVEL_OF[v['level']]).label}级区划",
+                    )
+                )
+                continue
+            values = {"title": v["title"], "level": v["level"], "phone": v["phone"] or ""}
+            label = f"{region.name} · {v['name']}"
+            cadre = cadres.get((region.pk, v["name"]))
+            if cadre is None:
+                creates.append(LeadingCadre(region=region, name=v["name"], **values))
+                plan.rows.append(RowPlan(number, "create", label))
+                continue
+            changes = _compare(cadre, values, self.labels())
+            if changes:
+                updates.append(cadre)
+            plan.rows.append(RowPlan(number, "update" if changes else "unchanged", label, changes))
+
+        def apply() -> None:
+            LeadingCadre.objects.bulk_create(creates, batch_size=BATCH)
+            _bump(updates)
+            LeadingCadre.objects.bulk_update(
+                updates, ["title", "level", "phone", "version", "updated_at"], batch_size=BATCH
             )
 
         plan.apply = apply
@@ -1132,5 +1345,14 @@ def _assignment_path(a) -> str | None:
 
 KINDS: dict[str, Kind] = {
     k.key: k
-    for k in (RegionKind(), StationKind(), DeputyKind(), UnitKind(), StationStaffKind(), AccountKind())
+    for k in (
+        RegionKind(),
+        StationKind(),
+        DeputyKind(),
+        DeputyGroupKind(),
+        CadreKind(),
+        UnitKind(),
+        StationStaffKind(),
+        AccountKind(),
+    )
 }

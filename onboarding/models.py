@@ -20,6 +20,8 @@ class ImportKind(models.TextChoices):
     REGIONS = "regions", _("行政区划")
     STATIONS = "stations", _("联络站（点）")
     DEPUTIES = "deputies", _("人大代表及代表资格")
+    DEPUTY_GROUPS = "deputy_groups", _("代表小组及组长")
+    CADRES = "cadres", _("领导干部")
     UNITS = "units", _("承办单位")
     STATION_STAFF = "station_staff", _("站点工作人员")
     ACCOUNTS = "accounts", _("用户账号及角色")

@@ -68,6 +68,24 @@ def template_bytes(kind: Kind, rows: list[dict] | None = None) -> bytes:
         validation.add(f"{target}3:{target}{VALIDATED_ROWS}")
         data.add_data_validation(validation)
     lists.sheet_state = "hidden"
+    # fixed-length codes: Excel refuses a 12-digit division code or an ID number of the
+    # wrong length as it is typed (the importer checks them again)
+    for i, column in enumerate(columns, start=1):
+        length = {"code12": 12, "id_number": 18}.get(column.type)
+        if length is None:
+            continue
+        validation = DataValidation(
+            type="textLength",
+            operator="equal",
+            formula1=str(length),
+            allow_blank=not column.required,
+            showErrorMessage=True,
+            errorTitle="长度不对",
+            error=f"“{column.label}”应为{length}位",
+        )
+        target = get_column_letter(i)
+        validation.add(f"{target}3:{target}{VALIDATED_ROWS}")
+        data.add_data_validation(validation)
 
     notes = book.create_sheet("填写说明", 0)
     notes.append([f"{kind.title}导入模板 · 填写说明"])

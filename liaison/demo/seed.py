@@ -19,6 +19,8 @@ from accounts.models import PersonalDataAccess, Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from liaison.demo import names as N
 from liaison.demo.generate import build_city
+from onboarding.codes import assign_station_codes
+from onboarding.models import DeputyKey, StationKey
 from reports.models import (
     OverdueNow,
     ReportSnapshot,
@@ -147,6 +149,8 @@ def delete_demo_data() -> None:
         else contextlib.nullcontext()
     )
     with append_only:  # the demo's own handling records go with its tickets
+        for model in (StationKey, DeputyKey):  # the importer's keys go with their records
+            _delete_all(model)
         for model in DOMAIN_MODELS:
             _delete_all(model)
 
@@ -310,6 +314,7 @@ def seed_demo(
             del data
         bar.close()
         backfill_ticket_numbers()  # one set-based UPDATE (a window function per county and year)
+        assign_station_codes(Station, StationKey)  # so a county's stations file matches them
         logins = create_logins(scope)
     return SeedResult(created=True, logins=logins, counts=counts, seconds=time.monotonic() - started)
 

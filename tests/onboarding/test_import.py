@@ -12,7 +12,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from deputies.models import Deputy, DeputyGroup, Mandate
+from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from liaison.models import OutboxMessage
 from onboarding import services
 from onboarding.models import DeputyKey, ImportJob, StationKey
@@ -67,6 +67,20 @@ ROUND_TRIP = {
     ],
     "stations": station_rows,
     "deputies": deputy_rows,
+    "deputy_groups": lambda: [
+        {"station": "LS-CB-01", "name": "城北第三代表小组", "leader_code": "LS-0001"},
+        {"station": "LS-CB-01", "name": "城北第二代表小组"},
+    ],
+    "cadres": lambda: [
+        {"name": "王志宏", "title": "离石区人大常委会副主任", "level": "县级", "region_code": COUNTY},
+        {
+            "name": "刘红",
+            "title": "离石区副区长",
+            "level": "县级",
+            "region_code": COUNTY,
+            "phone": "0358-8221234",
+        },
+    ],
     "units": lambda: [
         {"name": "离石区交通运输局", "kind": "县级部门", "region_code": COUNTY},
         {"name": "城北街道办事处", "kind": "乡镇政府（街道办）", "region_code": TOWN, "is_active": "否"},
@@ -107,6 +121,8 @@ PREREQUISITES = {
     "regions": (),
     "stations": (),
     "deputies": ("stations",),
+    "deputy_groups": ("stations", "deputies"),
+    "cadres": (),
     "units": (),
     "station_staff": ("stations",),
     "accounts": ("stations", "deputies", "units"),
@@ -163,6 +179,8 @@ def _counts():
         Mandate.objects.count(),
         DeputyGroup.objects.count(),
         HandlingUnit.objects.count(),
+        list(DeputyGroup.objects.values_list("name", "leader__name", "version").order_by("name")),
+        list(LeadingCadre.objects.values_list("name", "title", "version").order_by("name")),
         list(Station.objects.values_list("version", flat=True).order_by("id")),
         list(Deputy.objects.values_list("version", flat=True).order_by("id")),
     )
@@ -500,3 +518,71 @@ def test_a_long_file_is_confirmed_in_the_background_once(client, world, monkeypa
     assert {e.pgh_context.metadata["user"] for e in events.select_related("pgh_context")} == {world.staff.pk}
     assert services.import_confirm_run(job_id=job.pk).status == ImportJob.Status.APPLIED  # a redelivery
     assert Mandate.objects.count() == 3
+
+
+def test_group_leaders_and_cadres_are_checked(world):
+    imported(world.staff, "stations", station_rows())
+    imported(world.staff, "deputies", deputy_rows())
+    job = start(
+        world.staff,
+        "deputy_groups",
+        roster(
+            "deputy_groups",
+            [
+                {"station": "LS-CB-01", "name": "一组", "leader_code": "LS-0002"},  # of the point, not here
+                {"station": "LS-CB-01", "name": "二组", "leader_code": "LS-9999"},
+                {"station": "LS-CB-01", "name": "二组"},
+                {"station": "XX-01", "name": "三组"},
+                {"station": "LS-CB-01", "name": "四组", "leader_id_number": valid_id("14110219800101001")},
+            ],
+        ),
+    )
+    assert problems(job) == {(3, "组长代表编号"), (4, "组长代表编号"), (5, "小组名称"), (6, "站点编号")}
+    assert job.created_count == 1  # 四组, its leader found by ID number
+    job = start(
+        world.staff,
+        "cadres",
+        roster(
+            "cadres",
+            [
+                {"name": "甲", "title": "区长", "level": "市级", "region_code": COUNTY},
+                {"name": "乙", "title": "市长", "level": "市级", "region_code": "141100000000"},
+                {"name": "丙", "title": "县长", "level": "县级", "region_code": "141181000000"},
+            ],
+        ),
+    )
+    assert problems(job) == {(3, "所在区划代码"), (4, "所在区划代码"), (5, "所在区划代码")}
+    # a leader changed in a corrected file updates the group in place
+    imported(world.staff, "deputy_groups", [{"station": "LS-CB-01", "name": "一组"}])
+    job = imported(
+        world.staff, "deputy_groups", [{"station": "LS-CB-01", "name": "一组", "leader_code": "LS-0001"}]
+    )
+    assert (job.created_count, job.updated_count) == (0, 1)
+    assert DeputyGroup.objects.get(name="一组").leader.name == "张晓梅"
+
+
+def test_stations_made_before_the_importer_have_codes_and_are_matched(world):
+    """Stations of the admin or the demo get codes (the data migration's function), and a
+    stations file naming an uncoded station by region and name adopts it, not a copy."""
+    from onboarding.codes import assign_station_codes
+    from tests.factories import StationFactory
+
+    town = Region.objects.get(code=TOWN)
+    old = [StationFactory(region=town, name=f"老站{i}") for i in range(3)]
+    unkeyed = StationFactory(region=town, name="城北街道人大代表联络站")
+    StationKey.objects.filter(station__in=[*old, unkeyed]).delete()
+
+    job = imported(world.staff, "stations", station_rows()[:1])
+    assert (job.created_count, job.updated_count) == (0, 1)
+    assert StationKey.objects.get(code="LS-CB-01").station_id == unkeyed.pk
+    assert Station.objects.filter(name="城北街道人大代表联络站").count() == 1
+
+    assert assign_station_codes(Station, StationKey) == 3
+    assert assign_station_codes(Station, StationKey) == 0
+    codes = sorted(StationKey.objects.filter(station__in=old).values_list("code", flat=True))
+    assert codes == [f"{TOWN}-001", f"{TOWN}-002", f"{TOWN}-003"]
+    rows = [
+        {"code": f"{TOWN}-001", "name": old[0].name, "kind": "联络站", "region_code": TOWN},
+    ]
+    again = start(world.staff, "stations", roster("stations", rows))
+    assert again.created_count == 0 and again.problem_count == 0
