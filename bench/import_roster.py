@@ -171,6 +171,7 @@ def main() -> None:
     parser.add_argument("--deputies", type=int, default=11386)
     parser.add_argument("--stations", type=int, default=747)
     parser.add_argument("--skip-naive", action="store_true", help="only the import (e.g. a 20,000-row file)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the deputies preview (top 30)")
     args = parser.parse_args()
     setup(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_import"))
 
@@ -215,9 +216,19 @@ def main() -> None:
     if naive is not None:
         print(f"naive per-row get_or_create: {n} rows in {naive:.1f} s ({n / naive:.0f} rows/s), rolled back")
 
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     t = time.perf_counter()
     job = services.import_start(user=admin, kind="deputies", name="deputies.xlsx", content=files["deputies"])
     preview = time.perf_counter() - t
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     assert job.status == "previewed", job.report["problems"][:3]
     t = time.perf_counter()
     job = services.import_confirm(job=job, user=admin)

@@ -92,6 +92,7 @@ class Mandate(SyncTracked, SyncedModel):
         SERVING = "serving", _("在任")
         ENDED = "ended", _("届满")
         TERMINATED = "terminated", _("终止")
+        RESIGNED = "resigned", _("辞职")
 
     deputy = models.ForeignKey(
         Deputy, verbose_name=_("代表"), on_delete=models.CASCADE, related_name="mandates"
@@ -110,6 +111,10 @@ class Mandate(SyncTracked, SyncedModel):
     started_on = models.DateField(_("任期开始"))
     ended_on = models.DateField(_("任期结束"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SERVING)
+    # 补选: elected mid-term to fill a vacancy (the term's other mandates started earlier)
+    by_election = models.BooleanField(_("补选产生"), default=False)
+    # why a mandate ended before its term (终止、辞职): the decision, its number, the reason
+    end_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("代表资格")

@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from deputies import selectors
 from liaison.pagination import keyset_page
-from liaison.scoping import can_see_deputy_contact
+from liaison.scoping import can_manage_mandates, can_see_deputy_contact
 
 
 @login_required
@@ -21,6 +21,7 @@ def deputies_detail(request, pk):
     context = {
         "deputy": deputy,
         "show_contact": can_see_deputy_contact(request.user, deputy),
+        "can_manage_mandates": can_manage_mandates(request.user, deputy),
         **selectors.deputy_page_data(deputy=deputy),
     }
     return render(request, "deputies/deputy_detail.html", context)

@@ -1086,6 +1086,28 @@ def term_mandates_q(user: User) -> Q:
     return q
 
 
+def can_manage_mandates(user: User, deputy: Deputy) -> bool:
+    """By-elections, terminations and resignations (代表资格变动) of a deputy whose home
+    station lies inside the user's import regions: county/city staff, admins."""
+    paths = import_region_paths(user)
+    if paths is None:
+        return True
+    path = deputy.home_station.region.path
+    return any(path.startswith(p) for p in paths)
+
+
+def can_add_mandate(user: User, deputy: Deputy, congress_region: Region | None) -> bool:
+    """A by-election adds a mandate of a congress inside the user's regions (with no
+    congress region: of a deputy inside them), the rule ``term_mandates_q`` applies to
+    ending one."""
+    paths = import_region_paths(user)
+    if paths is None:
+        return True
+    if not can_manage_mandates(user, deputy):
+        return False
+    return congress_region is None or any(congress_region.path.startswith(p) for p in paths)
+
+
 def can_view_unit_performance(user: User, unit: HandlingUnit) -> bool:
     """A unit's own staff and the county/city staff over the unit's region (oversight app)."""
     scope = scope_for(user)

@@ -484,6 +484,7 @@ class DeputyKind(Kind):
         Column("constituency", "选区/选举单位", False),
         Column("started_on", "任期开始", True, "date"),
         Column("ended_on", "任期结束", False, "date", help="在任的不填"),
+        Column("by_election", "是否补选", False, "bool", YES_NO, help="届中补选产生的填“是”；不填为“否”"),
     ]
     example = {
         "code": "LS-0001",
@@ -518,7 +519,7 @@ class DeputyKind(Kind):
         "home_station",
         "group",
     )
-    MANDATE_FIELDS = ("congress_region", "constituency", "started_on", "ended_on", "status")
+    MANDATE_FIELDS = ("congress_region", "constituency", "started_on", "ended_on", "status", "by_election")
 
     def plan(self, rows, *, scope):
         plan = Plan()
@@ -692,6 +693,7 @@ class DeputyKind(Kind):
                 "started_on": v["started_on"],
                 "ended_on": v["ended_on"],
                 "status": status,
+                "by_election": bool(v["by_election"]),
             }
             label = f"{v['name']} · {dict(Level.choices)[v['level']]}第{v['term']}届"
             mandate = mandates.get(mkey)
@@ -705,8 +707,10 @@ class DeputyKind(Kind):
                     changes = {**changes, "代表资格": ["（无）", f"新增第{v['term']}届"]}
                     plan.rows.append(RowPlan(number, "update", label, changes))
                 continue
-            if mandate.status == Mandate.Status.TERMINATED:
-                mandate_values["status"] = mandate.status  # a termination is not undone by a roster
+            if mandate.status in (Mandate.Status.TERMINATED, Mandate.Status.RESIGNED):
+                # a termination or resignation (its date and reason) is not undone by a roster
+                mandate_values["status"] = mandate.status
+                mandate_values["ended_on"] = mandate.ended_on
             mchanges = _compare(mandate, mandate_values, {"status": "状态", **labels})
             if mchanges:
                 mandate_updates.append(mandate)

@@ -11,7 +11,10 @@
   returned, so a double click or a retried request applies once.
 - ``import_confirm_request`` is the page's confirm: a long file's goes to a worker
   (``import_confirm_run``), once.
-- ``term_end`` ends every serving mandate of a level and term on a date, set-based."""
+- ``term_end`` ends every serving mandate of a level and term on a date, set-based.
+- ``mandate_by_election`` (补选) adds a mandate mid-term; ``mandate_end`` terminates one or
+  records a resignation (终止、辞职) with its date and reason, and the deputy's roles follow
+  (their deputy accounts and group leadership end once no mandate is left serving)."""
 
 from __future__ import annotations
 
@@ -30,7 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from deputies.models import Mandate
+from accounts.models import AccountEventKind, Role, RoleAssignment
+from accounts.services import account_event_record
+from deputies.models import Deputy, DeputyGroup, Mandate
 from liaison import outbox, scoping
 from onboarding.kinds import KINDS, ImportScope, Plan
 from onboarding.models import ImportJob
@@ -278,3 +283,102 @@ def term_end(*, user, level: str, term: int, ended_on: dt.date, congress_region=
         updated_at=timezone.now(),
     )
     return TermEnd(ended=ended, skipped_started_later=later)
+
+
+# --- the mandate lifecycle: by-elections, terminations, resignations ---------------------
+
+MANDATE_ENDINGS = (Mandate.Status.TERMINATED, Mandate.Status.RESIGNED)
+
+
+def mandate_by_election(
+    *,
+    user,
+    deputy: Deputy,
+    level: str,
+    term: int,
+    started_on: dt.date,
+    congress_region=None,
+    constituency: str = "",
+) -> Mandate:
+    """补选: a new mandate mid-term for ``deputy``. The same by-election submitted again
+    (twice clicked, retried) returns the mandate it made; another mandate of the same level
+    and term is refused."""
+    with transaction.atomic():
+        deputy = Deputy.objects.select_for_update().select_related("home_station__region").get(pk=deputy.pk)
+        if not scoping.can_add_mandate(user, deputy, congress_region):
+            raise ImportRefused(gettext("该代表或所属人大不在您的管辖范围内"))
+        existing = Mandate.objects.filter(deputy=deputy, level=level, term=term).first()
+        if existing is not None:
+            if existing.by_election and existing.started_on == started_on:
+                return existing
+            raise ImportRefused(
+                gettext("该代表已有{level}第{term}届代表资格").format(
+                    level=existing.get_level_display(), term=term
+                )
+            )
+        return Mandate.objects.create(
+            deputy=deputy,
+            level=level,
+            term=term,
+            started_on=started_on,
+            congress_region=congress_region,
+            constituency=constituency,
+            by_election=True,
+        )
+
+
+def mandate_end(*, user, mandate: Mandate, status: str, ended_on: dt.date, reason: str) -> Mandate:
+    """终止 or 辞职: the mandate ends on ``ended_on`` with its reason; once the deputy has no
+    mandate left serving, their deputy accounts' roles end and they lead no group. The
+    same ending submitted again changes nothing; a mandate already ended otherwise is
+    refused. Past periods keep counting the mandate for the days it ran."""
+    if status not in MANDATE_ENDINGS:
+        raise ImportRefused(gettext("未知的终止方式"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ImportRefused(gettext("请填写终止原因"))
+    with transaction.atomic():
+        locked = (
+            Mandate.objects.select_for_update(of=("self",))
+            .filter(scoping.term_mandates_q(user))
+            .filter(pk=mandate.pk)
+            .first()
+        )
+        if locked is None or not scoping.can_import_rosters(user):
+            raise ImportRefused(gettext("该代表资格不在您的管辖范围内"))
+        if locked.status != Mandate.Status.SERVING:
+            if (locked.status, locked.ended_on, locked.end_reason) == (status, ended_on, reason):
+                return locked
+            raise ImportRefused(gettext("该代表资格已结束，不能再次终止"))
+        if ended_on < locked.started_on:
+            raise ImportRefused(gettext("终止日期不能早于任期开始"))
+        locked.status = status
+        locked.ended_on = ended_on
+        locked.end_reason = reason[:200]
+        locked.save()
+        _roles_follow(deputy_id=locked.deputy_id, actor=user, reason=locked.get_status_display())
+        return locked
+
+
+def _roles_follow(*, deputy_id, actor, reason: str) -> None:
+    """A person with no mandate left serving is no longer a deputy in the system: their
+    deputy role assignments end (kept, inactive, each with an account event) and the
+    groups they led have no leader until one is named."""
+    if Mandate.objects.filter(deputy_id=deputy_id, status=Mandate.Status.SERVING).exists():
+        return
+    ended = list(
+        RoleAssignment.objects.filter(role=Role.DEPUTY, deputy_id=deputy_id, is_active=True).select_related(
+            "user", "deputy"
+        )
+    )
+    RoleAssignment.objects.filter(pk__in=[a.pk for a in ended]).update(is_active=False)
+    for assignment in ended:  # one or two accounts per person
+        account_event_record(
+            user=assignment.user,
+            actor=actor,
+            kind=AccountEventKind.ROLE_REVOKED,
+            detail=f"{Role(Role.DEPUTY).label} · {assignment.deputy}（{reason}）",
+        )
+    DeputyGroup.objects.filter(leader_id=deputy_id).update(
+        leader=None, version=F("version") + 1, updated_at=timezone.now()
+    )

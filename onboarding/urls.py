@@ -10,4 +10,5 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.onboarding_job, name="job"),
     path("jobs/<uuid:pk>/file/", views.onboarding_job_file, name="job_file"),
     path("term-change/", views.onboarding_term_change, name="term_change"),
+    path("deputies/<uuid:pk>/mandates/", views.onboarding_mandates, name="mandates"),
 ]

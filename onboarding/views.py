@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from deputies.models import Deputy, Mandate
 from liaison import scoping
 from liaison.files import stored_file_response
 from onboarding import selectors, services
-from onboarding.forms import ImportUploadForm, TermEndForm
+from onboarding.forms import ByElectionForm, ImportUploadForm, MandateEndForm, TermEndForm
 from onboarding.kinds import KINDS
 from onboarding.models import ImportJob, ImportKind
 from onboarding.workbook import XLSX, template_bytes
@@ -152,3 +153,73 @@ def onboarding_term_change(request):
                 count = services.term_mandates(user=request.user, **args).count()
                 status = 200
     return render(request, "onboarding/term_change.html", {"form": form, "count": count}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def onboarding_mandates(request, pk):
+    """代表资格变动: one deputy's mandates; a by-election (补选) adds one mid-term, a
+    termination or resignation (终止、辞职) ends one with its date and reason."""
+    deputy = scoping.get_scoped_or_404(
+        request.user, Deputy.objects.select_related("home_station__region", "group"), pk=pk
+    )
+    if not scoping.can_manage_mandates(request.user, deputy):
+        raise PermissionDenied(_("只有县级、市级人大工作人员和系统管理员可以办理代表资格变动。"))
+    action = request.POST.get("action")
+    mandates = list(deputy.mandates.select_related("congress_region").order_by("level", "-term"))
+    serving = [m for m in mandates if m.status == Mandate.Status.SERVING]
+    end_form = MandateEndForm(request.POST if action == "end" else None, mandates=serving)
+    by_form = ByElectionForm(request.POST if action == "by_election" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        try:
+            if action == "end" and end_form.is_valid():
+                data = end_form.cleaned_data
+                mandate = services.mandate_end(
+                    user=request.user,
+                    mandate=next(m for m in serving if str(m.pk) == data["mandate"]),
+                    status=data["status"],
+                    ended_on=data["ended_on"],
+                    reason=data["reason"],
+                )
+                messages.success(
+                    request,
+                    _("%(mandate)s已%(how)s（%(day)s）。")
+                    % {
+                        "mandate": mandate,
+                        "how": mandate.get_status_display(),
+                        "day": f"{mandate.ended_on:%Y-%m-%d}",
+                    },
+                )
+                return redirect("onboarding:mandates", pk=deputy.pk)
+            if action == "by_election" and by_form.is_valid():
+                data = by_form.cleaned_data
+                region = None
+                if data["congress_region"]:
+                    region = Region.objects.filter(code=data["congress_region"]).first()
+                    if region is None:
+                        raise services.ImportRefused(_("该区划不存在。"))
+                mandate = services.mandate_by_election(
+                    user=request.user,
+                    deputy=deputy,
+                    level=data["level"],
+                    term=data["term"],
+                    started_on=data["started_on"],
+                    congress_region=region,
+                    constituency=data["constituency"],
+                )
+                messages.success(request, _("已登记补选：%(mandate)s。") % {"mandate": mandate})
+                return redirect("onboarding:mandates", pk=deputy.pk)
+        except services.ImportRefused as exc:
+            form = end_form if action == "end" else by_form
+            form.add_error(None, str(exc))
+    context = {
+        "deputy": deputy,
+        "mandates": mandates,
+        "serving": serving,
+        "end_form": end_form,
+        "by_form": by_form,
+        "action": action,
+    }
+    return render(request, "onboarding/mandates.html", context, status=status)
