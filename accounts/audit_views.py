@@ -3,6 +3,7 @@ in their scope; admins also see sign-ins and failed sign-ins."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,13 @@ KIND_LABELS = {
     "user": _("账号"),
     "role": _("角色授权"),
     "account": _("账号事件"),
+    "region": _("行政区划"),
+    "category": _("意见类别"),
+    "calendar": _("工作日历"),
+    "slot": _("接待安排"),
+    "attachment": _("意见建议附件"),
+    "reception_attachment": _("接待活动附件"),
+    "import": _("名册导入"),
 }
 CLIENT_LABELS = {"browser": _("浏览器"), "api_token": _("API 令牌"), "system": _("系统/后台任务")}
 
@@ -30,7 +38,13 @@ def audit_list(request):
     if not can_browse_audit(request.user):
         raise PermissionDenied(gettext("只有系统管理员和县、市人大工作人员可以查看审计日志。"))
     kind = request.GET.get("kind", "ticket")
-    context = {"kind": kind, "kinds": KIND_LABELS, "can_see_sign_ins": can_browse_sign_ins(request.user)}
+    context = {
+        "kind": kind,
+        "kinds": KIND_LABELS,
+        "can_see_sign_ins": can_browse_sign_ins(request.user),
+        # the triggers that record the trail exist only on PostgreSQL (not the SQLite demo)
+        "trail_recorded": connection.vendor == "postgresql",
+    }
     if kind in ("signins", "failures"):
         if not context["can_see_sign_ins"]:
             raise PermissionDenied(gettext("只有系统管理员可以查看登录记录。"))

@@ -13,10 +13,11 @@ from accounts.models import AccountEvent, RoleAssignment, User
 from deputies.models import Deputy
 from liaison import scoping
 from liaison.masking import CITIZEN_MASKS, mask_phone
-from liaison.scoping import scope_for, scoped
-from stations.models import Station
-from suggestions.models import Ticket
-from visits.models import ReceptionSession
+from liaison.scoping import audit_scoped, scope_for, scoped
+from onboarding.models import ImportJob
+from stations.models import Region, Station
+from suggestions.models import Attachment, CalendarDay, Category, Ticket
+from visits.models import ReceptionAttachment, ReceptionSession, ReceptionSlot
 
 # The record types whose trail the audit page shows, by URL key.
 AUDITED_MODELS: dict[str, type[Model]] = {
@@ -27,6 +28,15 @@ AUDITED_MODELS: dict[str, type[Model]] = {
     # accounts: the user's row (never its password hash) and the role assignments
     "user": User,
     "role": RoleAssignment,
+    # what changes behaviour or rights: the region tree, the categories, the working-day
+    # calendar (a changed day moves deadlines), the reception timetable, attachments, imports
+    "region": Region,
+    "category": Category,
+    "calendar": CalendarDay,
+    "slot": ReceptionSlot,
+    "attachment": Attachment,
+    "reception_attachment": ReceptionAttachment,
+    "import": ImportJob,
 }
 SKIPPED_FIELDS = {"updated_at", "version", "sync_txid"}
 
@@ -66,7 +76,7 @@ def audit_events(*, user: User, kind: str) -> QuerySet:
         prev_id=Subquery(previous.order_by("-pgh_id").values("pgh_id")[:1])
     )
     if not scope_for(user).is_admin:
-        events = events.filter(pgh_obj_id__in=scoped(user, model.objects.all()).values("pk"))
+        events = events.filter(pgh_obj_id__in=audit_scoped(user, model.objects.all()).values("pk"))
     return events.order_by("-pgh_id")
 
 

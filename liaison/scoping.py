@@ -1086,6 +1086,28 @@ def term_mandates_q(user: User) -> Q:
     return q
 
 
+# --- the audit page: whose trail a user browses --------------------------------------------
+
+from onboarding.models import ImportJob  # noqa: E402
+from suggestions.models import Attachment  # noqa: E402
+from visits.models import ReceptionAttachment  # noqa: E402
+
+# attachments go with the record they are attached to
+_RULES[Attachment] = lambda s: Q(event__ticket__in=Ticket.objects.filter(_tickets_q(s)).values("pk"))
+_RULES[ReceptionAttachment] = lambda s: Q(
+    session__in=ReceptionSession.objects.filter(_receptions_q(s)).values("pk")
+)
+
+
+def audit_scoped(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """The records whose audit trail ``user`` browses: those ``scoped`` gives them (the
+    reference data every office works under, categories and the working-day calendar,
+    included); imports are their importer's (and admins')."""
+    if queryset.model is ImportJob:
+        return queryset.filter(import_jobs_q(user))
+    return scoped(user, queryset)
+
+
 def can_manage_mandates(user: User, deputy: Deputy) -> bool:
     """By-elections, terminations and resignations (代表资格变动) of a deputy whose home
     station lies inside the user's import regions: county/city staff, admins."""

@@ -6,6 +6,7 @@ natural keys congress offices use in their spreadsheets (a station's code, a dep
 or ID number) so a corrected file updates in place; they live here, beside the importer,
 rather than as columns of ``stations``/``deputies``, which know nothing of imports."""
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -27,6 +28,11 @@ class ImportKind(models.TextChoices):
     ACCOUNTS = "accounts", _("用户账号及角色")
 
 
+# every import in the audit trail (who uploaded and who confirmed which file, the counts,
+# the status): the progress bar and the long report are left out, they are not changes
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["progress", "report"]
+)
 class ImportJob(SyncedModel):
     """One uploaded roster file: checked (preview), then applied all or nothing (confirm)."""
 

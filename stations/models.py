@@ -50,6 +50,7 @@ class RegionManager(MP_NodeManager.from_queryset(RegionQuerySet)):
         return RegionQuerySet(self.model, using=self._db).order_by("path")
 
 
+@audited()
 class Region(SyncTracked, MP_Node):
     """An administrative division (行政区划), kept as a materialized-path tree
     (django-treebeard), so a whole subtree is one indexed ``LIKE 'path%'`` query

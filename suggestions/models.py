@@ -15,6 +15,7 @@ from stations.models import Region, Station, region_path_sql, station_tombstone_
 from visits.models import ReceptionSession
 
 
+@audited()
 class Category(SyncTracked, models.Model):
     """Opinion category (roads, water, education…); editable by admins."""
 
@@ -504,6 +505,7 @@ class TimelineEvent(models.Model):
         return "；".join(parts)
 
 
+@audited()
 class Attachment(models.Model):
     """A file attached to one timeline event (a reply's documents, a photo, a return letter)."""
 
@@ -610,6 +612,7 @@ class Delivery(models.Model):
         return f"{self.get_channel_display()} {self.delivered_at:%Y-%m-%d}"
 
 
+@audited()
 class CalendarDay(SyncTracked, models.Model):
     """One day of China's official calendar: a working day or not (法定节假日、调休上班).
 

@@ -233,6 +233,7 @@ class ReceptionSlotQuerySet(models.QuerySet):
         return self.filter(date__gte=on)
 
 
+@audited()
 class ReceptionSlot(SyncedModel):
     """A published reception day (接待日安排) at a station: date, hours and the deputies
     who sit. A session logged against it marks it held (``slot.session``)."""
@@ -277,6 +278,7 @@ def thumbnail_path(instance: "ReceptionAttachment", filename: str) -> str:
     return f"receptions/{instance.session_id}/thumbs/{uuid.uuid4().hex}.jpg"
 
 
+@audited()
 class ReceptionAttachment(SyncedModel):
     """A photo or a scanned sign-in sheet of a session, stored through Django's storage."""
 
