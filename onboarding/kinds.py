@@ -565,7 +565,9 @@ class DeputyKind(Kind):
         }
         mandates = {
             (m.deputy_id, m.level, m.term): m
-            for m in Mandate.objects.filter(deputy__in=[k.deputy_id for k in keys])
+            for m in Mandate.objects.filter(deputy__in=[k.deputy_id for k in keys]).select_related(
+                "congress_region"
+            )
         }
         people: dict[str, dict] = {}  # file identity -> {"deputy", "number", "values", "new"}
         alias: dict[str, str] = {}

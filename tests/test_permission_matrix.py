@@ -213,6 +213,8 @@ ROUTES: dict[str, Route] = {
     "onboarding:term_change": Route("restricted", allowed=("county", "city", "admin")),
     "onboarding:job": Route("detail_missing"),
     "onboarding:job_file": Route("detail_missing"),
+    # h16: a deputy's mandate lifecycle (补选、终止、辞职): the staff over the deputy
+    "onboarding:mandates": Route("record_action", "deputy", allowed=("county", "city", "admin")),
     # --- oversight ---
     # performance files: the deputy their own, county/city staff those of their region
     # (station heads and officers see the deputy, not the file: 403)

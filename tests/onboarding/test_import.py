@@ -389,6 +389,11 @@ def test_preview_queries_do_not_grow_with_rows(world, django_assert_max_num_quer
     with django_assert_max_num_queries(40):
         services.import_confirm(job=job, user=world.staff)
     assert Deputy.objects.count() == 300
+    # the same file again (every row matched, each mandate's congress compared): no more
+    with django_assert_max_num_queries(20) as again:
+        job = start(world.staff, "deputies", roster("deputies", rows(300)))
+    assert job.unchanged_count == 300
+    assert len(again.captured_queries) <= len(small.captured_queries) + 2
 
 
 def test_a_long_file_is_checked_in_the_background(world, monkeypatch):
