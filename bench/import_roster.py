@@ -16,7 +16,12 @@ each. Then, with the audit triggers on as in production:
 3. the import: preview (``import_preview_run``), confirm (``import_confirm``);
 4. the same file again: preview finds every row unchanged.
 
-Prints the seconds of each and the ratio naive ÷ (preview + confirm).
+Prints the seconds of each and the ratio naive ÷ (preview + confirm). ``--profile`` prints
+cProfile's top functions of the deputies preview.
+
+Measured (issue 16, this shared 2-core machine at load 8–9, ``--deputies 20000 --skip-naive``,
+the code before and after in the same session): preview 30.4 s → 9.8 s, the same file again
+41.5 s → 19.1 s, confirm 161.7 s → 132.4 s (see the README's roster-import section).
 """
 
 from __future__ import annotations
