@@ -140,7 +140,7 @@ def main() -> None:
     # the floor: a bare UPDATE of the columns the sweep changes, on a sample, rolled back
     # (the triggers fire as in the sweep, the audit one skipped as there; no events, no notices)
     floor_n = min(50_000, overdue)
-    with transaction.atomic(), pgtrigger.ignore(AUDIT_TRIGGER), connection.cursor() as cursor:
+    with pgtrigger.ignore(AUDIT_TRIGGER), transaction.atomic(), connection.cursor() as cursor:
         started = time.monotonic()
         cursor.execute(
             "UPDATE suggestions_ticket SET escalation_level = escalation_level + 1, "
