@@ -669,6 +669,11 @@ class SyncMixin:
     def sync_transform(self, rows: list[dict]) -> list[dict]:
         return rows
 
+    def sync_json_rows(self) -> sync.JsonRows | None:
+        """The records' JSON written by PostgreSQL (``liaison.sync.JsonRows``), the same
+        bytes as ``sync_fields`` through ``sync_transform``; ``None``: built in Python."""
+        return None
+
     @extend_schema(
         parameters=SYNC_PARAMETERS,
         responses={
@@ -695,9 +700,10 @@ class SyncMixin:
                 cursor=request.query_params.get("cursor"),
                 limit=limit,
                 transform=self.sync_transform,
+                json_rows=self.sync_json_rows() if sync.uses_change_sequence() else None,
             )
         except sync.InvalidCursor as exc:
             raise exceptions.ValidationError({"cursor": str(exc)}) from exc
         except sync.CursorExpired as exc:
             raise Gone from exc
-        return Response(page.as_dict())
+        return Response(page.as_data())

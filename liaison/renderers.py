@@ -10,7 +10,27 @@ client (or the Swagger page, ``/api/v1/docs/``), reads stay browsable."""
 
 from __future__ import annotations
 
+import json
+
 from rest_framework import renderers
+
+
+class RawJSON(str):
+    """A response body already written as JSON (``liaison.sync``: a feed's page built by
+    PostgreSQL), in DRF's compact form. ``JSONRenderer`` sends it as it is."""
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's, passing ``RawJSON`` through (re-indented when the client asks for indenting,
+    as the browsable API does)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, RawJSON):
+            if self.get_indent(accepted_media_type, renderer_context or {}) is None:
+                # as DRF's: U+2028/U+2029 escaped, for JavaScript's sake
+                return data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+            data = json.loads(data)
+        return super().render(data, accepted_media_type, renderer_context)
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):

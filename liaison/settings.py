@@ -362,7 +362,7 @@ REST_FRAMEWORK = {
     # JSON, and a browsable HTML view of it that never renders a form or a choice list
     # (liaison/renderers.py: DRF's forms list related fields' whole querysets).
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "liaison.renderers.JSONRenderer",  # DRF's, passing pre-rendered JSON through
         "liaison.renderers.BrowsableAPIRenderer",
     ],
     # JSON bodies only (415 otherwise): strict types per field, no form-encoded strings;

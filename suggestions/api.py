@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from accounts.services import full_views_log
 from deputies.models import Deputy, LeadingCadre
-from liaison import filters, scoping
+from liaison import filters, scoping, sync
 from liaison.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     WRITE_RESPONSES,
@@ -47,7 +47,7 @@ from liaison.api import (
     with_etag,
 )
 from liaison.idempotency import idempotent, lock_client_ids
-from liaison.masking import mask_citizen_fields
+from liaison.masking import CITIZEN_MASKS_SQL, mask_citizen_fields
 from stations.models import Region, RegionLevel, Station
 from suggestions import services
 from suggestions.forms import FORMS, ActionForm
@@ -617,6 +617,25 @@ class TicketViewSet(SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @property
     def sync_fields(self):  # noqa: F811 - the annotation rides along with the row
         return (*TICKET_FIELDS, "citizen_visible")
+
+    def sync_json_rows(self):
+        """``sync_transform`` in SQL: the citizen fields masked unless ``citizen_visible``,
+        then ``citizen_data_masked``; the full views logged from the page's rows."""
+        request = self.request
+
+        def after(rows):
+            log_full_views(request, [(r["id"], r["citizen_name"]) for r in rows if r["citizen_visible"]])
+
+        return sync.JsonRows(
+            columns=tuple(
+                sync.JsonColumn(name, Ticket._meta.get_field(name), CITIZEN_MASKS_SQL.get(name))
+                for name in TICKET_FIELDS
+            ),
+            visible="citizen_visible",
+            hidden_flag="citizen_data_masked",
+            extra=("citizen_visible", "citizen_name"),
+            after=after,
+        )
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

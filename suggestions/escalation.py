@@ -112,8 +112,9 @@ SET escalation_level = t.escalation_level + 1,
     due_on = CASE t.escalation_level WHEN 0 THEN %(due1)s::date ELSE %(due2)s::date END,
     version = t.version + 1,
     updated_at = %(now)s
-FROM events e, stations_station s, stations_region r
-WHERE t.id = e.ticket_id AND s.id = t.station_id AND r.id = s.region_id AND t.due_on < %(today)s
+FROM stations_station s, stations_region r
+WHERE t.id = ANY(ARRAY(SELECT ticket_id FROM events))
+  AND s.id = t.station_id AND r.id = s.region_id AND t.due_on < %(today)s
 RETURNING t.id, t.escalation_level, t.handling_unit_id, r.path
 """
 
