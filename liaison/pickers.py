@@ -50,7 +50,7 @@ class Picker:
 @cache
 def pickers() -> dict[str, Picker]:
     from deputies.models import Deputy, LeadingCadre
-    from stations.models import Station
+    from stations.models import Region, RegionLevel, Station
     from suggestions.models import HandlingUnit
     from visits.models import ReceptionSession
 
@@ -93,6 +93,34 @@ def pickers() -> dict[str, Picker]:
             hint=lambda c: c.get_level_display(),
             rows_for=_reception_cadres,
         ),
+        # a deputy suggestion's joint deputies: those of the county congress(es) of the
+        # user's scope (``motions.forms.joint_deputies``, the form's rule)
+        "joint_deputies": Picker(
+            queryset=Deputy.objects.none,
+            search=("name",),
+            ordering=("name", "id"),
+            label=lambda d: d.name,
+            hint=lambda d: d.home_station.name,
+            rows_for=lambda user, params: _motions_forms().joint_deputies(user),
+        ),
+        # the station opinions to be turned into a deputy suggestion, by number or words
+        "suggestion_sources": Picker(
+            queryset=Deputy.objects.none,
+            search=("number", "content"),
+            ordering=("-received_at", "-id"),
+            label=lambda t: f"{t.number} {t.category.name}：{t.content[:30]}",
+            rows_for=lambda user, params: _motions_forms().source_tickets(user),
+        ),
+        # a role's region (accounts): the city, counties and townships
+        "regions": Picker(
+            queryset=lambda: Region.objects.filter(
+                level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP]
+            ),
+            search=("name",),
+            ordering=("path", "id"),
+            label=lambda r: r.name,
+            hint=lambda r: r.get_level_display(),
+        ),
         "receptions": Picker(
             queryset=lambda: ReceptionSession.objects.select_related("station"),
             search=("theme", "station__name"),
@@ -101,6 +129,12 @@ def pickers() -> dict[str, Picker]:
             hint=lambda s: s.station.name,
         ),
     }
+
+
+def _motions_forms():
+    from motions import forms
+
+    return forms
 
 
 def _reception_cadres(user, params) -> QuerySet:

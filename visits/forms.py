@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext, gettext_lazy
 
-from liaison.pickers import PickerSelectMultiple
+from liaison.pickers import PickerSelect, PickerSelectMultiple
 from liaison.uploads import ATTACHMENT_MAX_BYTES, attachment_check
 from visits.models import Attendance, ExportJob, ReceptionSession
 from visits.selectors import ReceptionChoices
@@ -79,6 +79,10 @@ def _parse_guests(text: str, role: str) -> list[Guest]:
             raise ValidationError(gettext("姓名过长：{value}…").format(value=name[:20]))
         guests.append(Guest(role=role, name=name.strip(), title=title.strip()[:100]))
     return guests
+
+
+# more loggable stations than this and the reception form's station is a picker
+STATION_SELECT_MAX = 30
 
 
 class ReceptionForm(forms.Form):
@@ -158,6 +162,10 @@ class ReceptionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.choices = choices
         self.fields["station"].queryset = choices.stations
+        if choices.stations.count() > STATION_SELECT_MAX:
+            # an admin (or a chair over many points): the station is picked by name
+            self.fields["station"].widget = PickerSelect("stations", empty_label=gettext("请选择"))
+            self.fields["station"].widget.choices = self.fields["station"].choices
         self.fields["slot"].queryset = choices.slots
         self.fields["deputies"].queryset = choices.deputies
         self.fields["cadres"].queryset = choices.cadres
