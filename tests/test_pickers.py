@@ -178,3 +178,19 @@ def test_joint_deputies_sources_and_regions_are_scoped(client, w):
     assert len(sources) == 1 and "本县待转代表建议" in sources[0]
     regions = [r["label"] for r in pick(client, "regions")["results"]]
     assert w.tree.counties[0].name in regions and w.tree.counties[1].name not in regions
+
+
+def test_the_reception_forms_station_is_a_picker_over_thirty_stations(client, w):
+    """An admin logs at every station: the station is picked by name, not from 747 options."""
+    from visits.forms import STATION_SELECT_MAX
+
+    for i in range(STATION_SELECT_MAX + 5):
+        StationFactory(name=f"某某{i}镇联络站", region=w.tree.townships[i % 4])
+    client.force_login(w.admin)
+    html = client.get(reverse("visits:create")).content.decode()
+    assert 'data-picker="/pick/stations/"' in html and html.count("<option") < 10
+    # the officer's one station stays a plain select, chosen already
+    client.force_login(w.officer)
+    html = client.get(reverse("visits:create")).content.decode()
+    assert 'data-picker="/pick/stations/"' not in html
+    assert f'<option value="{w.station.pk}" selected>' in html
