@@ -32,7 +32,10 @@ class RoleScopeForm(forms.Form):
         label=_("联络站"), queryset=Station.objects.none(), required=False, widget=PickerSelect("stations")
     )
     region = forms.ModelChoiceField(
-        label=_("区域（站长：乡镇；县级工作人员：县）"), queryset=Region.objects.none(), required=False
+        label=_("区域（站长：乡镇；县级工作人员：县）"),
+        queryset=Region.objects.none(),
+        required=False,
+        widget=PickerSelect("regions"),
     )
     deputy = forms.ModelChoiceField(
         label=_("人大代表"), queryset=Deputy.objects.none(), required=False, widget=PickerSelect("deputies")

@@ -8,6 +8,7 @@ from typing import Any
 from axes.models import AccessFailureLog, AccessLog
 from django.apps import apps
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from accounts.models import AccountEvent, RoleAssignment, User
 from deputies.models import Deputy
@@ -119,7 +120,7 @@ def audit_rows(*, user: User, kind: str, events: list) -> list[AuditRow]:
                     before_value, after_value = (mask(v) if v else v for v in (before_value, after_value))
                 elif mask:
                     shown.append(f.attname)
-                changes.append((str(f.verbose_name), before_value, after_value))
+                changes.append((str(f.verbose_name), _shown(f, before_value), _shown(f, after_value)))
         metadata = (event.pgh_context.metadata if event.pgh_context else None) or {}
         rows.append(
             AuditRow(
@@ -132,6 +133,18 @@ def audit_rows(*, user: User, kind: str, events: list) -> list[AuditRow]:
             )
         )
     return rows
+
+
+def _shown(field, value):
+    """A value as the reader's language says it: a choice by its label ("已交办", not
+    "assigned"), a yes/no as 是/否; anything else as stored."""
+    if value is None or value == "":
+        return value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    return value
 
 
 def sign_in_log() -> QuerySet[AccessLog]:

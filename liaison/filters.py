@@ -328,7 +328,10 @@ _descending_lazy = lazy(_descending, str)
 
 class OrderingFilter(django_filters.OrderingFilter):
     """django-filter's ordering, with choice labels that stay lazy: its own builds the
-    "(descending)" labels once at import, in the language of the moment (Chinese)."""
+    "(descending)" labels once at import, in the language of the moment (Chinese). The
+    word is ours: django-filter has no Chinese for it (a Chinese page showed "(descending)")."""
+
+    descending_fmt = _("%s（降序）")
 
     def build_choices(self, fields, labels):
         ascending = [(param, labels.get(field, param)) for field, param in fields.items()]

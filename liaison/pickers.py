@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, JsonResponse
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from liaison.pagination import keyset_page
@@ -39,12 +40,17 @@ class Picker:
     ordering: tuple[str, ...]
     label: Callable[[object], str]
     hint: Callable[[object], str] = lambda obj: ""
+    # the rows of a picker tied to one form (``?station=`` of the reception form, the
+    # joint deputies of a suggestion): ``(user, request.GET) -> queryset``, already in
+    # the user's scope (it is the form's own rule, so the picker never offers a row the
+    # form would refuse); ``queryset`` is then unused
+    rows_for: Callable[[object, object], QuerySet] | None = None
 
 
 @cache
 def pickers() -> dict[str, Picker]:
     from deputies.models import Deputy, LeadingCadre
-    from stations.models import Station
+    from stations.models import Region, RegionLevel, Station
     from suggestions.models import HandlingUnit
     from visits.models import ReceptionSession
 
@@ -77,6 +83,44 @@ def pickers() -> dict[str, Picker]:
             label=lambda u: u.name,
             hint=lambda u: u.region.name,
         ),
+        # the reception form's leading cadres: those over the chosen station's region
+        # (``?station=``), as the form itself offers them (``reception_form_choices``)
+        "reception_cadres": Picker(
+            queryset=LeadingCadre.objects.none,
+            search=("name", "title"),
+            ordering=("name", "id"),
+            label=lambda c: f"{c.name}（{c.title}）",
+            hint=lambda c: c.get_level_display(),
+            rows_for=_reception_cadres,
+        ),
+        # a deputy suggestion's joint deputies: those of the county congress(es) of the
+        # user's scope (``motions.forms.joint_deputies``, the form's rule)
+        "joint_deputies": Picker(
+            queryset=Deputy.objects.none,
+            search=("name",),
+            ordering=("name", "id"),
+            label=lambda d: d.name,
+            hint=lambda d: d.home_station.name,
+            rows_for=lambda user, params: _motions_forms().joint_deputies(user),
+        ),
+        # the station opinions to be turned into a deputy suggestion, by number or words
+        "suggestion_sources": Picker(
+            queryset=Deputy.objects.none,
+            search=("number", "content"),
+            ordering=("-received_at", "-id"),
+            label=lambda t: f"{t.number} {t.category.name}：{t.content[:30]}",
+            rows_for=lambda user, params: _motions_forms().source_tickets(user),
+        ),
+        # a role's region (accounts): the city, counties and townships
+        "regions": Picker(
+            queryset=lambda: Region.objects.filter(
+                level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP]
+            ),
+            search=("name",),
+            ordering=("path", "id"),
+            label=lambda r: r.name,
+            hint=lambda r: r.get_level_display(),
+        ),
         "receptions": Picker(
             queryset=lambda: ReceptionSession.objects.select_related("station"),
             search=("theme", "station__name"),
@@ -85,6 +129,21 @@ def pickers() -> dict[str, Picker]:
             hint=lambda s: s.station.name,
         ),
     }
+
+
+def _motions_forms():
+    from motions import forms
+
+    return forms
+
+
+def _reception_cadres(user, params) -> QuerySet:
+    from django.utils import timezone
+
+    from visits.selectors import reception_form_choices
+
+    station = params.get("station") or None
+    return reception_form_choices(user=user, on=timezone.localdate(), station_id=station).cadres
 
 
 def reception_label(session) -> str:
@@ -113,7 +172,11 @@ def pick(request, kind: str):
     if picker is None:
         raise Http404
     text = (request.GET.get("q") or "").strip()[:QUERY_MAX]
-    queryset = picker_search(scoped(request.user, picker.queryset()), picker.search, text)
+    if picker.rows_for is not None:
+        rows = picker.rows_for(request.user, request.GET)
+    else:
+        rows = scoped(request.user, picker.queryset())
+    queryset = picker_search(rows.order_by(), picker.search, text)
     page = keyset_page(request, queryset, ordering=picker.ordering, per_page=PICK_SIZE, count_cap=None)
     return JsonResponse(
         {
@@ -126,10 +189,14 @@ def pick(request, kind: str):
     )
 
 
-def picker_attrs(kind: str) -> dict[str, str]:
-    """What picker.js reads from the select: where to ask, and its words."""
+def picker_attrs(kind: str, params: dict | None = None) -> dict[str, str]:
+    """What picker.js reads from the select: where to ask (``params`` narrow the rows, as
+    ``?station=`` does for the reception form's cadres), and its words."""
+    url = reverse("pick", args=[kind])
+    if params:
+        url += "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return {
-        "data-picker": reverse("pick", args=[kind]),
+        "data-picker": url,
         "data-placeholder": str(_("输入名称搜索")),
         "data-more": str(_("更多…")),
         "data-none": str(_("没有匹配的记录")),
@@ -141,14 +208,15 @@ class PickerSelect(forms.Select):
     for ``picker.js``. Its field's queryset is never listed: the chosen option's label
     is read with one ``pk IN`` query, and only when a value is chosen."""
 
-    def __init__(self, kind: str, attrs=None, *, empty_label=None):
+    def __init__(self, kind: str, attrs=None, *, empty_label=None, params=None):
         super().__init__({"class": "picker", **(attrs or {})})
         self.kind = kind
         self.empty_label = empty_label
+        self.params = params or {}
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"].update(picker_attrs(self.kind))
+        context["widget"]["attrs"].update(picker_attrs(self.kind, self.params))
         return context
 
     def optgroups(self, name, value, attrs=None):
@@ -173,13 +241,14 @@ class PickerSelect(forms.Select):
 class PickerSelectMultiple(forms.SelectMultiple):
     """The multiple-choice form of ``PickerSelect``: the chosen options only."""
 
-    def __init__(self, kind: str, attrs=None):
+    def __init__(self, kind: str, attrs=None, *, params=None):
         super().__init__({"class": "picker", **(attrs or {})})
         self.kind = kind
+        self.params = params or {}
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"].update(picker_attrs(self.kind))
+        context["widget"]["attrs"].update(picker_attrs(self.kind, self.params))
         return context
 
     def optgroups(self, name, value, attrs=None):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison import scoping
+from liaison.pickers import PickerSelect, PickerSelectMultiple
 from motions.models import CongressSession, Consultation, DeputySuggestion, Satisfaction, SupervisionItem
 from stations.models import Region, RegionLevel
 from suggestions.forms import MultipleFileField
@@ -133,9 +134,15 @@ class SubmitForm(forms.Form):
 
     session = forms.ModelChoiceField(label=_("会议"), queryset=CongressSession.objects.none())
     timing = forms.ChoiceField(label=_("提出时间"), choices=DeputySuggestion.Timing.choices)
-    submitted_by = forms.ModelChoiceField(label=_("领衔代表"), queryset=Deputy.objects.none())
+    # deputies and tickets run to thousands: picked by name (liaison.pickers)
+    submitted_by = forms.ModelChoiceField(
+        label=_("领衔代表"), queryset=Deputy.objects.none(), widget=PickerSelect("deputies")
+    )
     co_signers = forms.ModelMultipleChoiceField(
-        label=_("联名代表"), queryset=Deputy.objects.none(), required=False
+        label=_("联名代表"),
+        queryset=Deputy.objects.none(),
+        required=False,
+        widget=PickerSelectMultiple("joint_deputies"),
     )
     title = forms.CharField(label=_("案由"), max_length=200)
     content = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 8}))
@@ -144,19 +151,13 @@ class SubmitForm(forms.Form):
         queryset=Ticket.objects.none(),
         required=False,
         help_text=_("联络站分级处理为「转为代表建议」的群众意见；提交后联络站会收到通知，告知群众"),
+        widget=PickerSelect("suggestion_sources"),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         scope = scoping.scope_for(user)
-        # the station opinions to be turned into suggestions, not turned yet
-        self.fields["source_ticket"].queryset = (
-            scoping.scoped(user, Ticket.objects.filter(tier=Ticket.Tier.DEPUTY_SUGGESTION))
-            .filter(deputy_suggestions__isnull=True)
-            .exclude(status__in=Ticket.FINAL_STATUSES)
-            .select_related("category")
-            .order_by("-received_at")
-        )
+        self.fields["source_ticket"].queryset = source_tickets(user)
         sessions = CongressSession.objects.select_related("region").order_by("-opens_on")
         if not scope.is_admin and not scope.oversight_region_paths:
             # a deputy: the sessions of the congresses over their home station
@@ -172,20 +173,38 @@ class SubmitForm(forms.Form):
         self.fields["submitted_by"].queryset = deputies
         if scope.deputy_ids and not scope.oversight_region_paths and not scope.is_admin:
             self.fields["submitted_by"].initial = scope.deputy_ids[0]
-        # joint deputies: the deputies of the county congress(es) of the user's scope
-        counties = Q(pk__in=[])
-        for path in {
-            *scope.oversight_region_paths,
-            *(
-                p[: Region.steplen * RegionLevel.COUNTY]
-                for p in Deputy.objects.filter(pk__in=scope.deputy_ids).values_list(
-                    "home_station__region__path", flat=True
-                )
-            ),
-        }:
-            counties |= Q(home_station__region__path__startswith=path)
-        joint = Deputy.objects.all() if scope.is_admin else Deputy.objects.filter(counties)
-        self.fields["co_signers"].queryset = joint.order_by("name")
+        self.fields["co_signers"].queryset = joint_deputies(user)
+
+
+def source_tickets(user):
+    """The station opinions to be turned into suggestions, not turned yet (the
+    ``suggestion_sources`` picker offers the same)."""
+    return (
+        scoping.scoped(user, Ticket.objects.filter(tier=Ticket.Tier.DEPUTY_SUGGESTION))
+        .filter(deputy_suggestions__isnull=True)
+        .exclude(status__in=Ticket.FINAL_STATUSES)
+        .select_related("category")
+        .order_by("-received_at")
+    )
+
+
+def joint_deputies(user):
+    """Joint deputies: the deputies of the county congress(es) of the user's scope (the
+    ``joint_deputies`` picker offers the same)."""
+    scope = scoping.scope_for(user)
+    counties = Q(pk__in=[])
+    for path in {
+        *scope.oversight_region_paths,
+        *(
+            p[: Region.steplen * RegionLevel.COUNTY]
+            for p in Deputy.objects.filter(pk__in=scope.deputy_ids).values_list(
+                "home_station__region__path", flat=True
+            )
+        ),
+    }:
+        counties |= Q(home_station__region__path__startswith=path)
+    joint = Deputy.objects.all() if scope.is_admin else Deputy.objects.filter(counties)
+    return joint.select_related("home_station").order_by("name")
 
 
 class ItemForm(forms.Form):
@@ -193,7 +212,9 @@ class ItemForm(forms.Form):
     source = forms.ChoiceField(label=_("来源"), choices=SupervisionItem.Source.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     problems = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 5}))
-    departments = forms.ModelMultipleChoiceField(label=_("责任单位"), queryset=HandlingUnit.objects.none())
+    departments = forms.ModelMultipleChoiceField(
+        label=_("责任单位"), queryset=HandlingUnit.objects.none(), widget=PickerSelectMultiple("units")
+    )
     report_due = forms.DateField(label=_("限期报告日期"), widget=forms.DateInput(attrs={"type": "date"}))
     region = forms.ModelChoiceField(label=_("本级人大（区域）"), queryset=None)
 

@@ -12,7 +12,8 @@ one query; each unit's staff get one message for all of the unit's tickets of a 
 "Due soon" counts on the official working-day calendar (``suggestions.calendar``): a
 ticket is reminded once per deadline (a new deadline after an escalation or a new
 assignment is reminded again), once when due within ``REMINDER_DUE_WORKING_DAYS``
-working days and once when overdue.
+working days and once when overdue past the last escalation level (before that, the
+escalation sweep's notice is the overdue notice: a unit is not told twice).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from liaison.texts import text
 from notifications.services import Message, notify_many
 from stations.models import Region, RegionLevel
 from suggestions.calendar import add_working_days
-from suggestions.models import Ticket
+from suggestions.models import MAX_ESCALATION_LEVEL, Ticket
 from visits.models import ReceptionSlot
 
 DUE_SOON, OVERDUE, RECEPTION_TOMORROW = "due_soon", "overdue", "reception_tomorrow"
@@ -56,6 +57,7 @@ INSERT INTO notifications_reminder (kind, subject, for_date, sent_at)
 SELECT %s, t.id, t.due_on, %s
 FROM suggestions_ticket t
 WHERE t.status = %s AND t.handling_unit_id IS NOT NULL AND t.due_on >= %s AND t.due_on <= %s
+  AND t.escalation_level >= %s
 ON CONFLICT (kind, subject, for_date) DO NOTHING
 RETURNING subject
 """
@@ -186,8 +188,14 @@ def reminders_send(*, today: dt.date | None = None) -> ReminderResult:
     now = timezone.now()
     soon = add_working_days(today, due_soon_working_days())
     assigned = Ticket.Status.ASSIGNED
-    due_soon = _claim(_TICKETS_SQL, [DUE_SOON, now, assigned, today, soon])
-    overdue = _claim(_TICKETS_SQL, [OVERDUE, now, assigned, dt.date.min, today - dt.timedelta(days=1)])
+    due_soon = _claim(_TICKETS_SQL, [DUE_SOON, now, assigned, today, soon, 0])
+    # an overdue ticket the escalation sweep will raise gets its notice from the sweep
+    # ("逾期未答复，已升级督办", to the same unit staff): one handover, one notice. Only a
+    # ticket past the last level, which no sweep raises again, is reminded as overdue.
+    overdue = _claim(
+        _TICKETS_SQL,
+        [OVERDUE, now, assigned, dt.date.min, today - dt.timedelta(days=1), MAX_ESCALATION_LEVEL],
+    )
     slots = _claim(_SLOTS_SQL, [RECEPTION_TOMORROW, now, today + dt.timedelta(days=1)])
     messages = (
         _ticket_messages(DUE_SOON, due_soon) + _ticket_messages(OVERDUE, overdue) + _slot_messages(slots)

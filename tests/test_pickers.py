@@ -97,3 +97,100 @@ def test_city_receptions_page_is_small_with_many_deputies(client, w, django_asse
     assert html.count(b"<option") < 100
     assert len(client.get(reverse("suggestions:list")).content) < 200_000
     assert len(client.get(reverse("deputies:list")).content) < 200_000
+
+
+# --- h15: the forms' pickers (reception cadres, motions, accounts) --------------------------
+
+
+def _city_user(w: World):
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    city = UserFactory(username="cityuser")
+    city.roles.create(role=Role.CITY_STAFF, region=w.tree.city)
+    return city
+
+
+def test_forms_stay_small_for_the_city_with_thousands_of_choices(client, w, django_assert_max_num_queries):
+    """The suggestion form carried an option per deputy of the city (1.7 MB at the demo
+    scale) and per ticket to turn into a suggestion; the supervision form one per unit;
+    the role form one per region. Now each holds the chosen option only."""
+    from motions.models import CongressSession
+    from suggestions.models import HandlingUnit, Ticket
+
+    stations = [StationFactory(region=w.tree.townships[i % 4]) for i in range(40)]
+    Deputy.objects.bulk_create(
+        [DeputyFactory.build(home_station=stations[i % 40], name=f"代表{i}") for i in range(3000)]
+    )
+    HandlingUnit.objects.bulk_create(
+        [HandlingUnitFactory.build(name=f"单位{i}", region=w.tree.counties[i % 2]) for i in range(300)]
+    )
+    CongressSession.objects.create(
+        region=w.tree.city, name="五届二次会议", opens_on="2026-01-10", closes_on="2026-01-14"
+    )
+    for i in range(30):
+        t = w.ticket(content=f"转为代表建议的意见{i}")
+        Ticket.objects.filter(pk=t.pk).update(tier=Ticket.Tier.DEPUTY_SUGGESTION, status="accepted")
+    client.force_login(_city_user(w))
+    for name in ("motions:submit", "motions:supervision_create", "accounts:user_create"):
+        with django_assert_max_num_queries(30):
+            r = client.get(reverse(name))
+        assert r.status_code == 200, name
+        assert len(r.content) < 200_000, (name, len(r.content))
+        assert r.content.count(b"<option") < 60, (name, r.content.count(b"<option"))
+    html = client.get(reverse("motions:submit")).content.decode()
+    for kind in ("deputies", "joint_deputies", "suggestion_sources"):
+        assert f'data-picker="/pick/{kind}/"' in html
+    assert 'data-picker="/pick/units/"' in client.get(reverse("motions:supervision_create")).content.decode()
+    assert 'data-picker="/pick/regions/"' in client.get(reverse("accounts:user_create")).content.decode()
+
+
+def test_the_reception_cadre_picker_is_the_forms_rule(client, w):
+    from tests.factories import LeadingCadreFactory
+
+    LeadingCadreFactory(name="赵本县", title="县委书记", region=w.tree.counties[0])
+    LeadingCadreFactory(name="赵外县", title="县长", region=w.tree.counties[1])
+    client.force_login(w.officer)
+    got = pick(client, "reception_cadres", "赵", None)  # no station: nothing
+    assert got["results"] == []
+    r = client.get(reverse("pick", args=["reception_cadres"]), {"station": w.station.pk, "q": "赵"})
+    assert [row["label"] for row in r.json()["results"]] == ["赵本县（县委书记）"]
+    # another county's station: not the officer's, so nothing (not its cadres)
+    r = client.get(reverse("pick", args=["reception_cadres"]), {"station": w.other_station.pk, "q": "赵"})
+    assert r.json()["results"] == []
+    r = client.get(reverse("pick", args=["reception_cadres"]), {"station": "not-a-uuid"})
+    assert r.status_code == 200 and r.json()["results"] == []
+
+
+def test_joint_deputies_sources_and_regions_are_scoped(client, w):
+    from suggestions.models import Ticket
+
+    DeputyFactory(home_station=w.station, name="钱本县")
+    DeputyFactory(home_station=w.other_station, name="钱外县")
+    mine = w.ticket(content="本县待转代表建议")
+    theirs = w.ticket(content="外县待转代表建议", station=w.other_station)
+    Ticket.objects.filter(pk__in=[mine.pk, theirs.pk]).update(tier=Ticket.Tier.DEPUTY_SUGGESTION)
+    client.force_login(w.deputy)  # a deputy: joint deputies of their county
+    assert [r["label"] for r in pick(client, "joint_deputies", "钱")["results"]] == ["钱本县"]
+    client.force_login(w.county)
+    assert [r["label"] for r in pick(client, "joint_deputies", "钱")["results"]] == ["钱本县"]
+    sources = [r["label"] for r in pick(client, "suggestion_sources", "待转")["results"]]
+    assert len(sources) == 1 and "本县待转代表建议" in sources[0]
+    regions = [r["label"] for r in pick(client, "regions")["results"]]
+    assert w.tree.counties[0].name in regions and w.tree.counties[1].name not in regions
+
+
+def test_the_reception_forms_station_is_a_picker_over_thirty_stations(client, w):
+    """An admin logs at every station: the station is picked by name, not from 747 options."""
+    from visits.forms import STATION_SELECT_MAX
+
+    for i in range(STATION_SELECT_MAX + 5):
+        StationFactory(name=f"某某{i}镇联络站", region=w.tree.townships[i % 4])
+    client.force_login(w.admin)
+    html = client.get(reverse("visits:create")).content.decode()
+    assert 'data-picker="/pick/stations/"' in html and html.count("<option") < 10
+    # the officer's one station stays a plain select, chosen already
+    client.force_login(w.officer)
+    html = client.get(reverse("visits:create")).content.decode()
+    assert 'data-picker="/pick/stations/"' not in html
+    assert f'<option value="{w.station.pk}" selected>' in html

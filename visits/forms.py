@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext, gettext_lazy
 
+from liaison.pickers import PickerSelect, PickerSelectMultiple
 from liaison.uploads import ATTACHMENT_MAX_BYTES, attachment_check
 from visits.models import Attendance, ExportJob, ReceptionSession
 from visits.selectors import ReceptionChoices
@@ -80,6 +81,10 @@ def _parse_guests(text: str, role: str) -> list[Guest]:
     return guests
 
 
+# more loggable stations than this and the reception form's station is a picker
+STATION_SELECT_MAX = 30
+
+
 class ReceptionForm(forms.Form):
     """The session part of the reception page."""
 
@@ -114,8 +119,13 @@ class ReceptionForm(forms.Form):
     deputies = DeputyChoiceField(
         label=gettext_lazy("出席代表"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
+    # a city's and a county's cadres over a station run to 60 and more: picked by name
+    # (``/pick/reception_cadres/?station=``), the page carries only the chosen ones
     cadres = CadreChoiceField(
-        label=gettext_lazy("进站领导干部"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("进站领导干部"),
+        queryset=None,
+        required=False,
+        widget=PickerSelectMultiple("reception_cadres"),
     )
     officials = forms.CharField(
         label=gettext_lazy("特邀部门人员"),
@@ -152,9 +162,14 @@ class ReceptionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.choices = choices
         self.fields["station"].queryset = choices.stations
+        if choices.stations.count() > STATION_SELECT_MAX:
+            # an admin (or a chair over many points): the station is picked by name
+            self.fields["station"].widget = PickerSelect("stations", empty_label=gettext("请选择"))
+            self.fields["station"].widget.choices = self.fields["station"].choices
         self.fields["slot"].queryset = choices.slots
         self.fields["deputies"].queryset = choices.deputies
         self.fields["cadres"].queryset = choices.cadres
+        self.fields["cadres"].widget.params = {"station": choices.chosen.pk if choices.chosen else ""}
         if not self.is_bound and not self.initial.get("client_token"):
             self.initial["client_token"] = uuid.uuid4()
 
@@ -217,9 +232,12 @@ class LedgerRowForm(forms.Form):
         label=gettext_lazy("群众同意向承办单位提供个人信息"), required=False
     )
 
-    def __init__(self, *args, choices: ReceptionChoices, **kwargs):
+    def __init__(self, *args, choices: ReceptionChoices, receiver_cadres=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.choices = choices
+        # the cadres a row may name as its receiver: those chosen on the page (the page
+        # adds the ones picked later), not every cadre over the station
+        self.receiver_cadres = list(receiver_cadres)
         # Plain choices built from the page's evaluated querysets (shared by every row):
         # a ledger of twenty rows costs no more queries than one.
         self.fields["village"].choices = [("", "—")] + [(str(v.pk), v.name) for v in choices.villages]
@@ -231,7 +249,7 @@ class LedgerRowForm(forms.Form):
             (f"deputy:{d.pk}", gettext("代表 {name}").format(name=d.name)) for d in choices.deputies
         ]
         receivers += [
-            (f"cadre:{c.pk}", gettext("领导干部 {name}").format(name=c.name)) for c in choices.cadres
+            (f"cadre:{c.pk}", gettext("领导干部 {name}").format(name=c.name)) for c in self.receiver_cadres
         ]
         self.fields["receiver"].choices = receivers
 
@@ -257,7 +275,7 @@ class LedgerRowForm(forms.Form):
         if kind == "deputy":
             deputy = next(d for d in self.choices.deputies if str(d.pk) == pk)
         elif kind == "cadre":
-            cadre = next(c for c in self.choices.cadres if str(c.pk) == pk)
+            cadre = next(c for c in self.receiver_cadres if str(c.pk) == pk)
         return LedgerRow(
             citizen_name=data["citizen_name"].strip(),
             citizen_phone=data["citizen_phone"],
@@ -287,6 +305,24 @@ class BaseLedgerFormSet(forms.BaseFormSet):
 LedgerFormSet = formset_factory(
     LedgerRowForm, formset=BaseLedgerFormSet, extra=1, max_num=LEDGER_ROWS_MAX, absolute_max=LEDGER_ROWS_MAX
 )
+
+
+def receiver_cadre_ids(data, initial: dict, row_initial: list) -> set[uuid.UUID]:
+    """The cadres the ledger rows may name as receiver: those chosen in the cadres picker
+    and those rows already name (posted ``data``, or a draft's ``initial``)."""
+    if data is not None:
+        values = data.getlist("cadres") + [v for k, v in data.items() if k.endswith("-receiver")]
+    else:
+        values = [str(v) for v in initial.get("cadres") or ()]
+        values += [str(r.get("receiver") or "") for r in row_initial]
+    ids = set()
+    for value in values:
+        value = value.removeprefix("cadre:")
+        try:
+            ids.add(uuid.UUID(value))
+        except ValueError:
+            continue
+    return ids
 
 
 def reception_input(form: ReceptionForm, formset, *, station=None) -> ReceptionInput:
@@ -403,7 +439,7 @@ class FieldError:
 
 
 # fields drawn as a fieldset of checkboxes: the summary links to the fieldset
-_FIELDSET_ANCHORS = {"deputies": "deputies", "cadres": "cadres"}
+_FIELDSET_ANCHORS = {"deputies": "deputies", "cadres": "cadres"}  # cadres: the picker's box
 
 
 def error_summary(form: ReceptionForm, formset) -> list[FieldError]:

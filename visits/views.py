@@ -28,6 +28,7 @@ from visits.forms import (
     add_completion_errors,
     check_rows_against_station,
     error_summary,
+    receiver_cadre_ids,
     reception_input,
 )
 from visits.models import ExportJob, ReceptionSession
@@ -114,9 +115,14 @@ def _reception_page(request, *, session: ReceptionSession | None, initial: dict,
     choices = selectors.reception_form_choices(
         user=request.user, on=timezone.localdate(), station_id=station_id
     )
+    wanted = receiver_cadre_ids(request.POST if request.method == "POST" else None, initial, row_initial)
+    row_kwargs = {
+        "choices": choices,
+        "receiver_cadres": choices.cadres.filter(pk__in=wanted) if wanted else (),
+    }
     if request.method == "POST":
         form = ReceptionForm(request.POST, request.FILES, choices=choices)
-        formset = LedgerFormSet(request.POST, prefix="rows", form_kwargs={"choices": choices})
+        formset = LedgerFormSet(request.POST, prefix="rows", form_kwargs=row_kwargs)
         valid = form.is_valid() & formset.is_valid()  # both, so every error shows at once
         add_completion_errors(form, formset)
         if valid and not form.errors:
@@ -127,7 +133,7 @@ def _reception_page(request, *, session: ReceptionSession | None, initial: dict,
         status = 400
     else:
         form = ReceptionForm(initial=initial, choices=choices)
-        formset = LedgerFormSet(prefix="rows", initial=row_initial, form_kwargs={"choices": choices})
+        formset = LedgerFormSet(prefix="rows", initial=row_initial, form_kwargs=row_kwargs)
         lost_files = False
         status = 200
     context = {
@@ -138,7 +144,7 @@ def _reception_page(request, *, session: ReceptionSession | None, initial: dict,
         "lost_files": lost_files,
         "groups": _deputy_groups(form),
         "chosen_station": choices.chosen,
-        "has_cadres": bool(choices.cadres),
+        "has_cadres": choices.chosen is not None and choices.cadres.exists(),
         # a user over several stations picks one first (its people fill the form)
         "need_station": request.method == "GET" and session is None and choices.chosen is None,
     }

@@ -122,7 +122,8 @@
     function fetchPage(query, cursor) {
       if (controller) controller.abort();
       controller = window.AbortController ? new AbortController() : null;
-      var url = select.dataset.picker + "?q=" + encodeURIComponent(query) + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
+      var base = select.dataset.picker;
+      var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query) + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" }, signal: controller && controller.signal })
         .then(function (r) { return r.ok ? r.json() : { results: [], next: null }; })
         .then(function (data) {

@@ -32,6 +32,32 @@
     });
   });
 
+  // --- the cadres picked (liaison.pickers) are offered as a ledger row's receiver ---
+  var cadres = form.querySelector("#id_cadres");
+  var cadreBox = document.getElementById("cadres");
+  if (cadres && cadreBox) {
+    var prefix = cadreBox.getAttribute("data-receiver-label") || "";
+    var syncReceivers = function () {
+      var chosen = Array.prototype.filter.call(cadres.options, function (o) { return o.value && o.selected; });
+      var wanted = {};
+      chosen.forEach(function (o) { wanted["cadre:" + o.value] = o.textContent; });
+      var selects = Array.prototype.slice.call(form.querySelectorAll("select[name$='-receiver']"));
+      if (template && template.content) {
+        selects = selects.concat(Array.prototype.slice.call(template.content.querySelectorAll("select[name$='-receiver']")));
+      }
+      selects.forEach(function (select) {
+        Array.prototype.slice.call(select.options).forEach(function (o) {
+          if (o.value.indexOf("cadre:") === 0 && !(o.value in wanted) && !o.selected) o.remove();
+        });
+        Object.keys(wanted).forEach(function (value) {
+          var exists = Array.prototype.some.call(select.options, function (o) { return o.value === value; });
+          if (!exists) select.add(new Option(prefix + " " + wanted[value], value));
+        });
+      });
+    };
+    cadres.addEventListener("change", syncReceivers);
+  }
+
   // --- choosing the station loads its deputies, cadres and villages ---
   var station = form.querySelector("#id_station");
   if (station && form.hasAttribute("data-reload-on-station")) {

@@ -17,7 +17,8 @@ from notifications.models import Notification, Reminder
 from notifications.reminders import reminders_send
 from notifications.sms import ConsoleSmsBackend
 from suggestions.calendar import add_working_days
-from suggestions.models import Ticket
+from suggestions.escalation import escalation_sweep
+from suggestions.models import MAX_ESCALATION_LEVEL, Ticket
 from tests.api.concurrency import at_once
 from tests.factories import DeputyFactory, UserFactory
 from tests.suggestions.factories import World, make_world, ticket_in
@@ -37,6 +38,8 @@ def _world_with_reminders(w: World):
         _due(t, add_working_days(today, 1))
     late = ticket_in(w, S.ASSIGNED, content="已经逾期")
     _due(late, today - dt.timedelta(days=2))
+    # past the last escalation level: no sweep raises it again, so the reminder tells the unit
+    Ticket.objects.filter(pk=late.pk).update(escalation_level=MAX_ESCALATION_LEVEL)
     later = ticket_in(w, S.ASSIGNED, content="还早")
     _due(later, add_working_days(today, 10))
     deputy = w.deputy.roles.get().deputy
@@ -140,6 +143,27 @@ def test_twenty_runs_at_once_send_each_reminder_once():
     # two unit staff × (due soon, overdue) + the deputy
     assert Notification.objects.count() == 5
     assert Notification.objects.filter(recipient=extra).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", ["reminders_first", "sweep_first"])
+def test_an_overdue_ticket_gets_the_escalation_notice_and_no_duplicate_reminder(order):
+    """One handover, one notice: the ticket the sweep escalates today is not also reminded
+    as overdue, whichever job runs first; the unit's staff get the escalation notice."""
+    w = make_world()
+    today = timezone.localdate()
+    late = ticket_in(w, S.ASSIGNED, content="逾期待升级")
+    _due(late, today - dt.timedelta(days=3))
+    Notification.objects.all().delete()
+    jobs = [lambda: reminders_send(), lambda: escalation_sweep(lock=False)]
+    for job in jobs if order == "reminders_first" else reversed(jobs):
+        job()
+    reminders_send()  # again, later the same day
+    unit = list(Notification.objects.filter(recipient=w.unit_staff).values_list("kind", flat=True))
+    assert unit == ["escalation"]
+    assert not Reminder.objects.filter(kind="overdue", subject=late.pk).exists()
+    late.refresh_from_db()
+    assert late.escalation_level == 1
 
 
 def test_the_job_is_scheduled():

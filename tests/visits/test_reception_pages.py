@@ -25,7 +25,14 @@ def test_the_page_offers_the_station_its_deputies_and_a_fresh_token(day):
     response = day.client.get(reverse("visits:create"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "登记接待活动" in html and "王建国" in html and "赵书记" in html and "第一代表小组" in html
+    assert "登记接待活动" in html and "王建国" in html and "第一代表小组" in html
+    # the cadres are picked by name: the page carries none of them, the picker offers them
+    assert "赵书记" not in html
+    assert f'data-picker="/pick/reception_cadres/?station={day.station.pk}"' in html
+    picked = day.client.get(
+        reverse("pick", args=["reception_cadres"]), {"station": day.station.pk, "q": "赵"}
+    )
+    assert [r["id"] for r in picked.json()["results"]] == [str(day.cadre.pk)]
     assert 'name="client_token"' in html
     # the officer logs at one station: it is chosen already
     assert response.context["form"].initial["station"] == day.station.pk

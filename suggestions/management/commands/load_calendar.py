@@ -7,29 +7,32 @@ by the State Council each year). For a year the installed package has no data fo
 refuses, unless ``--weekdays-only`` writes a plain Mon–Fri placeholder for admins to
 correct in the admin (工作日历) once the notice is out."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from liaison.commands import LocalizedCommand
 from suggestions.calendar import load_official_days
 from suggestions.models import CalendarDay
 
 
-class Command(BaseCommand):
-    help = "Load the official working-day calendar (chinese-calendar) for a range of years."
+class Command(LocalizedCommand):
+    help = gettext_lazy("载入国家法定工作日历（chinese-calendar），按年份范围。")
 
     def add_arguments(self, parser):
         parser.add_argument("--years", nargs=2, type=int, metavar=("FIRST", "LAST"), required=True)
         parser.add_argument(
             "--weekdays-only",
             action="store_true",
-            help="For years without official data: write Mon–Fri working days as a placeholder.",
+            help=_("没有官方数据的年份：先按周一至周五写入工作日，待核对。"),
         )
 
     @transaction.atomic
     def handle(self, *args, years, weekdays_only, **options):
         first, last = years
         if first > last or last - first > 20:
-            raise CommandError("--years FIRST LAST: FIRST ≤ LAST, at most 20 years")
+            raise CommandError(_("--years FIRST LAST：FIRST 不大于 LAST，最多 20 年"))
         written = 0
         for year in range(first, last + 1):
             try:
@@ -37,11 +40,17 @@ class Command(BaseCommand):
             except NotImplementedError as exc:
                 if not weekdays_only:
                     raise CommandError(
-                        f"{year}: chinese-calendar has no data ({exc}); upgrade it, or use --weekdays-only"
+                        _(
+                            "{year}：chinese-calendar 没有该年数据（{error}）；请升级它，或加 --weekdays-only"
+                        ).format(year=year, error=exc)
                     ) from exc
                 written += _weekdays_placeholder(year)
-                self.stderr.write(f"{year}: placeholder Mon–Fri calendar written; correct it in the admin")
-        self.stdout.write(f"{written} days written for {first}–{last}")
+                self.stderr.write(
+                    _("{year}：已按周一至周五写入临时工作日历，请在管理后台核对").format(year=year)
+                )
+        self.stdout.write(
+            _("已写入 {written} 天（{first}–{last}）").format(written=written, first=first, last=last)
+        )
 
 
 def _weekdays_placeholder(year: int) -> int:
