@@ -454,8 +454,9 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+            "fmt": "%(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "timestamp": "time",  # ISO 8601 in UTC, whatever the host's zone
+            "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
         },
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
