@@ -63,6 +63,22 @@ def test_outbox_messages_keep_the_id_of_the_request_that_wrote_them(day, monkeyp
     assert OutboxMessage.objects.order_by("-id").first().request_id == "from-a-task"
 
 
+def test_a_task_run_in_process_keeps_the_callers_id_and_leaves_it_in_place(caplog):
+    """The embedded default runs tasks in the request's process: the task logs the
+    request's id, and after it the request still has its id (django-guid's own Celery
+    integration would have cleared it)."""
+    from liaison.tasks import drain_outbox
+
+    caplog.set_level(logging.INFO, logger="liaison.tasks")
+    with requestid.bound("the-request"):
+        drain_outbox.apply()
+        assert requestid.current() == "the-request"
+    lines = [r for r in caplog.records if r.name == "liaison.tasks"]
+    assert [r.getMessage().split(" [")[0] for r in lines] == ["task liaison.drain_outbox"] * 2
+    assert {r.request_id for r in lines} == {"the-request"}
+    assert requestid.current() == ""
+
+
 def _large_export(day, request_id: str):
     for _ in range(2):
         TicketFactory(station=day.station)
