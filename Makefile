@@ -27,12 +27,13 @@ ARGS :=
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/liaison
 TEST_REDIS_URL := redis://127.0.0.1:6379/0
 
-.PHONY: help install demo test lock services prod-check bench
+.PHONY: help install demo test lock services prod-check restore-check bench
 
 help:
 	@echo "make demo   run Liaison on SQLite with demo data at http://$(HOST):$(PORT)/ (PORT=8001 to move it)"
 	@echo "make test   check, makemigrations --check, ruff, pytest on PostgreSQL + Redis (ARGS='-k foo')"
 	@echo "make prod-check  the production stack on loopback, smoke-tested through nginx"
+	@echo "make restore-check  back up the demo data, restore it into a new database, compare (rows, report figures, media)"
 	@echo "make lock   regenerate requirements.lock and requirements-dev.lock from .venv"
 	@echo "make bench  every benchmark in bench/ at its scales, one table -> docs/benchmarks.md (BENCH_QUICK=1: scale 1 only)"
 
@@ -87,12 +88,19 @@ test: install
 	$(BIN)/ruff check .; \
 	$(BIN)/ruff format --check .; \
 	$(BIN)/pytest --create-db $(ARGS); \
-	BIN=$(BIN) scripts/prod-check.sh
+	BIN=$(BIN) scripts/prod-check.sh; \
+	BIN=$(BIN) scripts/restore-check.sh
 
 # The production stack on loopback (nginx + gunicorn + worker + beat on PostgreSQL and
 # Redis), smoke-tested through nginx and stopped; `make test` ends with it.
 prod-check: install
 	@BIN=$(BIN) scripts/prod-check.sh
+
+# A backup known to restore: seed_demo (scale 1) and media, scripts/backup.sh,
+# scripts/restore.sh into a new database, migrate, then every table's row count, the city
+# dashboard's figures and the media files compared; `make test` ends with it.
+restore-check: install
+	@BIN=$(BIN) scripts/restore-check.sh
 
 # PostgreSQL on BENCH_PG (default postgres://postgres@127.0.0.1:5432); seeded databases
 # $(BENCH_DB_PREFIX)_s1 / _s30 are built once and reused (see bench/run.py).

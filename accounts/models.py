@@ -188,6 +188,18 @@ class AccountEvent(models.Model):
     kind = models.CharField(_("事件"), max_length=30, choices=AccountEventKind.choices)
     detail = models.CharField(_("说明"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # A role granted or revoked: which assignment, so the audit shows the event only to
+    # those who could grant that role over that scope (liaison.scoping). No index: the
+    # lookups go from the events to the assignment, and assignments are never deleted.
+    assignment = models.ForeignKey(
+        RoleAssignment,
+        verbose_name=_("角色分配"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("账号事件")

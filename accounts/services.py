@@ -111,9 +111,14 @@ NOT_ALLOWED = _("您无权为该范围授予这一角色。")
 NOT_YOUR_USER = _("该账号不在您的管理范围内。")
 
 
-def account_event_record(*, user: User, actor: User | None, kind: str, detail: str = "") -> AccountEvent:
-    """One line in the account's log: never a password, a hash or a secret."""
-    return AccountEvent.objects.create(user=user, actor=actor, kind=kind, detail=detail[:300])
+def account_event_record(
+    *, user: User, actor: User | None, kind: str, detail: str = "", assignment: RoleAssignment | None = None
+) -> AccountEvent:
+    """One line in the account's log: never a password, a hash or a secret. A role's
+    grant or revocation names its ``assignment`` (whose scope decides who sees the line)."""
+    return AccountEvent.objects.create(
+        user=user, actor=actor, kind=kind, detail=detail[:300], assignment=assignment
+    )
 
 
 def temporary_password() -> str:
@@ -180,7 +185,11 @@ def _grant(*, actor: User, user: User, role: str, scope: dict) -> tuple[RoleAssi
         assignment.is_active = True
         assignment.save(update_fields=["is_active"])
     account_event_record(
-        user=user, actor=actor, kind=AccountEventKind.ROLE_GRANTED, detail=_scope_label(role, scope)
+        user=user,
+        actor=actor,
+        kind=AccountEventKind.ROLE_GRANTED,
+        detail=_scope_label(role, scope),
+        assignment=assignment,
     )
     return assignment, True
 
@@ -220,6 +229,7 @@ def role_revoke(*, actor: User, assignment: RoleAssignment) -> bool:
         actor=actor,
         kind=AccountEventKind.ROLE_REVOKED,
         detail=_scope_label(assignment.role, scope),
+        assignment=assignment,
     )
     return True
 

@@ -52,7 +52,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "failed_at",
     )
     list_filter = (OutboxStatusFilter, OutboxTaskFilter)
-    search_fields = ("task_name", "last_error")
+    search_fields = ("task_name", "last_error", "=request_id")
     ordering = ("-id",)
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
     actions = ["retry_now"]
@@ -78,6 +78,28 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return False
 
 
+class JobOverdueFilter(admin.SimpleListFilter):
+    """Jobs that have not succeeded on time (by their schedule) or that have: decided in
+    Python over the dozen rows, then one ``name IN`` filter."""
+
+    title = _("是否逾期")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext("未按时成功")), ("no", gettext("按时"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        plan = jobs.schedules()
+        late = [
+            run.name
+            for run in JobRun.objects.filter(name__in=list(plan))
+            if jobs.is_overdue(run, plan[run.name])
+        ]
+        return queryset.filter(name__in=late) if self.value() == "yes" else queryset.exclude(name__in=late)
+
+
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
     list_display = (
@@ -88,6 +110,7 @@ class JobRunAdmin(admin.ModelAdmin):
         "last_duration",
         "last_failed_at",
     )
+    list_filter = (JobOverdueFilter,)
     readonly_fields = [f.name for f in JobRun._meta.fields]
 
     @admin.display(description=_("是否逾期"))

@@ -11,11 +11,13 @@ class LiaisonConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from liaison import requestid
         from liaison.admin_labels import relabel
         from liaison.db import register_utc_datetime_dumper
 
         register_utc_datetime_dumper()
         relabel()
+        requestid.connect()
 
         # Register every app's outbox handlers before anything enqueues or drains.
         autodiscover_modules("handlers")

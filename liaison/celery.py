@@ -7,7 +7,7 @@ task shares is ``RETRYING`` below."""
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import setup_logging, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 
@@ -40,3 +40,14 @@ def catch_up_on_start(sender, **kwargs) -> None:
     """A worker that starts (a deploy, a restart after a crash or a broker outage) runs the
     periodic work that came due while none ran, instead of waiting for beat's next tick."""
     sender.app.send_task("liaison.catch_up_jobs")
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """The worker and beat log as the web does (settings.LOGGING: JSON lines with the
+    request id) instead of Celery's own format; LOG_LEVEL sets the level, not --loglevel."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -36,6 +36,8 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("最近错误"), blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     failed_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
+    # the request (or task) that wrote it: the drain runs it under this id (liaison/requestid.py)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="")
 
     objects = OutboxMessageQuerySet.as_manager()
 

@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from liaison import requestid
 from liaison.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ def enqueue(task_name: str, *args: Any, **kwargs: Any) -> OutboxMessage:
     """Write one message in the caller's transaction; kick the drain after commit.
     Arguments must be JSON: ids and plain values, never model instances."""
     _check_name(task_name)
-    message = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs)
+    message = OutboxMessage.objects.create(
+        task_name=task_name, args=list(args), kwargs=kwargs, request_id=requestid.current()
+    )
     transaction.on_commit(kick)
     return message
 
@@ -79,9 +82,12 @@ def enqueue(task_name: str, *args: Any, **kwargs: Any) -> OutboxMessage:
 def enqueue_many(messages: Iterable[tuple[str, list, dict]], *, batch_size: int = 1000) -> int:
     """Write many messages in one INSERT per ``batch_size``: ``(task_name, args, kwargs)``."""
     rows = []
+    request_id = requestid.current()
     for task_name, args, kwargs in messages:
         _check_name(task_name)
-        rows.append(OutboxMessage(task_name=task_name, args=list(args), kwargs=dict(kwargs)))
+        rows.append(
+            OutboxMessage(task_name=task_name, args=list(args), kwargs=dict(kwargs), request_id=request_id)
+        )
     if rows:
         OutboxMessage.objects.bulk_create(rows, batch_size=batch_size)
         transaction.on_commit(kick)
@@ -192,30 +198,37 @@ def _drain_batch(batch_size: int) -> tuple[int, int]:
             .order_by("available_at", "id")[:batch_size]
         )
         for message in messages:
-            now = timezone.now()
-            message.attempts += 1
-            try:
-                func = _HANDLERS[message.task_name]
-                with transaction.atomic():  # a savepoint: a failure undoes only this message
-                    func(*message.args, **message.kwargs)
-            except Exception as exc:
-                message.last_error = "".join(traceback.format_exception(exc))[-4000:]
-                if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                    message.failed_at = now
-                    logger.error("outbox: gave up on %s after %s attempts", message, message.attempts)
-                else:
-                    message.available_at = now + backoff(message.attempts)
-                    logger.warning(
-                        "outbox: %s failed (attempt %s), retrying later", message, message.attempts
-                    )
-            else:
-                message.done_at = timezone.now()
-                done += 1
+            # under the id of the request that wrote it: the handler's log lines and the
+            # tasks it sends carry that id (liaison/requestid.py)
+            with requestid.bound(message.request_id):
+                done += _run_one(message)
         if messages:
             OutboxMessage.objects.bulk_update(
                 messages, ["attempts", "last_error", "available_at", "done_at", "failed_at"]
             )
     return done, len(messages)
+
+
+def _run_one(message: OutboxMessage) -> int:
+    """Run one locked message's handler in a savepoint; 1 if it succeeded. The row's new
+    state is set on ``message`` (the caller writes the batch in one UPDATE)."""
+    now = timezone.now()
+    message.attempts += 1
+    try:
+        func = _HANDLERS[message.task_name]
+        with transaction.atomic():  # a savepoint: a failure undoes only this message
+            func(*message.args, **message.kwargs)
+    except Exception as exc:
+        message.last_error = "".join(traceback.format_exception(exc))[-4000:]
+        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            message.failed_at = now
+            logger.error("outbox: gave up on %s after %s attempts", message, message.attempts)
+        else:
+            message.available_at = now + backoff(message.attempts)
+            logger.warning("outbox: %s failed (attempt %s), retrying later", message, message.attempts)
+        return 0
+    message.done_at = timezone.now()
+    return 1
 
 
 def retry(queryset) -> int:

@@ -26,7 +26,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
 
-from accounts.models import Role, RoleAssignment, User
+from accounts.models import AccountEvent, AccountEventKind, Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from motions.models import DeputySuggestion, SupervisionItem
 from stations.models import Region, Station, StationFunding, StationStaff
@@ -304,6 +304,19 @@ def can_manage_user(user: User, target: User) -> bool:
     return held.exists() and not held.exclude(_grantable_q(scope)).exists()
 
 
+ROLE_EVENT_KINDS = (AccountEventKind.ROLE_GRANTED, AccountEventKind.ROLE_REVOKED)
+
+
+def _account_events_q(scope: Scope) -> Q:
+    """The events of the accounts ``scope`` could manage, but a role's grant or revocation
+    only where the viewer could grant that role over that scope: a user with roles in two
+    counties is in both counties' audit, and each sees only its own county's role lines
+    (a role event written before events named their assignment is shown to admins only)."""
+    users = Q(user__in=RoleAssignment.objects.filter(_grantable_q(scope)).values("user"))
+    grantable = RoleAssignment.objects.filter(_grantable_q(scope)).values("pk")
+    return users & (~Q(kind__in=ROLE_EVENT_KINDS) | Q(assignment__in=grantable))
+
+
 def _motions_q(scope: Scope) -> Q:
     """A deputy suggestion is seen by county/city staff over its congress's region, by
     its lead and joint deputies, and by its lead unit and co-units."""
@@ -349,6 +362,7 @@ _RULES = {
     # users and role assignments: those the user could grant (accounts' pages, the audit)
     RoleAssignment: _grantable_q,
     User: lambda s: Q(pk__in=RoleAssignment.objects.filter(_grantable_q(s)).values("user")),
+    AccountEvent: _account_events_q,
     DeputySuggestion: lambda s: _motions_q(s),
     SupervisionItem: lambda s: _supervision_q(s),
 }

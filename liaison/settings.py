@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_guid",  # the request id (liaison/requestid.py)
     "liaison",
     # Liaison's own apps; dependencies point one way:
     # stations <- deputies <- visits <- suggestions <- accounts (roles and scopes) <- notifications
@@ -66,6 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # requests and latency for /metrics (liaison/metrics.py): the first and the last middleware
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # first: the request id (X-Request-ID from nginx, or a new one) for every later log line
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -83,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes must come last (it checks lockouts around the whole request).
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"
@@ -177,7 +183,7 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Health probes from the host itself answer over plain HTTP (gunicorn's loopback port).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -426,11 +432,43 @@ PGHISTORY_ADMIN_CLASS = "accounts.admin.EventsAdmin"
 # least two a year; set the local rule here.
 DEPUTY_ENTRIES_EXPECTED_PER_YEAR = env.int("DEPUTY_ENTRIES_EXPECTED_PER_YEAR", default=2)
 
+# --- logs: one JSON object a line, each with the request id -------------------------------
+# The request id: nginx's $request_id in X-Request-ID (deploy/nginx), else made here; returned
+# in the response's X-Request-ID and carried into Celery tasks and outbox messages
+# (liaison/requestid.py). LOG_FORMAT=text for a terminal (the default with DEBUG on).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,  # anything but a UUID (hex or dashed) is replaced by a new id
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [],  # Celery: liaison/requestid.py (see there why not django-guid's)
+}
+# /metrics (liaison/metrics.py): Prometheus scrapes gunicorn on loopback, or from elsewhere
+# with "Authorization: Bearer $METRICS_TOKEN"; nginx never serves it.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "liaison.requestid.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "timestamp": "time",  # ISO 8601 in UTC, whatever the host's zone
+            "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # Django's own loggers report once, through this handler (not also through Django's default one).
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        # Django's own loggers report once, through this handler (not also through Django's default one).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # the worker's own lines ("ready", a task received) and each task's start and end
+        "celery": {"level": "INFO"},
+        "liaison.tasks": {"level": "INFO"},
+    },
 }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from liaison import health, pickers, views
+from liaison import health, metrics, pickers, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),  # loopback or METRICS_TOKEN only
     path("public/", include("public.urls")),  # the online liaison station (public)
 ]
 

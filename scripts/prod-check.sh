@@ -140,5 +140,6 @@ done
 curl -fsS "http://127.0.0.1:$APP_PORT/healthz" >/dev/null || { log "gunicorn did not answer /healthz"; exit 1; }
 
 SMOKE_BASE_URL="https://localhost:$HTTPS_PORT" SMOKE_HTTP_URL="http://localhost:$HTTP_PORT" \
-    SMOKE_CA_FILE="$WORK/tls/cert.pem" "$BIN/python" scripts/prod_smoke.py
+    SMOKE_CA_FILE="$WORK/tls/cert.pem" SMOKE_APP_URL="http://127.0.0.1:$APP_PORT" \
+    SMOKE_WORKER_LOG="$WORK/logs/worker.log" "$BIN/python" scripts/prod_smoke.py
 log "passed"

@@ -12,7 +12,10 @@ FILES_SENT_BY=nginx) and talks to nginx over TLS as a browser and a phone app wo
    officer, byte for byte, and is refused to a county staff member of another county;
    the internal location and the media path answer 404 to everyone;
 5. the security headers are on pages, the API and files;
-6. beat's schedule reaches the worker: a periodic job completes and is recorded (``JobRun``).
+6. beat's schedule reaches the worker: a periodic job completes and is recorded (``JobRun``);
+7. every answer carries nginx's request id (X-Request-ID), which the reception's outbox
+   messages keep; the worker logs JSON lines; /metrics answers 404 through nginx and the
+   Prometheus figures straight from gunicorn on loopback.
 
 Exit status 0 when every check passed; the first failure is printed with what came back.
 """
@@ -229,6 +232,30 @@ def main() -> None:
         time.sleep(1)
     runs = {r.name: r.last_completed_at for r in JobRun.objects.filter(last_completed_at__isnull=False)}
     check(bool(runs), f"beat's jobs run and are recorded (JobRun: {', '.join(runs) or 'none'})")
+
+    # 7. request ids, JSON logs, metrics
+    request_id = saved.headers.get("X-Request-ID", "")
+    check(re.fullmatch(r"[0-9a-f]{32}", request_id) is not None, "nginx's request id in the answer", saved)
+    kept = set(
+        OutboxMessage.objects.filter(created_at__gte=session.created_at).values_list("request_id", flat=True)
+    )
+    check(request_id in kept, f"the reception's outbox messages keep its request id ({kept})")
+    worker_log = Path(os.environ["SMOKE_WORKER_LOG"]).read_text().splitlines()
+    started = [line for line in worker_log if line.startswith("{") and '"task liaison.' in line]
+    check(
+        bool(started) and all('"request_id": "' in line for line in started), "the worker logs JSON with ids"
+    )
+    public = requests.get(f"{BASE}/metrics", verify=CA, timeout=10)
+    check(public.status_code == 404, "/metrics is not served through nginx", public)
+    scraped = requests.get(f"{os.environ['SMOKE_APP_URL']}/metrics", timeout=10)
+    check(
+        scraped.status_code == 200
+        and "django_http_requests_total_by_view_transport_method_total" in scraped.text
+        and "liaison_outbox_pending " in scraped.text
+        and "liaison_job_last_success_timestamp_seconds{" in scraped.text,
+        "Prometheus figures from gunicorn on loopback",
+        scraped,
+    )
     print("smoke test passed")
 
 

@@ -49,6 +49,8 @@ OUTSIDE_MATRIX = (
     "pick",  # the autocomplete pickers, scoped per kind (tests/test_pickers.py)
     "healthz",  # the health probe: no data (tests/test_deploy.py)
     "readyz",  # the readiness probe: no data (tests/test_deploy.py)
+    # h21: Prometheus figures, counts only; loopback or METRICS_TOKEN (tests/liaison/test_metrics.py)
+    "metrics",
     # accounts: one account's management pages (int ids, their own escalation matrix in
     # tests/accounts/test_user_management.py) and the sign-in's second step / recovery codes
     # (tests/accounts/test_two_factor.py)

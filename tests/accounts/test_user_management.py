@@ -274,6 +274,44 @@ def test_audit_page_shows_users_roles_and_account_events(client, land):
         assert client.get(reverse("accounts:audit"), {"kind": "role"}).status_code == 200
 
 
+def test_audit_shows_a_two_county_users_role_events_only_to_the_county_they_name(client, land):
+    """A user with roles in counties a and b is in both counties' account audit; each
+    county's staff see the role lines of their own county only (the bug: a's staff read
+    "granted … · b's station"), the user's other lines (a password reset) both."""
+    _, _, p = land
+    staff = {key: _user(Role.COUNTY_STAFF, region=p[key]["county"]) for key in ("a", "b")}
+    admin = _user(Role.ADMIN)
+    both = UserFactory(username="two.counties")
+    grant_a, _ = services.role_grant(
+        actor=admin, user=both, role=Role.LIAISON_OFFICER, station=p["a"]["station"]
+    )
+    services.role_grant(actor=admin, user=both, role=Role.LIAISON_OFFICER, station=p["b"]["station"])
+    services.role_grant(actor=admin, user=both, role=Role.DEPUTY, deputy=p["b"]["deputy"])
+    services.role_revoke(actor=admin, assignment=grant_a)  # (the admin manages both counties)
+    services.password_reset_by_staff(actor=admin, user=both)
+    names = {key: p[key]["station"].name for key in ("a", "b")}
+    assert names["a"] != names["b"]
+
+    def seen(viewer) -> list[tuple[str, str]]:
+        rows = scoping.scoped(viewer, AccountEvent.objects.filter(user=both)).order_by("id")
+        return [(e.kind, e.detail) for e in rows]
+
+    for key, other in (("a", "b"), ("b", "a")):
+        lines = seen(staff[key])
+        assert AccountEventKind.PASSWORD_RESET in [kind for kind, _ in lines]
+        assert lines and all(
+            names[other] not in detail and p[other]["deputy"].name not in detail for _, detail in lines
+        )
+        client.force_login(staff[key])
+        html = client.get(reverse("accounts:audit"), {"kind": "account"}).content.decode()
+        assert "two.counties" in html and names[key] in html and names[other] not in html
+    assert [kind for kind, _ in seen(staff["a"])].count(
+        AccountEventKind.ROLE_GRANTED
+    ) == 1  # and its revocation
+    assert len(seen(staff["b"])) == 3  # two grants in b, the reset
+    assert len(seen(admin)) == 5  # everything
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_grants_make_one_assignment_and_one_event():
     tree = make_region_tree()

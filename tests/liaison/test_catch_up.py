@@ -132,3 +132,15 @@ def test_the_admin_shows_each_jobs_last_success_and_whether_it_is_overdue(admin_
     assert "周期任务运行记录" in page and "最近成功完成" in page
     rows = {name: page.split(f">{name}<", 1)[1].split("</tr>", 1)[0] for name in ("escalation", "rollups")}
     assert "逾期，将补跑" in rows["escalation"] and "按时" in rows["rollups"]
+
+
+def test_the_admin_lists_the_jobs_that_have_not_succeeded_on_time(admin_client):
+    _last_completed("escalation", dt.timedelta(minutes=20))
+    jobs.run_job("rollups")
+    late = admin_client.get("/admin/liaison/jobrun/", {"overdue": "yes"}).content.decode()
+    assert "未按时成功" in late and ">escalation<" in late and ">rollups<" not in late
+    on_time = admin_client.get("/admin/liaison/jobrun/", {"overdue": "no"}).content.decode()
+    assert ">rollups<" in on_time and ">escalation<" not in on_time
+    admin_client.cookies["django_language"] = "en"
+    english = admin_client.get("/admin/liaison/jobrun/", {"overdue": "yes"}).content.decode()
+    assert "Not succeeded on time" in english and ">escalation<" in english
