@@ -13,7 +13,8 @@ MAKEFLAGS += --no-print-directory
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# requirements-dev.lock = requirements.lock (production) + the test tools; both are hashed.
+# requirements-dev.lock = requirements.lock (production) + the test tools; both pin exact versions
+# (no --hash: the hashes pip would record cover only the platforms this machine downloads).
 LOCK := requirements-dev.lock
 # The stamp is named after the lock's content, so a changed lock reinstalls and an
 # unchanged one (even freshly checked out, with a new mtime) does not.
