@@ -36,3 +36,12 @@ urlpatterns += [
     path("units/<int:pk>/", views.unit_ranking_view, name="units"),
     path("unit/<uuid:pk>/", views.unit_detail, name="unit"),
 ]
+
+urlpatterns += [
+    path("inspections/<int:pk>/", views.inspections, name="inspections"),
+    path("inspections/<int:pk>/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/visit/", views.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/fix/", views.inspection_fix, name="inspection_fix"),
+    path("inspections/<int:pk>/photo/", views.inspection_photo, name="inspection_photo"),
+    path("inspections/<int:pk>/problems/", views.problems, name="problems"),
+]

@@ -32,9 +32,10 @@ from liaison.scoping import (
     performance_files_q,
 )
 from oversight import circulars as circular_service
+from oversight import inspections as inspections_service
 from oversight import printing, selectors, services, stations, units
-from oversight.forms import FileEntryForm, OverrideForm
-from oversight.models import Circular, FileEntry, Grade
+from oversight.forms import FileEntryForm, FixForm, InspectionForm, OverrideForm
+from oversight.models import Circular, FileEntry, Grade, InspectionFinding
 from reports.periods import Period
 from stations.models import Region
 from suggestions.models import HandlingUnit
@@ -528,3 +529,176 @@ def unit_detail(request, pk):
     year = _year(request)
     row = units.unit_performance(unit=unit, period=Period.year(year))
     return render(request, "oversight/unit.html", {"unit": unit, "year": year, "years": _years(), "row": row})
+
+
+# --- station inspections (督导检查) and the follow-up of their problems (整改跟踪) ------------
+
+
+def _inspections_url(region: Region) -> str:
+    return reverse("oversight:inspections", args=[region.pk])
+
+
+def _inspection_url(region: Region, inspection_id: int) -> str:
+    return f"{reverse('oversight:inspection', args=[region.pk])}?i={inspection_id}"
+
+
+def _int_param(request, name: str) -> int | None:
+    text = (request.GET.get(name) or request.POST.get(name) or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+@login_required
+def inspections(request, pk):
+    """The inspection visits of a region's stations, newest first, with their problems."""
+    region = _evaluation_region(request, pk)
+    year_text = (request.GET.get("year") or "").strip()
+    year = _year(request) if year_text else None
+    page = keyset_page(
+        request, inspections_service.inspections_in(region=region, year=year), ordering=("-visited_on", "-pk")
+    )
+    context = {
+        "region": region,
+        "year": year,
+        "years": _years(),
+        "page": page,
+        "counts": inspections_service.problem_counts(region=region),
+    }
+    return render(request, "oversight/inspections.html", context)
+
+
+@login_required
+def inspection_new(request, pk):
+    region = _evaluation_region(request, pk)
+    stations_qs = list(inspections_service.inspected_stations(region=region))
+    if request.method == "POST":
+        form = InspectionForm(request.POST, request.FILES, stations=stations_qs)
+        if form.is_valid():
+            data = form.cleaned_data
+            station = next(s for s in stations_qs if str(s.pk) == data["station"])
+            try:
+                inspection = inspections_service.inspection_record(
+                    station=station,
+                    visited_on=data["visited_on"],
+                    inspectors=data["inspectors"],
+                    notes=data["notes"],
+                    findings=form.findings(),
+                    actor=request.user,
+                    client_token=data.get("client_token"),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("已登记督导检查。"))
+                return redirect(_inspection_url(region, inspection.pk))
+        status = 400
+    else:
+        initial = {"client_token": uuid.uuid4(), "visited_on": timezone.localdate()}
+        form, status = InspectionForm(stations=stations_qs, initial=initial), 200
+    return render(request, "oversight/inspection_form.html", {"region": region, "form": form}, status=status)
+
+
+def _inspection_or_404(request, region: Region):
+    inspection_id = _int_param(request, "i")
+    if inspection_id is None:
+        raise _BadRequest
+    inspection = inspections_service.inspection_in(region=region, inspection_id=inspection_id)
+    if inspection is None:
+        raise Http404(_("未找到该督导检查。"))
+    return inspection
+
+
+@login_required
+def inspection_detail(request, pk):
+    """One visit: its checklist with findings and photos, the problems and their follow-up
+    (printable)."""
+    region = _evaluation_region(request, pk)
+    try:
+        inspection = _inspection_or_404(request, region)
+    except _BadRequest:
+        return HttpResponseBadRequest(_("请指定督导检查。"))
+    findings = inspections_service.inspection_findings(inspection)
+    context = {
+        "region": region,
+        "inspection": inspection,
+        "findings": findings,
+        "problems": [f for f in findings if not f.passed],
+        "state_labels": inspections_service.ProblemState.LABELS,
+        "today": timezone.localdate(),
+    }
+    return render(request, "oversight/inspection.html", context)
+
+
+@login_required
+@require_POST
+def inspection_fix(request, pk):
+    region = _evaluation_region(request, pk)
+    form = FixForm(request.POST)
+    back = request.POST.get("i", "")
+    target = (
+        _inspection_url(region, int(back)) if back.isdigit() else reverse("oversight:problems", args=[pk])
+    )
+    if not form.is_valid():
+        messages.error(request, _("请填写整改完成日期和整改情况。"))
+        return redirect(target)
+    try:
+        inspections_service.finding_fix(
+            finding_id=form.cleaned_data["finding"],
+            region=region,
+            fixed_on=form.cleaned_data["fixed_on"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已记录整改完成。"))
+    return redirect(target)
+
+
+@login_required
+def inspection_photo(request, pk):
+    region = _evaluation_region(request, pk)
+    finding_id = _int_param(request, "f")
+    if finding_id is None:
+        return HttpResponseBadRequest(_("请指定检查项目。"))
+    finding = (
+        InspectionFinding.objects.filter(
+            pk=finding_id, inspection__station__region__path__startswith=region.path
+        )
+        .exclude(photo="")
+        .first()
+    )
+    if finding is None:
+        raise Http404(_("未找到该照片。"))
+    extension = finding.photo.name.rsplit(".", 1)[-1].lower()
+    return stored_file_response(
+        finding.photo,
+        content_type="image/png" if extension == "png" else "image/jpeg",
+        disposition=f'inline; filename="photo.{extension}"',
+        cache_control="private, no-store",
+    )
+
+
+@login_required
+def problems(request, pk):
+    """整改跟踪: the problems found in a region's inspections, done, overdue or open."""
+    region = _evaluation_region(request, pk)
+    state = request.GET.get("state") or ""
+    if state not in inspections_service.ProblemState.LABELS:
+        state = ""
+    page = keyset_page(
+        request, inspections_service.problems_in(region=region, state=state), ordering=("-pk",)
+    )
+    today = timezone.localdate()
+    for f in page:
+        f.state = inspections_service.problem_state(f, today)
+    context = {
+        "region": region,
+        "state": state,
+        "states": inspections_service.ProblemState.LABELS,
+        "page": page,
+        "counts": inspections_service.problem_counts(region=region),
+        "today": today,
+    }
+    return render(request, "oversight/problems.html", context)
