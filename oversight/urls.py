@@ -21,6 +21,8 @@ urlpatterns += [
     path("stars/<int:pk>/", views.station_ratings, name="ratings"),
     path("stars/<int:pk>/run/", views.station_rating_run_view, name="rating_run"),
     path("stars/<int:pk>/override/", views.station_rating_override_view, name="rating_override"),
+    path("stars/<int:pk>/close/", views.station_rating_close_view, name="rating_close"),
+    path("stars/<int:pk>/why/", views.station_rating_why, name="rating_why"),
 ]
 
 urlpatterns += [

@@ -304,11 +304,18 @@ def station_ratings(request, pk):
     for r in ratings:
         r.why = stations.explain_rating(r)
         r.star_range = range(r.stars)
+    closure = stations.closure_for(region=region, year=year)
+    reproducible = None
+    if closure is not None and request.GET.get("check") == "1":
+        again = stations.station_rating_rescore(ratings)
+        reproducible = all(again[r.pk][0] == r.computed_stars and again[r.pk][1] == r.levels for r in ratings)
     context = {
         "region": region,
         "year": year,
         "years": _years(),
         "rule": stations.star_rule_for(region=region, year=year),
+        "closure": closure,
+        "reproducible": reproducible,
         "ratings": ratings,
         "star_counts": [(n, sum(1 for r in ratings if r.stars == n)) for n in range(5, -1, -1)],
         "star_choices": range(6),
@@ -356,6 +363,45 @@ def station_rating_override_view(request, pk):
     else:
         messages.success(request, _("星级已调整，调整记录已留痕。"))
     return redirect(_ratings_url(region, year))
+
+
+@login_required
+@require_POST
+def station_rating_close_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    try:
+        stations.station_rating_close(region=region, year=year, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已归档：计算依据已存档，重新核算星级不变。"))
+    return redirect(_ratings_url(region, year))
+
+
+@login_required
+def station_rating_why(request, pk):
+    """为什么是 N 星？ One station's rating with every input, every threshold, the level
+    per criterion and every override (who, when, why)."""
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    rating_id = _uuid_or_none(request.GET.get("r"))
+    if rating_id is None:
+        return HttpResponseBadRequest(_("请指定联络站的星级。"))
+    rating = (
+        stations.ratings_in(region=region, year=year).filter(pk=rating_id).select_related("region").first()
+    )
+    if rating is None:
+        raise Http404(_("未找到该联络站的星级。"))
+    context = {
+        "region": region,
+        "year": year,
+        "rating": rating,
+        "why": stations.why_rating(rating),
+        "closure": stations.closure_for(region=region, year=year),
+        "star_range": range(rating.stars),
+    }
+    return render(request, "oversight/rating_why.html", context)
 
 
 def _uuid_or_none(text):

@@ -251,6 +251,8 @@ ROUTES: dict[str, Route] = {
     "oversight:inspection_fix": Route("record_action", "region", ("county", "city", "admin"), "post"),
     "oversight:inspection_photo": Route("record_action", "region", allowed=("county", "city", "admin")),
     "oversight:problems": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:rating_close": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:rating_why": Route("record_action", "region", allowed=("county", "city", "admin")),
     # --- accounts ---
     # user and role management: county/city staff and admins (the rest 403)
     "accounts:users": Route("restricted", allowed=("county", "city", "admin")),

@@ -26,6 +26,11 @@ from visits.models import ReceptionSlot
 
 @pytest.fixture
 def world(db):
+    return rated_world()
+
+
+def rated_world():
+    """The constructed world with a star rule, slots, funding and two inspections."""
     w = build_world()
     sa = w.station_a
     # four published slots at 甲镇站, one held (the 3-05 reception day)
