@@ -8,8 +8,9 @@ Measured per station (the station's own records; its points are rated on theirs)
 - entries_per_deputy: deputies' station entries there / deputies based there;
 - citizens_received: citizens received at completed sessions;
 - closure_rate, on_time_rate, satisfaction_rate: the tickets registered there in the
-  year (merged left out), closed = last status before the year's end (the timeline), on
-  time = closed by the deadline;
+  year (merged left out), closed and on time by the rules of every figure
+  (``suggestions.selectors.closed_by``, ``reports.services.on_time_q``: closed now and
+  before the year's end; by the deadline, a ticket without one on time);
 - ledger_complete: tickets with the handling tier (分级处理) recorded / collected;
 - funding: the year's funding (StationFunding);
 - checklist_passed: items met / items checked at the year's latest inspection.
@@ -22,17 +23,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -50,8 +46,10 @@ from oversight.models import (
     StationRating,
 )
 from oversight.selectors import year_bounds
+from reports.services import counted_tickets, on_time_q
 from stations.models import Region, Station, StationFunding
-from suggestions.models import Ticket, TimelineEvent
+from suggestions.models import Ticket
+from suggestions.selectors import closed_by
 from visits.models import Attendance, ReceptionSession, ReceptionSlot
 
 FIELDS = (
@@ -128,26 +126,15 @@ def station_measures(*, stations: QuerySet, year: int) -> dict:
     ):
         row(r["home_station_id"])["deputies_based"] = r["n"]
 
-    S = Ticket.Status
-    end_status = Coalesce(
-        Subquery(
-            TimelineEvent.objects.filter(ticket=OuterRef("pk"), at__lt=upper)
-            .order_by("-at", "-pk")
-            .values("to_status")[:1]
-        ),
-        Case(When(closed_at__lt=upper, then=Value(S.CLOSED)), default=Value("")),
-        output_field=CharField(),
-    )
-    closed = Q(end_status=S.CLOSED)
+    closed = closed_by(upper)
     for r in (
-        Ticket.objects.counted()
+        counted_tickets()
         .filter(station__in=ids, received_at__gte=lower, received_at__lt=upper)
-        .annotate(end_status=end_status)
         .values("station_id")
         .annotate(
             collected=Count("pk"),
             closed=Count("pk", filter=closed),
-            on_time=Count("pk", filter=closed & Q(due_on__isnull=False, closed_at__date__lte=F("due_on"))),
+            on_time=Count("pk", filter=closed & on_time_q()),
             rated=Count("pk", filter=Q(satisfaction__gt="")),
             satisfied=Count(
                 "pk",

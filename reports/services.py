@@ -199,11 +199,18 @@ def _activity_rows(groups: Groups | None = None, write=_insert) -> int:
     return write(StationActivity, parts, key=("station_id", "area_path", "month"))
 
 
+def on_time_q() -> Q:
+    """按期办结: closed by the deadline (a ticket without one is on time), on the local
+    day it was closed (``closed_on`` of ``counted_tickets``). Combined with the rule for
+    "closed" (``suggestions.selectors.closed_by``) by every reader."""
+    return Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on"))
+
+
 def _ticket_measures() -> dict:
     closed = Q(closed_at__isnull=False)
     return {
         "collected": Count("pk"),
-        "on_time": Count("pk", filter=closed & (Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on")))),
+        "on_time": Count("pk", filter=closed & on_time_q()),
         "handled": Count("pk", filter=~Q(status__in=Ticket.UNHANDLED_STATUSES)),
         "replied": Count("pk", filter=Q(status__in=Ticket.REPLY_DELIVERED_STATUSES)),
         "rated": Count("pk", filter=~Q(satisfaction="")),

@@ -105,3 +105,15 @@ def test_another_countys_circular_is_404(client, world, user_with_role):
         client.get(f"{reverse('oversight:circular_edit', args=[world.county_a.pk])}?c={c.pk}").status_code
         == 404
     )
+
+
+def test_other_sections_follow_the_circulars_own(world, monkeypatch):
+    def motions_section(*, region, period):
+        return circulars.CircularSection(
+            key="motions", heading="代表建议办理情况", lines=["共交办代表建议3件。"], figures={"assigned": 3}
+        )
+
+    monkeypatch.setattr(circulars, "OTHER_SECTIONS", [motions_section, lambda **_: None])
+    c = circulars.circular_draft(region=world.city, period=Period.year(YEAR), actor=None, issuing_office="市")
+    assert "五、代表建议办理情况\n共交办代表建议3件。" in c.body
+    assert c.figures["other"] == {"motions": {"assigned": 3}}

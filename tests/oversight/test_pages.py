@@ -141,7 +141,7 @@ def test_evaluation_page_ranks_flags_and_overrides(
         page = client.get(url).content.decode()
     ranking = page[page.index('id="results-table"') :]
     assert ranking.index("代表一") < ranking.index("代表四")
-    assert "87.78" in page and "25.00" in page
+    assert "79.44" in page and "25.00" in page
     assert 'id="flagged"' in page
     result = selectors.evaluation_run_for(region=world.county_a, year=YEAR).results.get(deputy=world.d4)
     override = reverse("oversight:evaluation_override", args=[world.county_a.pk])

@@ -84,10 +84,10 @@ def test_an_override_in_an_archived_year_needs_a_reason_and_is_audited(world, cl
     override = reverse("oversight:rating_override", args=[world.city.pk])
     client.post(override, {"year": YEAR, "rating": a.pk, "stars": 4, "reason": ""})
     a.refresh_from_db()
-    assert a.stars == 2  # no reason: refused
+    assert a.stars == 1  # no reason: refused
     client.post(override, {"year": YEAR, "rating": a.pk, "stars": 4, "reason": "年底补建场地经市里验收"})
     a.refresh_from_db()
-    assert (a.stars, a.computed_stars, a.overridden_by) == (4, 2, staff) and a.overridden_at is not None
+    assert (a.stars, a.computed_stars, a.overridden_by) == (4, 1, staff) and a.overridden_at is not None
     Event = StationRating.pgh_event_model
     assert (
         Event.objects.filter(pgh_obj_id=a.pk, stars=4, override_reason="年底补建场地经市里验收").count() == 1
@@ -117,7 +117,11 @@ def test_the_why_page_shows_every_input_and_threshold(
         row = row[: row.index("</tr>")]
         assert all(t in row for t in c["thresholds"])
     reception = page[page.index('data-measure="reception_days"') :]
-    assert "<td data-value>3</td>" in reception[:400] and "决定星级" in reception[: reception.index("</tr>")]
+    assert (
+        "<td data-value>3</td>" in reception[:400] and "决定星级" not in reception[: reception.index("</tr>")]
+    )
+    closure = page[page.index('data-measure="closure_rate"') :]
+    assert "33.3%" in closure[:300] and "决定星级" in closure[: closure.index("</tr>")]
     timetable = page[page.index('data-measure="timetable_held"') :]
     assert "25.0%" in timetable[:200]
     # the checklist rate names the inspection it came from
