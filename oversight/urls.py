@@ -46,4 +46,5 @@ urlpatterns += [
     path("inspections/<int:pk>/fix/", views.inspection_fix, name="inspection_fix"),
     path("inspections/<int:pk>/photo/", views.inspection_photo, name="inspection_photo"),
     path("inspections/<int:pk>/problems/", views.problems, name="problems"),
+    path("snapshots/<int:pk>/", views.snapshots, name="snapshots"),
 ]

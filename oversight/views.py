@@ -748,3 +748,80 @@ def problems(request, pk):
         "today": today,
     }
     return render(request, "oversight/problems.html", context)
+
+
+# --- as-of figures and the report snapshots (截至某日的数据、报表快照) ---------------------------
+
+
+def _date_param(request, name: str):
+    import datetime as dt
+
+    text = (request.GET.get(name) or "").strip()
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return False
+
+
+@login_required
+def snapshots(request, pk):
+    """The report snapshots of a region and the regions below (monthly, made by the job, and
+    those fixed by hand), and the as-of report: a period's figures as they stood on a
+    chosen date, from the timeline; a snapshot checked against the as-of figures of its
+    moment."""
+    from reports import asof
+    from reports.models import ReportSnapshot
+    from reports.periods import Scope
+    from reports.selectors import figures
+
+    region = _evaluation_region(request, pk)
+    part = request.GET.get("part") or "year"
+    if part not in PERIOD_PARTS:
+        part = "year"
+    year = _year(request)
+    period = _period(year, part)
+    on = _date_param(request, "on")
+    error = ""
+    as_of = live = None
+    if on is False:
+        error = _("日期格式应为 YYYY-MM-DD。")
+    elif on is not None:
+        if on > timezone.localdate():
+            error = _("截至日期不能晚于今天。")
+        else:
+            as_of = asof.figures_as_of(scope=Scope(region=region), period=period, at=asof.end_of_day(on))
+            live = figures(scope=Scope(region=region), period=period)
+    checked = None
+    snapshot_id = _int_param(request, "s")
+    qs = ReportSnapshot.objects.filter(region__path__startswith=region.path).select_related(
+        "region", "created_by"
+    )
+    if snapshot_id is not None:
+        snap = qs.filter(pk=snapshot_id).first()
+        if snap is None:
+            raise Http404(_("未找到该快照。"))
+        period_of = Period(snap.period_start, snap.period_end, "custom")
+        again = asof.figures_as_of(scope=Scope(region=snap.region), period=period_of, at=snap.as_of)
+        total = snap.figures.get("total", {})
+        checked = {
+            "snapshot": snap,
+            "again": again,
+            "stored": total,
+            "same": (again.collected, again.closed) == (total.get("collected"), total.get("closed")),
+        }
+    page = keyset_page(request, qs, ordering=("-as_of", "-pk"))
+    context = {
+        "region": region,
+        "page": page,
+        "years": _years(),
+        "year": year,
+        "parts": PERIOD_PARTS,
+        "part": part,
+        "period": period,
+        "on": on or "",
+        "error": error,
+        "as_of": as_of,
+        "live": live,
+        "checked": checked,
+    }
+    return render(request, "oversight/snapshots.html", context, status=400 if error else 200)

@@ -524,3 +524,37 @@ def report_snapshot_create(*, scope: Scope, period: Period, title: str, actor=No
 def rollups_refresh_full() -> RefreshResult:
     """The nightly job: recompute every group."""
     return rollups_refresh(full=True)
+
+
+AUTO_SNAPSHOT_TITLE = "月度自动快照"  # stored as data (the Chinese title of the record)
+
+
+def report_snapshots_monthly(*, today: dt.date | None = None) -> int:
+    """The monthly job (``snapshots``, beat on the 1st): fix, for every city and county,
+    the month just ended and the year to date as they stand now, after bringing the
+    rollups up to date. Once per region and period: run again (a retry, a catch-up) it
+    adds nothing. Returns the snapshots made."""
+    from stations.models import Region
+
+    today = today or timezone.localdate()
+    last_month = add_months(today.replace(day=1), -1)
+    periods = [Period.month(last_month.year, last_month.month)]
+    if last_month.month > 1:
+        periods.append(Period(dt.date(last_month.year, 1, 1), last_month, "custom"))
+    rollups_refresh()
+    made = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # two runs at once: the second waits, then finds them made
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('reports.snapshots_monthly'))")
+        for region in Region.objects.filter(depth__lte=2).order_by("path"):
+            for period in periods:
+                exists = ReportSnapshot.objects.filter(
+                    title=AUTO_SNAPSHOT_TITLE, region=region, period_start=period.start, period_end=period.end
+                ).exists()
+                if not exists:
+                    report_snapshot_create(
+                        scope=Scope(region=region), period=period, title=AUTO_SNAPSHOT_TITLE
+                    )
+                    made += 1
+    return made

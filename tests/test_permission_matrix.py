@@ -253,6 +253,13 @@ ROUTES: dict[str, Route] = {
     "oversight:problems": Route("record_action", "region", allowed=("county", "city", "admin")),
     "oversight:rating_close": Route("record_action", "region", ("county", "city", "admin"), "post"),
     "oversight:rating_why": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:snapshots": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "dashboards:region_categories": Route(
+        "record_action", "region", allowed=("head", "county", "city", "admin")
+    ),
+    "dashboards:station_categories": Route(
+        "record_action", "station", allowed=("officer", "head", "county", "city", "admin")
+    ),
     # --- accounts ---
     # user and role management: county/city staff and admins (the rest 403)
     "accounts:users": Route("restricted", allowed=("county", "city", "admin")),
