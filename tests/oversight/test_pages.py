@@ -156,7 +156,21 @@ def test_evaluation_page_ranks_flags_and_overrides(
     assert 'id="reproducible"' in page and "全部得分、等次与存档一致" in page
 
 
-@pytest.mark.parametrize("name", ["file", "evaluation", "index", "ratings", "circulars", "units"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "file",
+        "evaluation",
+        "index",
+        "ratings",
+        "circulars",
+        "units",
+        "inspections",
+        "inspection_new",
+        "problems",
+        "snapshots",
+    ],
+)
 def test_english_pages_have_no_chinese_labels(client, world, county_staff, name):
     client.force_login(county_staff)
     services.evaluation_run(region=world.county_a, year=YEAR, actor=county_staff)
@@ -167,6 +181,10 @@ def test_english_pages_have_no_chinese_labels(client, world, county_staff, name)
         "ratings": f"{reverse('oversight:ratings', args=[world.county_a.pk])}?year={YEAR}",
         "circulars": reverse("oversight:circulars", args=[world.county_a.pk]),
         "units": f"{reverse('oversight:units', args=[world.county_a.pk])}?year={YEAR}",
+        "inspections": reverse("oversight:inspections", args=[world.county_a.pk]),
+        "inspection_new": reverse("oversight:inspection_new", args=[world.county_a.pk]),
+        "problems": reverse("oversight:problems", args=[world.county_a.pk]),
+        "snapshots": f"{reverse('oversight:snapshots', args=[world.county_a.pk])}?year={YEAR}&on={YEAR}-12-31",
     }[name]
     client.cookies["django_language"] = "en"
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
