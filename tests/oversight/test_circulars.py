@@ -43,8 +43,8 @@ def test_the_circular_states_the_dashboards_numbers(client, world, user_with_rol
     dash = dashboard_figures(client, world.city)
     for name in ("citizens_received", "collected", "closed"):
         assert c.figures["whole"][name] == dash[name], name
-    # the reports' rule (the ticket's present closing time): the ticket reopened in 2026 is not
-    # closed here, where the performance file (the status at the year's end) counts it closed
+    # the one rule (suggestions.selectors.closed_by): the ticket reopened in 2026 is not closed
+    # for 2025, here as in the performance file and the rating (tests/oversight/test_counting_rule.py)
     assert c.figures["whole"]["collected"] == 3 and c.figures["whole"]["closed"] == 1
     # one level below: 甲县 and 乙县, each equal to its own dashboard
     below = {r["name"]: r for r in c.figures["below"]}
