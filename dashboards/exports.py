@@ -489,3 +489,65 @@ def register_export_kind() -> None:
     from visits.services import export_kind_register
 
     export_kind_register(ExportJob.Kind.DASHBOARD, render=area_job_render, may_fetch=area_job_may_fetch)
+
+
+# --- 意见建议分类统计 (dashboards.category_views) ------------------------------------------------
+
+
+def category_workbook(*, stats, scope_label: str, period_label: str, chosen: str | None = None) -> bytes:
+    """The category page's four tables: by category, by tier, the monthly trend of the top
+    categories, and the share per region (or station)."""
+
+    def counted(rows):
+        return [
+            [r["name"], r["collected"], r["closed"], _rate(r["closure_rate"]), _rate(r["share"])]
+            for r in rows
+        ]
+
+    head = [gettext("名称"), gettext("收集（件）"), gettext("办结（件）"), gettext("办结率"), gettext("占比")]
+    suffix = f"（{chosen}）" if chosen else ""
+    shown = [t["name"] for t in stats.trend]
+    sheets = [
+        Sheet(
+            gettext("按类别"),
+            gettext("意见建议分类统计") + suffix,
+            head,
+            counted(stats.categories),
+            [24, 12, 12, 10, 10],
+            (3, 4),
+        ),
+        Sheet(
+            gettext("按分级处理"),
+            gettext("意见建议分级处理统计") + suffix,
+            head,
+            counted(stats.tiers),
+            [24, 12, 12, 10, 10],
+            (3, 4),
+        ),
+        Sheet(
+            gettext("分类趋势"),
+            gettext("主要类别月度趋势") + suffix,
+            [gettext("类别")] + [m.strftime("%Y-%m") for m in stats.months],
+            [[t["name"], *t["counts"]] for t in stats.trend],
+            [24] + [10] * len(stats.months),
+        ),
+        Sheet(
+            gettext("各地占比"),
+            gettext("各地主要类别占比") + suffix,
+            [gettext("名称"), gettext("收集（件）")]
+            + [f"{n}（{gettext('件')}）" for n in shown]
+            + [f"{n}（{gettext('占比')}）" for n in shown],
+            [
+                [
+                    c["name"],
+                    c["collected"],
+                    *[n for n, _s in c["shares"]],
+                    *[_rate(s) for _n, s in c["shares"]],
+                ]
+                for c in stats.children
+            ],
+            [24, 12] + [10] * (2 * len(shown)),
+            tuple(range(2 + len(shown), 2 + 2 * len(shown))),
+        ),
+    ]
+    return write_workbook(sheets=sheets, scope_label=scope_label, period_label=period_label)

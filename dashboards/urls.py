@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import category_views, views
 
 app_name = "dashboards"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("stations/<uuid:pk>/export/", views.dashboards_station_export, name="station_export"),
     path("deputies/<uuid:pk>/", views.dashboards_deputy, name="deputy"),
     path("deputies/<uuid:pk>/export/", views.dashboards_deputy_export, name="deputy_export"),
+]
+
+# h18: 意见建议分类统计 (category and tier statistics)
+urlpatterns += [
+    path("regions/<int:pk>/categories/", category_views.region_categories, name="region_categories"),
+    path("stations/<uuid:pk>/categories/", category_views.station_categories, name="station_categories"),
 ]

@@ -40,6 +40,7 @@ JOBS: dict[str, str] = {
     "rollups_full": "reports.services.rollups_refresh_full",
     "tombstones_prune": "liaison.services.tombstones_prune",
     "reminders": "notifications.reminders.reminders_send",
+    "snapshots": "reports.services.report_snapshots_monthly",  # h18: monthly report snapshots
 }
 
 # How late beat's own tick may be before the catch-up runs the job instead.

@@ -332,6 +332,12 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["rollups_full"],
         "schedule": crontab(hour=2, minute=30),
     },
+    # the month just ended and the year to date of every city and county, fixed (h18)
+    "snapshots-monthly": {
+        "task": "liaison.run_job",
+        "args": ["snapshots"],
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
 }
 
 # Tickets escalated per transaction by the sweep (suggestions/escalation.py).

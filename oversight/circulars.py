@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +21,31 @@ from oversight.models import Circular, EvaluationResult, InspectionFinding, Stat
 from reports.periods import Period, Scope
 from reports.selectors import figures, figures_by
 from stations.models import Region
+
+
+@dataclass(frozen=True)
+class CircularSection:
+    """A section another app adds to the circular: its heading (without the number), its
+    lines of text, and its figures (stored with the circular under ``figures["other"]``)."""
+
+    key: str
+    heading: str
+    lines: list[str]
+    figures: dict
+
+
+# Other sections, after the circular's own four (e.g. the motions app's 代表建议/督办 figures):
+# each a function ``(*, region, period) -> CircularSection | None``, listed here, numbered
+# in this order. One line to add one.
+OTHER_SECTIONS: list[Callable[..., CircularSection | None]] = []
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def other_sections(*, region: Region, period: Period) -> list[CircularSection]:
+    built = (build(region=region, period=period) for build in OTHER_SECTIONS)
+    return [section for section in built if section is not None]
+
 
 # the figures a circular states, in its order (names of reports.selectors.Figures)
 STATED = ("sessions", "entries", "citizens_received", "collected", "closed", "on_time", "rated", "satisfied")
@@ -51,7 +78,7 @@ def circular_figures(*, region: Region, period: Period) -> dict:
     }
 
 
-def _draft_body(*, region: Region, period: Period, figs: dict) -> str:
+def _draft_body(*, region: Region, period: Period, figs: dict, sections=()) -> str:
     w = figs["whole"]
     year = period.end.year
     lines = [
@@ -117,12 +144,21 @@ def _draft_body(*, region: Region, period: Period, figs: dict) -> str:
         lines.append(f"{p.inspection.station.name}：{_(p.get_item_display())}——{p.finding}{deadline}{done}")
     if not problems:
         lines.append(_("本期督导检查未发现问题。"))
+    for number, section in enumerate(sections or (), start=5):
+        lines += [
+            "",
+            f"{_NUMERALS[number - 1] if number <= 10 else number}、{section.heading}",
+            *section.lines,
+        ]
     return "\n".join(lines)
 
 
 @transaction.atomic
 def circular_draft(*, region: Region, period: Period, actor, issuing_office: str) -> Circular:
     figs = circular_figures(region=region, period=period)
+    sections = other_sections(region=region, period=period)
+    if sections:
+        figs["other"] = {section.key: section.figures for section in sections}
     return Circular.objects.create(
         region=region,
         period_start=period.start,
@@ -130,7 +166,7 @@ def circular_draft(*, region: Region, period: Period, actor, issuing_office: str
         title=_("关于%(region)s%(period)s人大代表联络站工作情况的通报")
         % {"region": region.name, "period": period.label},
         issuing_office=issuing_office,
-        body=_draft_body(region=region, period=period, figs=figs),
+        body=_draft_body(region=region, period=period, figs=figs, sections=sections),
         figures=figs,
         created_by=actor,
     )

@@ -6,10 +6,11 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.uploads import ATTACHMENT_TYPES, attachment_check
-from oversight.models import EntryKind, Grade
+from oversight.models import ChecklistItem, EntryKind, Grade
 
 
 class FileEntryForm(forms.Form):
@@ -45,3 +46,96 @@ class OverrideForm(forms.Form):
     result = forms.UUIDField(widget=forms.HiddenInput)
     grade = forms.ChoiceField(label=_("最终等次"), choices=[(v, _(label)) for v, label in Grade.choices])
     reason = forms.CharField(label=_("调整理由"), max_length=500, required=False)
+
+
+class InspectionForm(forms.Form):
+    """An inspection visit with its checklist: for each item of the six haves / five in
+    place, met or not, what was found, a photo and (for a problem) the deadline to fix it."""
+
+    station = forms.ChoiceField(label=_("联络站（点）"))
+    visited_on = forms.DateField(label=_("检查日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    inspectors = forms.CharField(label=_("检查人员"), max_length=200, help_text=_("姓名，多人用顿号分隔"))
+    notes = forms.CharField(label=_("检查情况"), required=False, max_length=5000, widget=forms.Textarea)
+    client_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    RESULT_CHOICES = (("1", _("达标")), ("0", _("不达标")))
+
+    def __init__(self, *args, stations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].choices = [("", "—")] + [(str(s.pk), s.name) for s in stations]
+        for value, label in ChecklistItem.choices:
+            self.fields[f"{value}_passed"] = forms.ChoiceField(
+                label=label, choices=self.RESULT_CHOICES, initial="1", widget=forms.RadioSelect
+            )
+            self.fields[f"{value}_finding"] = forms.CharField(
+                label=_("检查发现"), required=False, max_length=500
+            )
+            self.fields[f"{value}_fix_by"] = forms.DateField(
+                label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
+            self.fields[f"{value}_photo"] = forms.FileField(
+                label=_("照片"), required=False, help_text=_("JPG、PNG 照片，不超过 10 MB")
+            )
+
+    def items(self):
+        """The checklist rows for the template: (label, passed, finding, fix_by, photo)."""
+        for value, label in ChecklistItem.choices:
+            yield {
+                "value": value,
+                "label": label,
+                "passed": self[f"{value}_passed"],
+                "finding": self[f"{value}_finding"],
+                "fix_by": self[f"{value}_fix_by"],
+                "photo": self[f"{value}_photo"],
+            }
+
+    def clean(self):
+        data = super().clean()
+        for value, label in ChecklistItem.choices:
+            passed = data.get(f"{value}_passed") == "1"
+            if not passed and not (data.get(f"{value}_finding") or "").strip():
+                self.add_error(
+                    f"{value}_finding", _("“%(item)s”不达标，请填写检查发现的问题。") % {"item": label}
+                )
+            fix_by, visited_on = data.get(f"{value}_fix_by"), data.get("visited_on")
+            if not passed and fix_by and visited_on and fix_by < visited_on:
+                self.add_error(f"{value}_fix_by", _("整改期限不能早于检查日期。"))
+            upload = data.get(f"{value}_photo")
+            if upload:
+                try:
+                    content_type = attachment_check(upload)
+                except ValidationError as exc:
+                    self.add_error(f"{value}_photo", exc)
+                    continue
+                if not content_type.startswith("image/"):
+                    self.add_error(f"{value}_photo", _("请上传 JPG 或 PNG 照片。"))
+                    continue
+                upload.name = f"photo.{ATTACHMENT_TYPES[content_type]}"
+        return data
+
+    def clean_visited_on(self) -> dt.date:
+        day = self.cleaned_data["visited_on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("检查日期不能晚于今天。"))
+        return day
+
+    def findings(self):
+        from oversight.inspections import FindingInput
+
+        data = self.cleaned_data
+        return [
+            FindingInput(
+                item=value,
+                passed=data.get(f"{value}_passed") == "1",
+                finding=data.get(f"{value}_finding") or "",
+                fix_by=data.get(f"{value}_fix_by"),
+                photo=data.get(f"{value}_photo"),
+            )
+            for value in ChecklistItem.values
+        ]
+
+
+class FixForm(forms.Form):
+    finding = forms.IntegerField(widget=forms.HiddenInput)
+    fixed_on = forms.DateField(label=_("整改完成日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("整改情况"), max_length=500)

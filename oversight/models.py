@@ -359,6 +359,9 @@ class Inspection(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    # the form's token: a double click or a retried submission records one visit
+    client_token = models.UUIDField(_("表单令牌"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("联络站督导检查")
@@ -383,6 +386,15 @@ class InspectionFinding(models.Model):
     photo = models.ImageField(_("照片"), upload_to="oversight/inspections/%Y/%m/", max_length=200, blank=True)
     fix_by = models.DateField(_("整改期限"), null=True, blank=True)
     fixed_on = models.DateField(_("整改完成日期"), null=True, blank=True)
+    fix_note = models.CharField(_("整改情况"), max_length=500, blank=True)
+    fixed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("整改确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("检查项目")
@@ -392,6 +404,13 @@ class InspectionFinding(models.Model):
             models.CheckConstraint(
                 condition=Q(passed=True) | ~Q(finding=""), name="inspection_problem_has_finding"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["fix_by"],
+                condition=Q(passed=False, fixed_on__isnull=True),
+                name="finding_open_fix_by_idx",
+            )
         ]
 
     def __str__(self) -> str:
@@ -521,6 +540,7 @@ class StationRating(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    overridden_at = models.DateTimeField(_("调整时间"), null=True, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
 
     class Meta:
@@ -539,6 +559,36 @@ class StationRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} {self.year}年 {self.stars}星"
+
+
+@audited()
+class StarRatingClosure(models.Model):
+    """A region's star ratings of a year, archived (归档): from then on the year's ratings
+    are never computed again on the live records (their stored inputs and rule are the
+    record, and rescoring them gives the same stars); an override still may be made, with
+    a reason, and is audited."""
+
+    region = models.ForeignKey(Region, verbose_name=_("评定范围"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    closed_at = models.DateTimeField(_("归档时间"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("归档人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("星级评定归档")
+        verbose_name_plural = _("星级评定归档")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="star_rating_closure_unique_region_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year}"
 
 
 # --- circulars (通报) ---------------------------------------------------------------------------

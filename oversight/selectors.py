@@ -7,9 +7,10 @@ Counting rules (those of the dashboards, ``suggestions.selectors.work_figures``)
   with mandates in two counties counts the entries at both);
 - receptions by kind, citizens received: completed sessions the deputy was present at;
 - opinions collected: tickets the deputy received in the year, merged ones left out;
-  closed: those whose **last status before the year's end** was closed, read from the
-  append-only timeline (a ticket without one: closed before the year's end), so a ticket reopened after the year ended still counts as closed
-  for that year;
+  closed: the one rule of every figure (``suggestions.selectors.closed_by``): closed now
+  and closed before the year's end, so a ticket reopened after the year ended is not
+  closed for it (as on the dashboard and in the circular; a closed evaluation keeps the
+  inputs it stored); withdrawn: the last status before the year's end, from the timeline;
 - satisfaction: satisfied or basically satisfied / rated;
 - staff-recorded entries: confirmed ``FileEntry`` rows dated in the year, per kind.
 """
@@ -20,14 +21,14 @@ import datetime as dt
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from deputies.models import Deputy, Mandate
 from oversight.models import EntryKind, EvaluationRun, EvaluationScheme, FileEntry
 from stations.models import Region
 from suggestions.models import Ticket, TimelineEvent
-from suggestions.selectors import period_bounds
+from suggestions.selectors import closed_by, period_bounds
 from visits.models import Attendance, ReceptionSession
 
 COUNTS = (
@@ -96,17 +97,18 @@ def file_measures(*, deputies: QuerySet | list[UUID], year: int) -> dict[UUID, d
         row(r.pop("deputy_id")).update(r)
 
     S = Ticket.Status
-    # the last status before the year's end, from the timeline; a ticket without a timeline
-    # (imported with its result) by its own closing time
+    # withdrawn (撤回) by the last status before the year's end, from the timeline (a ticket
+    # without a timeline: by its status now)
     status_at_end = Coalesce(
         Subquery(
             TimelineEvent.objects.filter(ticket=OuterRef("pk"), at__lt=upper)
             .order_by("-at", "-pk")
             .values("to_status")[:1]
         ),
-        Case(When(closed_at__lt=upper, then=Value(S.CLOSED)), default=Value("")),
+        F("status"),
         output_field=CharField(),
     )
+    closed = closed_by(upper)
     tickets = (
         Ticket.objects.counted()
         .filter(received_by_deputy__in=deputies, received_at__gte=lower, received_at__lt=upper)
@@ -114,8 +116,8 @@ def file_measures(*, deputies: QuerySet | list[UUID], year: int) -> dict[UUID, d
         .values("received_by_deputy_id")
         .annotate(
             opinions_collected=Count("pk"),
-            opinions_closed=Count("pk", filter=Q(end_status=S.CLOSED)),
-            opinions_withdrawn=Count("pk", filter=Q(end_status=S.WITHDRAWN)),
+            opinions_closed=Count("pk", filter=closed),
+            opinions_withdrawn=Count("pk", filter=Q(end_status=S.WITHDRAWN) & ~closed),
             opinions_rated=Count("pk", filter=Q(satisfaction__gt="")),
             opinions_satisfied=Count(
                 "pk",

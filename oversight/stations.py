@@ -8,8 +8,9 @@ Measured per station (the station's own records; its points are rated on theirs)
 - entries_per_deputy: deputies' station entries there / deputies based there;
 - citizens_received: citizens received at completed sessions;
 - closure_rate, on_time_rate, satisfaction_rate: the tickets registered there in the
-  year (merged left out), closed = last status before the year's end (the timeline), on
-  time = closed by the deadline;
+  year (merged left out), closed and on time by the rules of every figure
+  (``suggestions.selectors.closed_by``, ``reports.services.on_time_q``: closed now and
+  before the year's end; by the deadline, a ticket without one on time);
 - ledger_complete: tickets with the handling tier (分级处理) recorded / collected;
 - funding: the year's funding (StationFunding);
 - checklist_passed: items met / items checked at the year's latest inspection.
@@ -22,27 +23,33 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deputies.models import Deputy
-from oversight.models import STATION_RATE_MEASURES, Inspection, InspectionFinding, StarRule, StationRating
+from oversight.models import (
+    STATION_RATE_MEASURES,
+    Inspection,
+    InspectionFinding,
+    StarRatingClosure,
+    StarRule,
+    StationMeasure,
+    StationRating,
+)
 from oversight.selectors import year_bounds
+from reports.services import counted_tickets, on_time_q
 from stations.models import Region, Station, StationFunding
-from suggestions.models import Ticket, TimelineEvent
+from suggestions.models import Ticket
+from suggestions.selectors import closed_by
 from visits.models import Attendance, ReceptionSession, ReceptionSlot
 
 FIELDS = (
@@ -119,26 +126,15 @@ def station_measures(*, stations: QuerySet, year: int) -> dict:
     ):
         row(r["home_station_id"])["deputies_based"] = r["n"]
 
-    S = Ticket.Status
-    end_status = Coalesce(
-        Subquery(
-            TimelineEvent.objects.filter(ticket=OuterRef("pk"), at__lt=upper)
-            .order_by("-at", "-pk")
-            .values("to_status")[:1]
-        ),
-        Case(When(closed_at__lt=upper, then=Value(S.CLOSED)), default=Value("")),
-        output_field=CharField(),
-    )
-    closed = Q(end_status=S.CLOSED)
+    closed = closed_by(upper)
     for r in (
-        Ticket.objects.counted()
+        counted_tickets()
         .filter(station__in=ids, received_at__gte=lower, received_at__lt=upper)
-        .annotate(end_status=end_status)
         .values("station_id")
         .annotate(
             collected=Count("pk"),
             closed=Count("pk", filter=closed),
-            on_time=Count("pk", filter=closed & Q(due_on__isnull=False, closed_at__date__lte=F("due_on"))),
+            on_time=Count("pk", filter=closed & on_time_q()),
             rated=Count("pk", filter=Q(satisfaction__gt="")),
             satisfied=Count(
                 "pk",
@@ -164,12 +160,15 @@ def station_measures(*, stations: QuerySet, year: int) -> dict:
     for r in (
         InspectionFinding.objects.filter(inspection__station__in=ids, inspection__visited_on__year=year)
         .filter(inspection=Subquery(latest))
-        .values("inspection__station_id")
+        .values("inspection__station_id", "inspection_id", "inspection__visited_on")
         .annotate(checked=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
         .order_by()
     ):
         target = row(r["inspection__station_id"])
         target["items_checked"], target["items_passed"] = r["checked"], r["passed"]
+        # which visit the checklist rate comes from ("why?" links to it)
+        target["inspection_id"] = r["inspection_id"]
+        target["inspected_on"] = r["inspection__visited_on"].isoformat()
     for figures in out.values():
         add_station_rates(figures)
     return out
@@ -217,10 +216,33 @@ def star_rule_for(*, region: Region, year: int) -> StarRule | None:
     return StarRule.objects.filter(year=year, region__path__in=paths).order_by("-region__depth").first()
 
 
+def closure_for(*, region: Region, year: int) -> StarRatingClosure | None:
+    """The archive that freezes ``region``'s ratings of ``year``: its own, an ancestor's
+    (a city archived the year) or a descendant's (a county archived its stations, which
+    a city's run would otherwise recompute)."""
+    paths = [region.path[:n] for n in range(Region.steplen, len(region.path) + 1, Region.steplen)]
+    return (
+        StarRatingClosure.objects.filter(year=year)
+        .filter(Q(region__path__in=paths) | Q(region__path__startswith=region.path))
+        .select_related("region", "closed_by")
+        .order_by("region__depth")
+        .first()
+    )
+
+
 @transaction.atomic
 def station_rating_run(*, region: Region, year: int, actor=None) -> list[StationRating]:
     """Rate every open station of ``region`` for ``year``: the inputs in seven grouped
-    queries, the ratings replaced in bulk; a staff override (with its reason) is kept."""
+    queries, the ratings replaced in bulk; a staff override (with its reason) is kept.
+    An archived year is never computed again on the live records."""
+    # one rating computation per region at a time (and none beside an archiving)
+    Region.objects.select_for_update().filter(pk=region.pk).first()
+    closure = closure_for(region=region, year=year)
+    if closure is not None:
+        raise ValidationError(
+            _("%(region)s%(year)s年度星级评定已归档，不能重新计算。")
+            % {"region": closure.region.name, "year": year}
+        )
     rule_obj = star_rule_for(region=region, year=year)
     if rule_obj is None:
         raise ValidationError(_("本区域（及上级）尚未制定该年度的星级评定办法。"))
@@ -228,8 +250,6 @@ def station_rating_run(*, region: Region, year: int, actor=None) -> list[Station
     if not rule["criteria"]:
         raise ValidationError(_("星级评定办法还没有评定标准。"))
     stations = rated_stations(region=region)
-    # one rating computation per region at a time
-    Region.objects.select_for_update().filter(pk=region.pk).first()
     measures = station_measures(stations=stations, year=year)
     ids = list(stations.values_list("pk", flat=True))
     existing = StationRating.objects.filter(station__in=ids, year=year)
@@ -240,10 +260,10 @@ def station_rating_run(*, region: Region, year: int, actor=None) -> list[Station
     for pk in ids:
         inputs = measures.get(pk) or empty_station_measures()
         stars, levels = stars_for(inputs, rule)
-        final, reason, by = stars, "", None
+        final, reason, by, when = stars, "", None, None
         old = kept.get(pk)
         if old is not None and old.stars != stars:
-            final, reason, by = old.stars, old.override_reason, old.overridden_by_id
+            final, reason, by, when = old.stars, old.override_reason, old.overridden_by_id, old.overridden_at
         ratings.append(
             StationRating(
                 station_id=pk,
@@ -256,6 +276,7 @@ def station_rating_run(*, region: Region, year: int, actor=None) -> list[Station
                 stars=final,
                 override_reason=reason,
                 overridden_by_id=by,
+                overridden_at=when,
                 computed_at=now,
             )
         )
@@ -275,8 +296,29 @@ def station_rating_override(*, rating_id, stars: int, reason: str, actor) -> Sta
     rating.stars = stars
     rating.override_reason = reason if stars != rating.computed_stars else ""
     rating.overridden_by = actor if rating.override_reason else None
-    rating.save(update_fields=["stars", "override_reason", "overridden_by"])
+    rating.overridden_at = timezone.now() if rating.override_reason else None
+    rating.save(update_fields=["stars", "override_reason", "overridden_by", "overridden_at"])
     return rating
+
+
+@transaction.atomic
+def station_rating_close(*, region: Region, year: int, actor) -> StarRatingClosure:
+    """Archive (归档) a region's ratings of a year: from now on they are the record. A
+    second archiving (a double click, two staff at once) changes nothing."""
+    Region.objects.select_for_update().filter(pk=region.pk).first()
+    existing = StarRatingClosure.objects.filter(region=region, year=year).first()
+    if existing is not None:
+        return existing
+    if not ratings_in(region=region, year=year).exists():
+        raise ValidationError(_("尚未计算星级，不能归档。"))
+    return StarRatingClosure.objects.create(region=region, year=year, closed_by=actor)
+
+
+def station_rating_rescore(ratings) -> dict:
+    """Each rating's stars computed again from what it stored (inputs and rule), nothing
+    read from the live records: the proof that an archived year's stars are reproducible.
+    Returns {rating id: (stars, levels)}."""
+    return {r.pk: stars_for(r.inputs, r.rule) for r in ratings}
 
 
 def explain_rating(rating: StationRating) -> list[dict]:
@@ -309,3 +351,67 @@ def ratings_in(*, region: Region, year: int) -> QuerySet[StationRating]:
         .select_related("station", "overridden_by")
         .order_by("-stars", "station__name", "pk")
     )
+
+
+INPUT_LABELS = {
+    "slots": gettext_lazy("公示接待安排（次）"),
+    "slots_held": gettext_lazy("按安排开展接待（次）"),
+    "reception_days": gettext_lazy("开展进站接待（天）"),
+    "entries": gettext_lazy("驻站代表进站（人次）"),
+    "deputies_based": gettext_lazy("驻站代表（人）"),
+    "citizens_received": gettext_lazy("接待群众（人次）"),
+    "collected": gettext_lazy("收集意见建议（件）"),
+    "closed": gettext_lazy("办结（件）"),
+    "on_time": gettext_lazy("按期办结（件）"),
+    "rated": gettext_lazy("已评价（件）"),
+    "satisfied": gettext_lazy("满意及基本满意（件）"),
+    "tier_recorded": gettext_lazy("已记录分级处理（件）"),
+    "funding": gettext_lazy("年度经费（元）"),
+    "items_checked": gettext_lazy("最近一次检查的项目（项）"),
+    "items_passed": gettext_lazy("其中达标（项）"),
+}
+
+
+def _shown(measure: str, value) -> str:
+    if value is None:
+        return "—"
+    if measure in STATION_RATE_MEASURES and measure != StationMeasure.ENTRIES_PER_DEPUTY:
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def why_rating(rating: StationRating) -> dict:
+    """Everything behind a rating, read from what it stored: every measured input (the
+    counts and the rates made of them), each criterion's value against its five
+    thresholds and the level reached (the lowest decides), the computed and the final
+    stars, and every override made (from the audit trail: who, when, why)."""
+    inputs = [
+        {"key": k, "label": label, "value": _shown(k, rating.inputs.get(k))}
+        for k, label in INPUT_LABELS.items()
+    ]
+    criteria = []
+    for c in rating.rule.get("criteria", []):
+        level = rating.levels.get(c["measure"])
+        criteria.append(
+            {
+                "measure": c["measure"],
+                "label": c["label"],
+                "value": _shown(c["measure"], rating.inputs.get(c["measure"])),
+                "thresholds": [
+                    {"stars": n, "value": t, "reached": level is not None and level >= n}
+                    for n, t in enumerate(c["thresholds"], start=1)
+                ],
+                "level": level,
+                "limits": level is not None and level == rating.computed_stars,
+            }
+        )
+    Event = StationRating.pgh_event_model
+    overrides = list(
+        Event.objects.filter(station_id=rating.station_id, year=rating.year, pgh_label="update")
+        .exclude(override_reason="")
+        .select_related("overridden_by")
+        .order_by("pgh_created_at", "pgh_id")
+    )
+    return {"inputs": inputs, "criteria": criteria, "overrides": overrides}

@@ -21,6 +21,8 @@ urlpatterns += [
     path("stars/<int:pk>/", views.station_ratings, name="ratings"),
     path("stars/<int:pk>/run/", views.station_rating_run_view, name="rating_run"),
     path("stars/<int:pk>/override/", views.station_rating_override_view, name="rating_override"),
+    path("stars/<int:pk>/close/", views.station_rating_close_view, name="rating_close"),
+    path("stars/<int:pk>/why/", views.station_rating_why, name="rating_why"),
 ]
 
 urlpatterns += [
@@ -35,4 +37,14 @@ urlpatterns += [
 urlpatterns += [
     path("units/<int:pk>/", views.unit_ranking_view, name="units"),
     path("unit/<uuid:pk>/", views.unit_detail, name="unit"),
+]
+
+urlpatterns += [
+    path("inspections/<int:pk>/", views.inspections, name="inspections"),
+    path("inspections/<int:pk>/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/visit/", views.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/fix/", views.inspection_fix, name="inspection_fix"),
+    path("inspections/<int:pk>/photo/", views.inspection_photo, name="inspection_photo"),
+    path("inspections/<int:pk>/problems/", views.problems, name="problems"),
+    path("snapshots/<int:pk>/", views.snapshots, name="snapshots"),
 ]

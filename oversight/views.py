@@ -32,9 +32,10 @@ from liaison.scoping import (
     performance_files_q,
 )
 from oversight import circulars as circular_service
+from oversight import inspections as inspections_service
 from oversight import printing, selectors, services, stations, units
-from oversight.forms import FileEntryForm, OverrideForm
-from oversight.models import Circular, FileEntry, Grade
+from oversight.forms import FileEntryForm, FixForm, InspectionForm, OverrideForm
+from oversight.models import Circular, FileEntry, Grade, InspectionFinding
 from reports.periods import Period
 from stations.models import Region
 from suggestions.models import HandlingUnit
@@ -303,11 +304,18 @@ def station_ratings(request, pk):
     for r in ratings:
         r.why = stations.explain_rating(r)
         r.star_range = range(r.stars)
+    closure = stations.closure_for(region=region, year=year)
+    reproducible = None
+    if closure is not None and request.GET.get("check") == "1":
+        again = stations.station_rating_rescore(ratings)
+        reproducible = all(again[r.pk][0] == r.computed_stars and again[r.pk][1] == r.levels for r in ratings)
     context = {
         "region": region,
         "year": year,
         "years": _years(),
         "rule": stations.star_rule_for(region=region, year=year),
+        "closure": closure,
+        "reproducible": reproducible,
         "ratings": ratings,
         "star_counts": [(n, sum(1 for r in ratings if r.stars == n)) for n in range(5, -1, -1)],
         "star_choices": range(6),
@@ -355,6 +363,45 @@ def station_rating_override_view(request, pk):
     else:
         messages.success(request, _("星级已调整，调整记录已留痕。"))
     return redirect(_ratings_url(region, year))
+
+
+@login_required
+@require_POST
+def station_rating_close_view(request, pk):
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    try:
+        stations.station_rating_close(region=region, year=year, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已归档：计算依据已存档，重新核算星级不变。"))
+    return redirect(_ratings_url(region, year))
+
+
+@login_required
+def station_rating_why(request, pk):
+    """为什么是 N 星？ One station's rating with every input, every threshold, the level
+    per criterion and every override (who, when, why)."""
+    region = _evaluation_region(request, pk)
+    year = _year(request)
+    rating_id = _uuid_or_none(request.GET.get("r"))
+    if rating_id is None:
+        return HttpResponseBadRequest(_("请指定联络站的星级。"))
+    rating = (
+        stations.ratings_in(region=region, year=year).filter(pk=rating_id).select_related("region").first()
+    )
+    if rating is None:
+        raise Http404(_("未找到该联络站的星级。"))
+    context = {
+        "region": region,
+        "year": year,
+        "rating": rating,
+        "why": stations.why_rating(rating),
+        "closure": stations.closure_for(region=region, year=year),
+        "star_range": range(rating.stars),
+    }
+    return render(request, "oversight/rating_why.html", context)
 
 
 def _uuid_or_none(text):
@@ -528,3 +575,253 @@ def unit_detail(request, pk):
     year = _year(request)
     row = units.unit_performance(unit=unit, period=Period.year(year))
     return render(request, "oversight/unit.html", {"unit": unit, "year": year, "years": _years(), "row": row})
+
+
+# --- station inspections (督导检查) and the follow-up of their problems (整改跟踪) ------------
+
+
+def _inspections_url(region: Region) -> str:
+    return reverse("oversight:inspections", args=[region.pk])
+
+
+def _inspection_url(region: Region, inspection_id: int) -> str:
+    return f"{reverse('oversight:inspection', args=[region.pk])}?i={inspection_id}"
+
+
+def _int_param(request, name: str) -> int | None:
+    text = (request.GET.get(name) or request.POST.get(name) or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+@login_required
+def inspections(request, pk):
+    """The inspection visits of a region's stations, newest first, with their problems."""
+    region = _evaluation_region(request, pk)
+    year_text = (request.GET.get("year") or "").strip()
+    year = _year(request) if year_text else None
+    page = keyset_page(
+        request, inspections_service.inspections_in(region=region, year=year), ordering=("-visited_on", "-pk")
+    )
+    context = {
+        "region": region,
+        "year": year,
+        "years": _years(),
+        "page": page,
+        "counts": inspections_service.problem_counts(region=region),
+    }
+    return render(request, "oversight/inspections.html", context)
+
+
+@login_required
+def inspection_new(request, pk):
+    region = _evaluation_region(request, pk)
+    stations_qs = list(inspections_service.inspected_stations(region=region))
+    if request.method == "POST":
+        form = InspectionForm(request.POST, request.FILES, stations=stations_qs)
+        if form.is_valid():
+            data = form.cleaned_data
+            station = next(s for s in stations_qs if str(s.pk) == data["station"])
+            try:
+                inspection = inspections_service.inspection_record(
+                    station=station,
+                    visited_on=data["visited_on"],
+                    inspectors=data["inspectors"],
+                    notes=data["notes"],
+                    findings=form.findings(),
+                    actor=request.user,
+                    client_token=data.get("client_token"),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("已登记督导检查。"))
+                return redirect(_inspection_url(region, inspection.pk))
+        status = 400
+    else:
+        initial = {"client_token": uuid.uuid4(), "visited_on": timezone.localdate()}
+        form, status = InspectionForm(stations=stations_qs, initial=initial), 200
+    return render(request, "oversight/inspection_form.html", {"region": region, "form": form}, status=status)
+
+
+def _inspection_or_404(request, region: Region):
+    inspection_id = _int_param(request, "i")
+    if inspection_id is None:
+        raise _BadRequest
+    inspection = inspections_service.inspection_in(region=region, inspection_id=inspection_id)
+    if inspection is None:
+        raise Http404(_("未找到该督导检查。"))
+    return inspection
+
+
+@login_required
+def inspection_detail(request, pk):
+    """One visit: its checklist with findings and photos, the problems and their follow-up
+    (printable)."""
+    region = _evaluation_region(request, pk)
+    try:
+        inspection = _inspection_or_404(request, region)
+    except _BadRequest:
+        return HttpResponseBadRequest(_("请指定督导检查。"))
+    findings = inspections_service.inspection_findings(inspection)
+    context = {
+        "region": region,
+        "inspection": inspection,
+        "findings": findings,
+        "problems": [f for f in findings if not f.passed],
+        "state_labels": inspections_service.ProblemState.LABELS,
+        "today": timezone.localdate(),
+    }
+    return render(request, "oversight/inspection.html", context)
+
+
+@login_required
+@require_POST
+def inspection_fix(request, pk):
+    region = _evaluation_region(request, pk)
+    form = FixForm(request.POST)
+    back = request.POST.get("i", "")
+    target = (
+        _inspection_url(region, int(back)) if back.isdigit() else reverse("oversight:problems", args=[pk])
+    )
+    if not form.is_valid():
+        messages.error(request, _("请填写整改完成日期和整改情况。"))
+        return redirect(target)
+    try:
+        inspections_service.finding_fix(
+            finding_id=form.cleaned_data["finding"],
+            region=region,
+            fixed_on=form.cleaned_data["fixed_on"],
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已记录整改完成。"))
+    return redirect(target)
+
+
+@login_required
+def inspection_photo(request, pk):
+    region = _evaluation_region(request, pk)
+    finding_id = _int_param(request, "f")
+    if finding_id is None:
+        return HttpResponseBadRequest(_("请指定检查项目。"))
+    finding = (
+        InspectionFinding.objects.filter(
+            pk=finding_id, inspection__station__region__path__startswith=region.path
+        )
+        .exclude(photo="")
+        .first()
+    )
+    if finding is None:
+        raise Http404(_("未找到该照片。"))
+    extension = finding.photo.name.rsplit(".", 1)[-1].lower()
+    return stored_file_response(
+        finding.photo,
+        content_type="image/png" if extension == "png" else "image/jpeg",
+        disposition=f'inline; filename="photo.{extension}"',
+        cache_control="private, no-store",
+    )
+
+
+@login_required
+def problems(request, pk):
+    """整改跟踪: the problems found in a region's inspections, done, overdue or open."""
+    region = _evaluation_region(request, pk)
+    state = request.GET.get("state") or ""
+    if state not in inspections_service.ProblemState.LABELS:
+        state = ""
+    page = keyset_page(
+        request, inspections_service.problems_in(region=region, state=state), ordering=("-pk",)
+    )
+    today = timezone.localdate()
+    for f in page:
+        f.state = inspections_service.problem_state(f, today)
+    context = {
+        "region": region,
+        "state": state,
+        "states": inspections_service.ProblemState.LABELS,
+        "page": page,
+        "counts": inspections_service.problem_counts(region=region),
+        "today": today,
+    }
+    return render(request, "oversight/problems.html", context)
+
+
+# --- as-of figures and the report snapshots (截至某日的数据、报表快照) ---------------------------
+
+
+def _date_param(request, name: str):
+    import datetime as dt
+
+    text = (request.GET.get(name) or "").strip()
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return False
+
+
+@login_required
+def snapshots(request, pk):
+    """The report snapshots of a region and the regions below (monthly, made by the job, and
+    those fixed by hand), and the as-of report: a period's figures as they stood on a
+    chosen date, from the timeline; a snapshot checked against the as-of figures of its
+    moment."""
+    from reports import asof
+    from reports.models import ReportSnapshot
+    from reports.periods import Scope
+    from reports.selectors import figures
+
+    region = _evaluation_region(request, pk)
+    part = request.GET.get("part") or "year"
+    if part not in PERIOD_PARTS:
+        part = "year"
+    year = _year(request)
+    period = _period(year, part)
+    on = _date_param(request, "on")
+    error = ""
+    as_of = live = None
+    if on is False:
+        error = _("日期格式应为 YYYY-MM-DD。")
+    elif on is not None:
+        if on > timezone.localdate():
+            error = _("截至日期不能晚于今天。")
+        else:
+            as_of = asof.figures_as_of(scope=Scope(region=region), period=period, at=asof.end_of_day(on))
+            live = figures(scope=Scope(region=region), period=period)
+    checked = None
+    snapshot_id = _int_param(request, "s")
+    qs = ReportSnapshot.objects.filter(region__path__startswith=region.path).select_related(
+        "region", "created_by"
+    )
+    if snapshot_id is not None:
+        snap = qs.filter(pk=snapshot_id).first()
+        if snap is None:
+            raise Http404(_("未找到该快照。"))
+        period_of = Period(snap.period_start, snap.period_end, "custom")
+        again = asof.figures_as_of(scope=Scope(region=snap.region), period=period_of, at=snap.as_of)
+        total = snap.figures.get("total", {})
+        checked = {
+            "snapshot": snap,
+            "again": again,
+            "stored": total,
+            "same": (again.collected, again.closed) == (total.get("collected"), total.get("closed")),
+        }
+    page = keyset_page(request, qs, ordering=("-as_of", "-pk"))
+    context = {
+        "region": region,
+        "page": page,
+        "years": _years(),
+        "year": year,
+        "parts": PERIOD_PARTS,
+        "part": part,
+        "period": period,
+        "on": on or "",
+        "error": error,
+        "as_of": as_of,
+        "live": live,
+        "checked": checked,
+    }
+    return render(request, "oversight/snapshots.html", context, status=400 if error else 200)

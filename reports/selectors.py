@@ -22,10 +22,10 @@ from django.utils.translation import gettext
 
 from reports.models import OverdueNow, StationActivity, StationTickets
 from reports.periods import Period, Scope, add_months
-from reports.services import TZ, _month, counted_tickets, due_soon_until
+from reports.services import TZ, _month, counted_tickets, due_soon_until, on_time_q
 from stations.models import Region
 from suggestions.models import Ticket
-from suggestions.selectors import WorkFigures
+from suggestions.selectors import WorkFigures, closed_by
 from visits.models import Attendance, ReceptionSession
 
 By = Literal["child", "station", "month", "unit"]
@@ -217,26 +217,28 @@ def _tickets_live(scope: Scope, period: Period) -> Part:
     if scope.handling_unit is not None:
         qs = qs.filter(handling_unit=scope.handling_unit)
     qs = _in_scope(qs, scope, path="station__region__path")
-    closed = {"closed_at__lt": upper}
-    deputy, cadre = {"received_by_deputy__isnull": False}, {"received_by_cadre__isnull": False}
-    on_time = Q(**closed) & (Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on")))
+    closed = closed_by(upper)  # the one rule (suggestions.selectors.closed_by)
+    deputy, cadre = Q(received_by_deputy__isnull=False), Q(received_by_cadre__isnull=False)
     measures = {
         "collected": _count(),
-        "closed": _count(**closed),
-        "on_time": Count("pk", filter=on_time),
-        "close_days_sum": _sum("working_days_to_close", **closed),
-        "close_days_count": Count("working_days_to_close", filter=Q(**closed)),
+        "closed": Count("pk", filter=closed),
+        "on_time": Count("pk", filter=closed & on_time_q()),
+        "close_days_sum": Coalesce(Sum("working_days_to_close", filter=closed), 0),
+        "close_days_count": Count("working_days_to_close", filter=closed),
         "handled": Count("pk", filter=~Q(status__in=Ticket.UNHANDLED_STATUSES)),
         "replied": _count(status__in=Ticket.REPLY_DELIVERED_STATUSES),
         "rated": Count("pk", filter=~Q(satisfaction="")),
         "satisfied": _count(satisfaction__in=(Ticket.Satisfaction.SATISFIED, Ticket.Satisfaction.BASICALLY)),
         "evaluation_refused": _count(no_evaluation=Ticket.NoEvaluation.REFUSED),
         "unreachable": _count(no_evaluation=Ticket.NoEvaluation.UNREACHABLE),
-        "deputy_collected": _count(**deputy),
-        "deputy_closed": _count(**deputy, **closed),
+        "deputy_collected": Count("pk", filter=deputy),
+        "deputy_closed": Count("pk", filter=deputy & closed),
     }
     if scope.deputy is None:
-        measures |= {"cadre_collected": _count(**cadre), "cadre_closed": _count(**cadre, **closed)}
+        measures |= {
+            "cadre_collected": Count("pk", filter=cadre),
+            "cadre_closed": Count("pk", filter=cadre & closed),
+        }
     keys = {
         "child": _child("station__region__path", scope) if scope.region else None,
         "station": F("station"),
@@ -250,6 +252,7 @@ def _tickets(scope: Scope, period: Period, by: By | None = None) -> Part:
     if scope.deputy is not None or scope.handling_unit is not None or by == "unit":
         return _tickets_live(scope, period)
     months = {"month__gte": period.start, "month__lte": period.end}
+    # ``closed_by`` at the rollups' month grain: closed_month is the month of closed_at
     closed = {"closed_month__isnull": False, "closed_month__lte": period.end}
     measures = {
         "collected": _sum("collected"),

@@ -199,11 +199,18 @@ def _activity_rows(groups: Groups | None = None, write=_insert) -> int:
     return write(StationActivity, parts, key=("station_id", "area_path", "month"))
 
 
+def on_time_q() -> Q:
+    """按期办结: closed by the deadline (a ticket without one is on time), on the local
+    day it was closed (``closed_on`` of ``counted_tickets``). Combined with the rule for
+    "closed" (``suggestions.selectors.closed_by``) by every reader."""
+    return Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on"))
+
+
 def _ticket_measures() -> dict:
     closed = Q(closed_at__isnull=False)
     return {
         "collected": Count("pk"),
-        "on_time": Count("pk", filter=closed & (Q(due_on__isnull=True) | Q(closed_on__lte=F("due_on")))),
+        "on_time": Count("pk", filter=closed & on_time_q()),
         "handled": Count("pk", filter=~Q(status__in=Ticket.UNHANDLED_STATUSES)),
         "replied": Count("pk", filter=Q(status__in=Ticket.REPLY_DELIVERED_STATUSES)),
         "rated": Count("pk", filter=~Q(satisfaction="")),
@@ -517,3 +524,37 @@ def report_snapshot_create(*, scope: Scope, period: Period, title: str, actor=No
 def rollups_refresh_full() -> RefreshResult:
     """The nightly job: recompute every group."""
     return rollups_refresh(full=True)
+
+
+AUTO_SNAPSHOT_TITLE = "月度自动快照"  # stored as data (the Chinese title of the record)
+
+
+def report_snapshots_monthly(*, today: dt.date | None = None) -> int:
+    """The monthly job (``snapshots``, beat on the 1st): fix, for every city and county,
+    the month just ended and the year to date as they stand now, after bringing the
+    rollups up to date. Once per region and period: run again (a retry, a catch-up) it
+    adds nothing. Returns the snapshots made."""
+    from stations.models import Region
+
+    today = today or timezone.localdate()
+    last_month = add_months(today.replace(day=1), -1)
+    periods = [Period.month(last_month.year, last_month.month)]
+    if last_month.month > 1:
+        periods.append(Period(dt.date(last_month.year, 1, 1), last_month, "custom"))
+    rollups_refresh()
+    made = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # two runs at once: the second waits, then finds them made
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('reports.snapshots_monthly'))")
+        for region in Region.objects.filter(depth__lte=2).order_by("path"):
+            for period in periods:
+                exists = ReportSnapshot.objects.filter(
+                    title=AUTO_SNAPSHOT_TITLE, region=region, period_start=period.start, period_end=period.end
+                ).exists()
+                if not exists:
+                    report_snapshot_create(
+                        scope=Scope(region=region), period=period, title=AUTO_SNAPSHOT_TITLE
+                    )
+                    made += 1
+    return made

@@ -59,6 +59,19 @@ def within(
     return qs
 
 
+def closed_by(upper: dt.datetime) -> Q:
+    """THE rule for "closed" in every figure of a period (dashboards, reports, circulars,
+    performance files, station ratings): the ticket is closed now and was closed before
+    the period's end (``upper``, exclusive). A ticket reopened after the period is not
+    closed for it (its ``closed_at`` is cleared on reopening; closed again, it counts from
+    its new closing time). The rollups apply the same rule at their month grain
+    (``closed_month`` is the month of ``closed_at``; ``closed_month <= the period's last
+    month``). What the figures said on a past day is the as-of report's question, read
+    from the timeline (``reports.asof``); closed evaluations and archived ratings keep
+    their stored inputs. Why this rule: README, "Oversight", "One counting rule"."""
+    return Q(closed_at__isnull=False, closed_at__lt=upper)
+
+
 def work_figures(
     *,
     group: Group,
@@ -105,7 +118,7 @@ def work_figures(
         .filter(**{f"{_RECEIVER[group]}__isnull": False})
         .aggregate(
             collected=Count("pk"),
-            closed=Count("pk", filter=Q(closed_at__lt=upper)),
+            closed=Count("pk", filter=closed_by(upper)),
         )
     )
     return WorkFigures(

@@ -246,6 +246,24 @@ ROUTES: dict[str, Route] = {
     # own page for the unit and the staff over it
     "oversight:units": Route("record_action", "region", allowed=("county", "city", "admin")),
     "oversight:unit": Route("record_action", "unit", allowed=("unit", "county", "city", "admin")),
+    # h18: inspections (督导检查) and their follow-up, frozen ratings, category statistics,
+    # as-of figures and snapshots: county/city staff of the region (inspection, photo and
+    # rating ids ride in the query string; a missing one answers 400)
+    "oversight:inspections": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:inspection_new": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:inspection": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:inspection_fix": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:inspection_photo": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:problems": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:rating_close": Route("record_action", "region", ("county", "city", "admin"), "post"),
+    "oversight:rating_why": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "oversight:snapshots": Route("record_action", "region", allowed=("county", "city", "admin")),
+    "dashboards:region_categories": Route(
+        "record_action", "region", allowed=("head", "county", "city", "admin")
+    ),
+    "dashboards:station_categories": Route(
+        "record_action", "station", allowed=("officer", "head", "county", "city", "admin")
+    ),
     # --- accounts ---
     # user and role management: county/city staff and admins (the rest 403)
     "accounts:users": Route("restricted", allowed=("county", "city", "admin")),

@@ -43,8 +43,8 @@ def test_the_circular_states_the_dashboards_numbers(client, world, user_with_rol
     dash = dashboard_figures(client, world.city)
     for name in ("citizens_received", "collected", "closed"):
         assert c.figures["whole"][name] == dash[name], name
-    # the reports' rule (the ticket's present closing time): the ticket reopened in 2026 is not
-    # closed here, where the performance file (the status at the year's end) counts it closed
+    # the one rule (suggestions.selectors.closed_by): the ticket reopened in 2026 is not closed
+    # for 2025, here as in the performance file and the rating (tests/oversight/test_counting_rule.py)
     assert c.figures["whole"]["collected"] == 3 and c.figures["whole"]["closed"] == 1
     # one level below: 甲县 and 乙县, each equal to its own dashboard
     below = {r["name"]: r for r in c.figures["below"]}
@@ -105,3 +105,15 @@ def test_another_countys_circular_is_404(client, world, user_with_role):
         client.get(f"{reverse('oversight:circular_edit', args=[world.county_a.pk])}?c={c.pk}").status_code
         == 404
     )
+
+
+def test_other_sections_follow_the_circulars_own(world, monkeypatch):
+    def motions_section(*, region, period):
+        return circulars.CircularSection(
+            key="motions", heading="代表建议办理情况", lines=["共交办代表建议3件。"], figures={"assigned": 3}
+        )
+
+    monkeypatch.setattr(circulars, "OTHER_SECTIONS", [motions_section, lambda **_: None])
+    c = circulars.circular_draft(region=world.city, period=Period.year(YEAR), actor=None, issuing_office="市")
+    assert "五、代表建议办理情况\n共交办代表建议3件。" in c.body
+    assert c.figures["other"] == {"motions": {"assigned": 3}}

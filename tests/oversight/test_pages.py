@@ -141,7 +141,7 @@ def test_evaluation_page_ranks_flags_and_overrides(
         page = client.get(url).content.decode()
     ranking = page[page.index('id="results-table"') :]
     assert ranking.index("代表一") < ranking.index("代表四")
-    assert "87.78" in page and "25.00" in page
+    assert "79.44" in page and "25.00" in page
     assert 'id="flagged"' in page
     result = selectors.evaluation_run_for(region=world.county_a, year=YEAR).results.get(deputy=world.d4)
     override = reverse("oversight:evaluation_override", args=[world.county_a.pk])
@@ -156,7 +156,21 @@ def test_evaluation_page_ranks_flags_and_overrides(
     assert 'id="reproducible"' in page and "全部得分、等次与存档一致" in page
 
 
-@pytest.mark.parametrize("name", ["file", "evaluation", "index", "ratings", "circulars", "units"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "file",
+        "evaluation",
+        "index",
+        "ratings",
+        "circulars",
+        "units",
+        "inspections",
+        "inspection_new",
+        "problems",
+        "snapshots",
+    ],
+)
 def test_english_pages_have_no_chinese_labels(client, world, county_staff, name):
     client.force_login(county_staff)
     services.evaluation_run(region=world.county_a, year=YEAR, actor=county_staff)
@@ -167,6 +181,10 @@ def test_english_pages_have_no_chinese_labels(client, world, county_staff, name)
         "ratings": f"{reverse('oversight:ratings', args=[world.county_a.pk])}?year={YEAR}",
         "circulars": reverse("oversight:circulars", args=[world.county_a.pk]),
         "units": f"{reverse('oversight:units', args=[world.county_a.pk])}?year={YEAR}",
+        "inspections": reverse("oversight:inspections", args=[world.county_a.pk]),
+        "inspection_new": reverse("oversight:inspection_new", args=[world.county_a.pk]),
+        "problems": reverse("oversight:problems", args=[world.county_a.pk]),
+        "snapshots": f"{reverse('oversight:snapshots', args=[world.county_a.pk])}?year={YEAR}&on={YEAR}-12-31",
     }[name]
     client.cookies["django_language"] = "en"
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
