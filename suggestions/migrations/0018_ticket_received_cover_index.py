@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from liaison.migration_ops import AddIndexConcurrentlyWhereSupported
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY cannot run inside a transaction (tickets are a large table).
+    atomic = False
 
     dependencies = [
         ('deputies', '0005_deputy_name_search_index'),
@@ -15,7 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrentlyWhereSupported(
             model_name='ticket',
             index=models.Index(fields=['received_at'], include=('station', 'category', 'tier', 'closed_at', 'status'), name='ticket_received_cover_idx'),
         ),
