@@ -851,6 +851,22 @@ def _tombstone_tickets_q(scope: Scope) -> Q:
     return q
 
 
+def _tombstone_oversight_q(scope: Scope) -> Q:
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(region_path__startswith=path)
+    return q
+
+
+def _tombstone_motions_q(scope: Scope) -> Q:
+    """As ``_motions_q`` over what a deleted suggestion's tombstone carries: its congress's
+    region, its lead deputy and its lead unit (joint deputies and co-units are not kept)."""
+    q = _tombstone_oversight_q(scope) | _tombstone_deputy_q(scope)
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    return q
+
+
 # Per sync feed, the rule of the feed's model (``_RULES``) over the tombstone's columns.
 _TOMBSTONE_RULES = {
     "regions": _tombstone_regions_q,
@@ -864,6 +880,8 @@ _TOMBSTONE_RULES = {
     "handling_units": _tombstone_units_q,
     "categories": lambda s: Q(),
     "calendar_days": lambda s: Q(),
+    "deputy_suggestions": _tombstone_motions_q,  # motions
+    "supervision_items": _tombstone_oversight_q,  # motions (the departments are not kept)
 }
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motions.tables import circular_section
 from oversight.models import Circular, EvaluationResult, InspectionFinding, StationRating
 from reports.periods import Period, Scope
 from reports.selectors import figures, figures_by
@@ -117,6 +118,7 @@ def _draft_body(*, region: Region, period: Period, figs: dict) -> str:
         lines.append(f"{p.inspection.station.name}：{_(p.get_item_display())}——{p.finding}{deadline}{done}")
     if not problems:
         lines.append(_("本期督导检查未发现问题。"))
+    lines += circular_section(region=region, period=period)  # motions: suggestions, supervision items
     return "\n".join(lines)
 
 
