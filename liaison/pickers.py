@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from liaison.pagination import keyset_page
-from liaison.scoping import scoped
+from liaison.scoping import motion_co_signers_q, scoped
 
 PICK_SIZE = 20
 QUERY_MAX = 50
@@ -39,6 +39,8 @@ class Picker:
     ordering: tuple[str, ...]
     label: Callable[[object], str]
     hint: Callable[[object], str] = lambda obj: ""
+    # how the queryset is narrowed to the user (a rule of liaison.scoping)
+    narrow: Callable[[object, QuerySet], QuerySet] = scoped
 
 
 @cache
@@ -72,6 +74,22 @@ def pickers() -> dict[str, Picker]:
         ),
         "units": Picker(
             queryset=lambda: HandlingUnit.objects.select_related("region"),
+            search=("name",),
+            ordering=("name", "id"),
+            label=lambda u: u.name,
+            hint=lambda u: u.region.name,
+        ),
+        # deputy suggestions (motions): joint deputies (联名) and the units to assign
+        "joint_deputies": Picker(
+            queryset=lambda: Deputy.objects.select_related("home_station"),
+            search=("name",),
+            ordering=("name", "id"),
+            label=lambda d: d.name,
+            hint=lambda d: d.home_station.name,
+            narrow=lambda user, qs: qs.filter(motion_co_signers_q(user)),
+        ),
+        "motion_units": Picker(
+            queryset=lambda: HandlingUnit.objects.filter(is_active=True).select_related("region"),
             search=("name",),
             ordering=("name", "id"),
             label=lambda u: u.name,
@@ -113,7 +131,7 @@ def pick(request, kind: str):
     if picker is None:
         raise Http404
     text = (request.GET.get("q") or "").strip()[:QUERY_MAX]
-    queryset = picker_search(scoped(request.user, picker.queryset()), picker.search, text)
+    queryset = picker_search(picker.narrow(request.user, picker.queryset()), picker.search, text)
     page = keyset_page(request, queryset, ordering=picker.ordering, per_page=PICK_SIZE, count_cap=None)
     return JsonResponse(
         {

@@ -1015,6 +1015,21 @@ def can_report_supervision(user: User, item: SupervisionItem) -> bool:
     return bool(scope.unit_ids) and item.departments.filter(pk__in=scope.unit_ids).exists()
 
 
+def motion_co_signers_q(user: User) -> Q:
+    """Over ``Deputy``: whom a user may name as joint deputies (联名代表) of a suggestion,
+    the deputies of the county congress(es) of the user's scope (the counties they oversee,
+    or the county of their own home station); everyone for an admin."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    own = Deputy.objects.filter(pk__in=scope.deputy_ids).values_list("home_station__region__path", flat=True)
+    county = Region.steplen * 2  # RegionLevel.COUNTY
+    q = NOTHING
+    for path in {*scope.oversight_region_paths, *(p[:county] for p in own if p)}:
+        q |= Q(home_station__region__path__startswith=path)
+    return q
+
+
 def motion_sessions_q(user: User) -> Q:
     """The congress sessions whose suggestions the user runs (for the figures page)."""
     scope = scope_for(user)

@@ -15,6 +15,7 @@ from accounts.models import Role
 from motions import selectors
 from motions.models import SupervisionItem
 from reports.periods import Period
+from stations.models import Region
 from tests.motions.factories import user
 from tests.motions.test_figures import world  # noqa: F401 - the constructed world
 
@@ -64,7 +65,7 @@ def test_the_region_figures_against_the_world(items, django_assert_num_queries):
     assert (s.total, s.reported, s.reported_on_time, s.evaluated, s.satisfied, s.closed) == (3, 2, 1, 2, 1, 1)
     assert (s.on_time_rate, s.satisfaction_rate, s.resupervised) == (50.0, 50.0, 1)
     # the city: both counties' sessions and items
-    city = w.county.get_parent()
+    city = Region.objects.get(path=w.county.path[: Region.steplen])
     figs = selectors.region_motion_figures(region=city, period=Period.year(2026))
     assert figs.total.assigned == 7 and figs.supervision.total == 4
     # a month without a session: no suggestions, the year's items still
