@@ -284,3 +284,39 @@ def region_motion_figures(*, region: Region, period) -> MotionFigures:
         supervision=SupervisionSummary(**supervision.aggregate(**_SUPERVISION_AGGREGATES)),
         years=years,
     )
+
+
+# --- a station opinion turned into a deputy suggestion (转为代表建议) ---------------------------
+
+
+@dataclass(frozen=True)
+class TicketMotions:
+    """What a ticket's page shows of the suggestions made of it: each with ``visible``
+    (may the user open it), and whether the user may turn it into one now."""
+
+    suggestions: list[DeputySuggestion]
+    can_submit: bool
+
+
+def ticket_motions(*, user, ticket) -> TicketMotions:
+    """No query unless the ticket was tiered 转为代表建议; then two (the suggestions, and
+    which of them the user's scope opens)."""
+    from suggestions.models import Ticket
+
+    if ticket.tier != Ticket.Tier.DEPUTY_SUGGESTION:
+        return TicketMotions([], False)
+    rows = list(
+        DeputySuggestion.objects.filter(source_ticket=ticket)
+        .exclude(status=DeputySuggestion.Status.WITHDRAWN)
+        .order_by("submitted_at", "id")
+    )
+    if rows:
+        mine = set(
+            scoping.scoped(user, DeputySuggestion.objects.filter(pk__in=[r.pk for r in rows])).values_list(
+                "pk", flat=True
+            )
+        )
+        for r in rows:
+            r.visible = r.pk in mine
+    can_submit = not rows and ticket.status not in Ticket.FINAL_STATUSES and scoping.can_submit_motion(user)
+    return TicketMotions(rows, can_submit)
