@@ -138,6 +138,48 @@ def main() -> None:
     t = best(lambda: selectors.supervision_year(user=city_office, year=2026))
     print(f"supervision_year, city office, {args.items} items: {t * 1000:.0f} ms")
 
+    # the dashboards' block and the circulars' section (helper h19): one county, the city
+    from reports.periods import Period
+
+    for label, region in (("county", counties[0]), ("city", city)):
+        t = best(
+            lambda region=region: selectors.region_motion_figures(region=region, period=Period.year(2026))
+        )
+        f = selectors.region_motion_figures(region=region, period=Period.year(2026))
+        print(
+            f"region_motion_figures, {label}, 2026: {t * 1000:.0f} ms "
+            f"({f.total.assigned} suggestions, {len(f.units)} units, {f.supervision.total} items)"
+        )
+
+    # the sync feed: the city office walks every suggestion, 500 a page (as the API does)
+    from liaison import sync
+    from liaison.scoping import scoped, scoped_tombstones
+    from motions.api import DeputySuggestionViewSet
+
+    view = DeputySuggestionViewSet()
+
+    def walk() -> tuple[int, int]:
+        cursor, rows, pages = None, 0, 0
+        while True:
+            page = sync.sync_page(
+                queryset=scoped(city_office, DeputySuggestion.objects.all()),
+                resource=view.sync_resource,
+                tombstones=scoped_tombstones(city_office, view.sync_resource),
+                fields=view.sync_fields,
+                cursor=cursor,
+                limit=500,
+                transform=view.sync_transform,
+            )
+            rows, pages, cursor = rows + len(page.results), pages + 1, page.next_cursor
+            if not page.has_more:
+                return rows, pages
+
+    t = best(walk, runs=3)
+    rows, pages = walk()
+    print(
+        f"deputy-suggestions sync, city office, {rows} rows in {pages} pages: {t * 1000:.0f} ms ({t * 1000 / pages:.0f} ms a page)"
+    )
+
 
 if __name__ == "__main__":
     main()

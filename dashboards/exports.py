@@ -318,6 +318,55 @@ AREA_TABLES = {
 }
 
 
+# a county's or a city's dashboard also has the deputy suggestions and supervision items
+MOTION_TABLES = {"motions": _("代表建议和督办事项")}
+
+
+def area_tables(region) -> dict:
+    """The tables of a region's (``region``) or a station's (``None``) dashboard."""
+    return {**AREA_TABLES, **MOTION_TABLES} if shows_motions(region) else AREA_TABLES
+
+
+def shows_motions(region) -> bool:
+    """Only a county or a city has a people's congress whose suggestions are counted."""
+    from stations.models import RegionLevel
+
+    return region is not None and region.level in (RegionLevel.CITY, RegionLevel.COUNTY)
+
+
+def motion_sheets(figs) -> list[Sheet]:
+    """The motions block of the dashboard (``motions.selectors.region_motion_figures``):
+    per lead unit, per session, and the supervision items' summary."""
+    from motions.tables import FIGURE_COLUMNS, figure_cells, supervision_cells
+
+    columns = [str(c) for c in FIGURE_COLUMNS]
+    widths = [28] + [10] * (len(columns) - 1)
+    years = "、".join(str(y) for y in figs.years)
+    return [
+        Sheet(
+            gettext("代表建议按承办单位"),
+            gettext("代表建议办理情况（按主办单位）"),
+            columns,
+            [figure_cells(r) for r in figs.units],
+            widths,
+        ),
+        Sheet(
+            gettext("代表建议按会议"),
+            gettext("代表建议办理情况（按会议）"),
+            columns,
+            [figure_cells(r) for r in figs.sessions],
+            widths,
+        ),
+        Sheet(
+            gettext("督办事项"),
+            gettext("{years}年度督办事项办理情况").format(years=years),
+            [gettext("指标"), gettext("数值")],
+            supervision_cells(figs.supervision),
+            [30, 16],
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class AreaWorkbook:
     content: bytes
@@ -361,11 +410,15 @@ def area_workbook(
         elif table == "receptions":
             qs = selectors.receptions_qs(user=user, scope=scope, period=period)
             sheets.append(receptions_sheet(qs.iterator(chunk_size=2000)))
+        elif table == "motions" and region is not None:
+            from motions.selectors import region_motion_figures
+
+            sheets += motion_sheets(region_motion_figures(region=region, period=period))
         if progress:
             progress(5 + 45 * (done + 1) // len(tables))
     counts: list[int] = []
     content = write_workbook(sheets=sheets, scope_label=title, period_label=period.label, counts=counts)
-    suffix = AREA_TABLES[tables[0]] if len(tables) == 1 else gettext("数据看板")
+    suffix = area_tables(region)[tables[0]] if len(tables) == 1 else gettext("数据看板")
     return AreaWorkbook(content, f"{title}_{period.label}_{suffix}.xlsx", sum(counts))
 
 
@@ -450,7 +503,7 @@ def area_job_render(job, progress) -> AreaWorkbook:
     region, station = _area_of(job.params)
     return area_workbook(
         user=job.created_by,
-        tables=list(AREA_TABLES),
+        tables=list(area_tables(region)),
         period=period,
         today=today,
         region=region,

@@ -22,6 +22,7 @@ from liaison.scoping import (
     get_scoped_or_404,
     own_dashboards,
 )
+from motions.selectors import region_motion_figures
 from reports.periods import KINDS, Period
 from stations.models import Region, Station
 from visits.models import ExportJob
@@ -209,8 +210,17 @@ def _render_area(request, *, region=None, station=None):
         charts=charts,
         export_url=_with_query(export_url, query),
         page_url=page_url,
+        motions=_motion_figures(region, period),
     )
     return render(request, "dashboards/area.html", context, status=400 if error else 200)
+
+
+def _motion_figures(region, period):
+    """A county's or a city's deputy suggestions and supervision items (motions app), beside
+    the stations' figures: three queries; none below the county (no congress there)."""
+    if not exports.shows_motions(region):
+        return None
+    return region_motion_figures(region=region, period=period)
 
 
 def _render_deputy(request, deputy: Deputy):
@@ -296,9 +306,10 @@ def _bad_table(known: dict) -> HttpResponseBadRequest:
 def _export_area(request, *, region=None, station=None):
     """One table is written while the browser waits; "导出全部表格" (no ``table``) runs as a
     background export with progress (1–2 minutes for a city), on the ledgers' machinery."""
-    tables = _tables(request, AREA_TABLES)
+    known = exports.area_tables(region)
+    tables = _tables(request, known)
     if tables is None:
-        return _bad_table(AREA_TABLES)
+        return _bad_table(known)
     today = timezone.localdate()
     period, error = parse_period(request.GET, today=today)
     if error:

@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from liaison.pagination import keyset_page
-from liaison.scoping import scoped
+from liaison.scoping import motion_co_signers_q, scoped
 
 PICK_SIZE = 20
 QUERY_MAX = 50
@@ -45,6 +45,8 @@ class Picker:
     # the user's scope (it is the form's own rule, so the picker never offers a row the
     # form would refuse); ``queryset`` is then unused
     rows_for: Callable[[object, object], QuerySet] | None = None
+    # otherwise how ``queryset`` is narrowed to the user (a rule of liaison.scoping)
+    narrow: Callable[[object, QuerySet], QuerySet] = scoped
 
 
 @cache
@@ -93,19 +95,27 @@ def pickers() -> dict[str, Picker]:
             hint=lambda c: c.get_level_display(),
             rows_for=_reception_cadres,
         ),
-        # a deputy suggestion's joint deputies: those of the county congress(es) of the
-        # user's scope (``motions.forms.joint_deputies``, the form's rule)
+        # a deputy suggestion's joint deputies (联名): those of the county congress(es) of
+        # the user's scope (``scoping.motion_co_signers_q``, the suggestion form's rule too)
         "joint_deputies": Picker(
-            queryset=Deputy.objects.none,
+            queryset=lambda: Deputy.objects.select_related("home_station"),
             search=("name",),
             ordering=("name", "id"),
             label=lambda d: d.name,
             hint=lambda d: d.home_station.name,
-            rows_for=lambda user, params: _motions_forms().joint_deputies(user),
+            narrow=lambda user, qs: qs.filter(motion_co_signers_q(user)),
+        ),
+        # the units a suggestion or a supervision item is assigned to (active ones, in scope)
+        "motion_units": Picker(
+            queryset=lambda: HandlingUnit.objects.filter(is_active=True).select_related("region"),
+            search=("name",),
+            ordering=("name", "id"),
+            label=lambda u: u.name,
+            hint=lambda u: u.region.name,
         ),
         # the station opinions to be turned into a deputy suggestion, by number or words
         "suggestion_sources": Picker(
-            queryset=Deputy.objects.none,
+            queryset=LeadingCadre.objects.none,  # unused: rows_for is the form's own rule
             search=("number", "content"),
             ordering=("-received_at", "-id"),
             label=lambda t: f"{t.number} {t.category.name}：{t.content[:30]}",
@@ -175,7 +185,7 @@ def pick(request, kind: str):
     if picker.rows_for is not None:
         rows = picker.rows_for(request.user, request.GET)
     else:
-        rows = scoped(request.user, picker.queryset())
+        rows = picker.narrow(request.user, picker.queryset())
     queryset = picker_search(rows.order_by(), picker.search, text)
     page = keyset_page(request, queryset, ordering=picker.ordering, per_page=PICK_SIZE, count_cap=None)
     return JsonResponse(

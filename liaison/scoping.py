@@ -865,6 +865,22 @@ def _tombstone_tickets_q(scope: Scope) -> Q:
     return q
 
 
+def _tombstone_oversight_q(scope: Scope) -> Q:
+    q = NOTHING
+    for path in scope.oversight_region_paths:
+        q |= Q(region_path__startswith=path)
+    return q
+
+
+def _tombstone_motions_q(scope: Scope) -> Q:
+    """As ``_motions_q`` over what a deleted suggestion's tombstone carries: its congress's
+    region, its lead deputy and its lead unit (joint deputies and co-units are not kept)."""
+    q = _tombstone_oversight_q(scope) | _tombstone_deputy_q(scope)
+    if scope.unit_ids:
+        q |= Q(unit_id__in=scope.unit_ids)
+    return q
+
+
 # Per sync feed, the rule of the feed's model (``_RULES``) over the tombstone's columns.
 _TOMBSTONE_RULES = {
     "regions": _tombstone_regions_q,
@@ -878,6 +894,8 @@ _TOMBSTONE_RULES = {
     "handling_units": _tombstone_units_q,
     "categories": lambda s: Q(),
     "calendar_days": lambda s: Q(),
+    "deputy_suggestions": _tombstone_motions_q,  # motions
+    "supervision_items": _tombstone_oversight_q,  # motions (the departments are not kept)
 }
 
 
@@ -1009,6 +1027,21 @@ def can_report_supervision(user: User, item: SupervisionItem) -> bool:
     if scope.is_admin:
         return True
     return bool(scope.unit_ids) and item.departments.filter(pk__in=scope.unit_ids).exists()
+
+
+def motion_co_signers_q(user: User) -> Q:
+    """Over ``Deputy``: whom a user may name as joint deputies (联名代表) of a suggestion,
+    the deputies of the county congress(es) of the user's scope (the counties they oversee,
+    or the county of their own home station); everyone for an admin."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    own = Deputy.objects.filter(pk__in=scope.deputy_ids).values_list("home_station__region__path", flat=True)
+    county = Region.steplen * 2  # RegionLevel.COUNTY
+    q = NOTHING
+    for path in {*scope.oversight_region_paths, *(p[:county] for p in own if p)}:
+        q |= Q(home_station__region__path__startswith=path)
+    return q
 
 
 def motion_sessions_q(user: User) -> Q:

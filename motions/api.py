@@ -21,6 +21,7 @@ from liaison.api import (
     CreatedCursorPagination,
     ScopedViewSet,
     StrictInputSerializer,
+    SyncMixin,
     VersionedRetrieveMixin,
     if_match_parameter,
     if_match_version,
@@ -141,14 +142,41 @@ def _apply(request, record, *, shape, table, form_for, apply, model):
         return apply(record, name, payload)
 
 
+def _with_related_ids(rows: list[dict], through, own: str, other: str, name: str) -> list[dict]:
+    """Each synced row with the ids of one many-to-many relation as ``name`` (the
+    ``through`` table's ``other`` column): one query for the whole page."""
+    ids: dict = {r["id"]: [] for r in rows}
+    pairs = through.objects.filter(**{f"{own}__in": list(ids)}).order_by(own, other)
+    for mine, theirs in pairs.values_list(own, other):
+        ids[mine].append(theirs)
+    for r in rows:
+        r[name] = ids[r["id"]]
+    return rows
+
+
+M2M_FIELDS = ("co_signers", "co_units")
+
+
 class DeputySuggestionViewSet(
-    VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+    VersionedRetrieveMixin, SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
 ):
-    """Deputies' formal suggestions (代表建议)."""
+    """Deputies' formal suggestions (代表建议). ``sync/``: the changes since a cursor
+    (``liaison.sync``: the change sequence, tombstones), scoped like the list."""
 
     base_queryset = DeputySuggestion.objects.prefetch_related("co_signers", "co_units")
     serializer_class = SuggestionSerializer
     pagination_class = CreatedCursorPagination
+    sync_resource = "deputy_suggestions"
+    sync_fields = tuple(f for f in SuggestionSerializer.Meta.fields if f not in M2M_FIELDS)
+
+    def sync_transform(self, rows):
+        """The joint deputies and co-units of the page: two queries, whatever its size."""
+        rows = _with_related_ids(
+            rows, DeputySuggestion.co_signers.through, "deputysuggestion_id", "deputy_id", "co_signers"
+        )
+        return _with_related_ids(
+            rows, DeputySuggestion.co_units.through, "deputysuggestion_id", "handlingunit_id", "co_units"
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -291,13 +319,22 @@ class SupervisionTransitionInput(StrictInputSerializer):
 
 
 class SupervisionItemViewSet(
-    VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+    VersionedRetrieveMixin, SyncMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
 ):
-    """Supervision items (督办事项) of the standing committee."""
+    """Supervision items (督办事项) of the standing committee. ``sync/``: the changes since
+    a cursor, scoped like the list."""
 
     base_queryset = SupervisionItem.objects.prefetch_related("departments")
     serializer_class = SupervisionSerializer
     pagination_class = CreatedCursorPagination
+    sync_resource = "supervision_items"
+    sync_fields = tuple(f for f in SupervisionSerializer.Meta.fields if f != "departments")
+
+    def sync_transform(self, rows):
+        """The responsible departments of the page: one query."""
+        return _with_related_ids(
+            rows, SupervisionItem.departments.through, "supervisionitem_id", "handlingunit_id", "departments"
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -6,14 +6,13 @@ the page showed (a double submit is refused, not applied twice)."""
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison import scoping
 from liaison.pickers import PickerSelect, PickerSelectMultiple
 from motions.models import CongressSession, Consultation, DeputySuggestion, Satisfaction, SupervisionItem
-from stations.models import Region, RegionLevel
+from stations.models import Region
 from suggestions.forms import MultipleFileField
 from suggestions.models import HandlingUnit, Ticket
 
@@ -57,9 +56,15 @@ class RegisterForm(ActionForm):
 
 
 class AssignForm(ActionForm):
-    lead_unit = forms.ModelChoiceField(label=_("主办单位"), queryset=HandlingUnit.objects.none())
+    lead_unit = forms.ModelChoiceField(
+        label=_("主办单位"), queryset=HandlingUnit.objects.none(), widget=PickerSelect("motion_units")
+    )
     co_units = forms.ModelMultipleChoiceField(
-        label=_("协办单位"), queryset=HandlingUnit.objects.none(), required=False
+        label=_("协办单位"),
+        queryset=HandlingUnit.objects.none(),
+        required=False,
+        widget=PickerSelectMultiple("motion_units"),
+        help_text=_("输入名称搜索，可选多个"),
     )
     assigned_on = forms.DateField(
         label=_("交办日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -143,6 +148,7 @@ class SubmitForm(forms.Form):
         queryset=Deputy.objects.none(),
         required=False,
         widget=PickerSelectMultiple("joint_deputies"),
+        help_text=_("输入姓名搜索，可选多位"),
     )
     title = forms.CharField(label=_("案由"), max_length=200)
     content = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 8}))
@@ -173,7 +179,8 @@ class SubmitForm(forms.Form):
         self.fields["submitted_by"].queryset = deputies
         if scope.deputy_ids and not scope.oversight_region_paths and not scope.is_admin:
             self.fields["submitted_by"].initial = scope.deputy_ids[0]
-        self.fields["co_signers"].queryset = joint_deputies(user)
+        # joint deputies: the deputies of the county congress(es) of the user's scope
+        self.fields["co_signers"].queryset = Deputy.objects.filter(scoping.motion_co_signers_q(user))
 
 
 def source_tickets(user):
@@ -188,32 +195,13 @@ def source_tickets(user):
     )
 
 
-def joint_deputies(user):
-    """Joint deputies: the deputies of the county congress(es) of the user's scope (the
-    ``joint_deputies`` picker offers the same)."""
-    scope = scoping.scope_for(user)
-    counties = Q(pk__in=[])
-    for path in {
-        *scope.oversight_region_paths,
-        *(
-            p[: Region.steplen * RegionLevel.COUNTY]
-            for p in Deputy.objects.filter(pk__in=scope.deputy_ids).values_list(
-                "home_station__region__path", flat=True
-            )
-        ),
-    }:
-        counties |= Q(home_station__region__path__startswith=path)
-    joint = Deputy.objects.all() if scope.is_admin else Deputy.objects.filter(counties)
-    return joint.select_related("home_station").order_by("name")
-
-
 class ItemForm(forms.Form):
     title = forms.CharField(label=_("督办事项"), max_length=200)
     source = forms.ChoiceField(label=_("来源"), choices=SupervisionItem.Source.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     problems = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 5}))
     departments = forms.ModelMultipleChoiceField(
-        label=_("责任单位"), queryset=HandlingUnit.objects.none(), widget=PickerSelectMultiple("units")
+        label=_("责任单位"), queryset=HandlingUnit.objects.none(), widget=PickerSelectMultiple("motion_units")
     )
     report_due = forms.DateField(label=_("限期报告日期"), widget=forms.DateInput(attrs={"type": "date"}))
     region = forms.ModelChoiceField(label=_("本级人大（区域）"), queryset=None)

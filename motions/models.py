@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from deputies.models import Deputy
 from liaison.audit import audited
-from liaison.db import SyncedModel
-from stations.models import Region
+from liaison.db import SyncedModel, SyncTracked, sync_index, sync_triggers
+from stations.models import Region, region_path_sql
 from suggestions.models import HandlingUnit, Ticket
 
 
@@ -50,7 +50,7 @@ class Satisfaction(models.TextChoices):
 
 
 @audited()
-class DeputySuggestion(SyncedModel):
+class DeputySuggestion(SyncTracked, SyncedModel):
     """A deputy's formal suggestion (代表建议), submitted alone or jointly (联名)."""
 
     class Status(models.TextChoices):
@@ -134,7 +134,21 @@ class DeputySuggestion(SyncedModel):
                 name="motion_number_per_session",
             ),
         ]
-        indexes = [models.Index(fields=["session", "status"], name="motion_session_status_idx")]
+        indexes = [
+            models.Index(fields=["session", "status"], name="motion_session_status_idx"),
+            sync_index("motion"),
+        ]
+        # the REST sync feed (liaison.sync): the change sequence, and a tombstone on delete
+        # carrying where the suggestion was (its congress's region, lead deputy, lead unit)
+        triggers = sync_triggers(
+            "deputy_suggestions",
+            scope={
+                "region_path": "(SELECT r.path FROM motions_congresssession c JOIN stations_region r"  # noqa: S608
+                " ON r.id = c.region_id WHERE c.id = OLD.session_id)",
+                "deputy_id": "OLD.submitted_by_id",
+                "unit_id": "OLD.lead_unit_id",
+            },
+        )
 
     def __str__(self) -> str:
         return (
@@ -224,7 +238,7 @@ class SuggestionEvent(models.Model):
 
 
 @audited()
-class SupervisionItem(SyncedModel):
+class SupervisionItem(SyncTracked, SyncedModel):
     """A supervision item (督办事项) of the standing committee: from a review opinion
     (审议意见) or a key suggestion, with its responsible departments and the deadline of
     the re-report (限期报告); the members' satisfaction vote (满意度测评) decides whether it
@@ -275,6 +289,8 @@ class SupervisionItem(SyncedModel):
         constraints = [
             models.UniqueConstraint(fields=["region", "year", "number"], name="supervision_number_per_year"),
         ]
+        indexes = [sync_index("supervision")]
+        triggers = sync_triggers("supervision_items", scope={"region_path": region_path_sql("OLD.region_id")})
 
     def __str__(self) -> str:
         return f"{self.year} 年第 {self.number} 项：{self.title}"

@@ -18,6 +18,7 @@ from motions.models import (
     SupervisionItem,
 )
 from motions.workflow import SUGGESTION_TRANSITIONS, SUPERVISION_TRANSITIONS
+from stations.models import Region
 from suggestions.models import HandlingUnit
 
 
@@ -153,6 +154,11 @@ def suggestion_figures(*, user, session: CongressSession | None = None) -> dict[
     )
     if session is not None:
         base = base.filter(session=session)
+    return _figure_rows(base)
+
+
+def _figure_rows(base: QuerySet[DeputySuggestion]) -> dict[str, list[FigureRow]]:
+    """The per-unit and per-session rows of ``base`` (two queries)."""
     by_unit = base.values("lead_unit", "lead_unit__name").annotate(**_AGGREGATES).order_by("lead_unit__name")
     by_session = (
         base.values("session", "session__name", "session__opens_on")
@@ -193,6 +199,17 @@ class SupervisionSummary:
         return _share(self.closed, self.total)
 
 
+_SUPERVISION_AGGREGATES = {
+    "total": Count("pk"),
+    "closed": Count("pk", filter=Q(status=SupervisionItem.Status.CLOSED)),
+    "reported": Count("pk", filter=Q(reported_on__isnull=False)),
+    "reported_on_time": Count("pk", filter=Q(reported_on__isnull=False, reported_on__lte=F("report_due"))),
+    "evaluated": Count("pk", filter=~Q(outcome="")),
+    "satisfied": Count("pk", filter=Q(outcome__in=(Satisfaction.SATISFIED, Satisfaction.BASIC))),
+    "resupervised": Count("pk", filter=Q(resupervise_count__gt=0)),
+}
+
+
 def supervision_year(*, user, year: int) -> tuple[list[SupervisionItem], SupervisionSummary]:
     """The annual list (督办事项清单) with status and rates (three queries)."""
     qs = items_of(user).filter(year=year)
@@ -201,13 +218,105 @@ def supervision_year(*, user, year: int) -> tuple[list[SupervisionItem], Supervi
             "region__path", "number"
         )
     )
-    figures = qs.aggregate(
-        total=Count("pk"),
-        closed=Count("pk", filter=Q(status=SupervisionItem.Status.CLOSED)),
-        reported=Count("pk", filter=Q(reported_on__isnull=False)),
-        reported_on_time=Count("pk", filter=Q(reported_on__isnull=False, reported_on__lte=F("report_due"))),
-        evaluated=Count("pk", filter=~Q(outcome="")),
-        satisfied=Count("pk", filter=Q(outcome__in=(Satisfaction.SATISFIED, Satisfaction.BASIC))),
-        resupervised=Count("pk", filter=Q(resupervise_count__gt=0)),
+    return items, SupervisionSummary(**qs.aggregate(**_SUPERVISION_AGGREGATES))
+
+
+# --- the figures beside the stations' (dashboards, circulars) --------------------------------
+
+
+@dataclass(frozen=True)
+class MotionFigures:
+    """A region's deputy suggestions and supervision items for a period: what the county
+    and city dashboards show beside the stations' figures and what a circular states."""
+
+    units: list[FigureRow]
+    sessions: list[FigureRow]
+    supervision: SupervisionSummary
+    years: tuple[int, ...]
+
+    @property
+    def total(self) -> FigureRow:
+        """All the period's sessions together (the sum of the session rows)."""
+        names = (
+            "assigned",
+            "replied",
+            "on_time",
+            "a",
+            "b",
+            "c",
+            "satisfied",
+            "basic",
+            "unsatisfied",
+            "rehandled",
+        )
+        return FigureRow(key=None, name="", **{n: sum(getattr(r, n) for r in self.sessions) for n in names})
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sessions and not self.supervision.total
+
+
+def region_motion_figures(*, region: Region, period) -> MotionFigures:
+    """The figures of the deputy suggestions and supervision items of ``region`` and the
+    regions under it (a city's own congress and its counties') for ``period``
+    (``reports.periods.Period``), in three queries:
+
+    - suggestions: those of the congress sessions held in the period (opening day within
+      it), with the state they are in today: a session's suggestions are counted as a
+      whole, those submitted between sessions included; each counts for its lead unit;
+    - supervision items: those of the years the period touches (the annual lists).
+
+    Aggregate figures of the region, as the stations' figures beside them: the dashboard
+    and the circular are the region's already (``liaison.scoping`` decided who sees them)."""
+    sessions = CongressSession.objects.filter(
+        region__path__startswith=region.path,
+        opens_on__gte=period.first_day,
+        opens_on__lte=period.last_day,
     )
-    return items, SupervisionSummary(**figures)
+    rows = _figure_rows(
+        DeputySuggestion.objects.filter(session__in=sessions.values("pk"), lead_unit__isnull=False)
+    )
+    years = tuple(range(period.first_day.year, period.last_day.year + 1))
+    supervision = SupervisionItem.objects.filter(region__path__startswith=region.path, year__in=years)
+    return MotionFigures(
+        units=rows["units"],
+        sessions=rows["sessions"],
+        supervision=SupervisionSummary(**supervision.aggregate(**_SUPERVISION_AGGREGATES)),
+        years=years,
+    )
+
+
+# --- a station opinion turned into a deputy suggestion (转为代表建议) ---------------------------
+
+
+@dataclass(frozen=True)
+class TicketMotions:
+    """What a ticket's page shows of the suggestions made of it: each with ``visible``
+    (may the user open it), and whether the user may turn it into one now."""
+
+    suggestions: list[DeputySuggestion]
+    can_submit: bool
+
+
+def ticket_motions(*, user, ticket) -> TicketMotions:
+    """No query unless the ticket was tiered 转为代表建议; then two (the suggestions, and
+    which of them the user's scope opens)."""
+    from suggestions.models import Ticket
+
+    if ticket.tier != Ticket.Tier.DEPUTY_SUGGESTION:
+        return TicketMotions([], False)
+    rows = list(
+        DeputySuggestion.objects.filter(source_ticket=ticket)
+        .exclude(status=DeputySuggestion.Status.WITHDRAWN)
+        .order_by("submitted_at", "id")
+    )
+    if rows:
+        mine = set(
+            scoping.scoped(user, DeputySuggestion.objects.filter(pk__in=[r.pk for r in rows])).values_list(
+                "pk", flat=True
+            )
+        )
+        for r in rows:
+            r.visible = r.pk in mine
+    can_submit = not rows and ticket.status not in Ticket.FINAL_STATUSES and scoping.can_submit_motion(user)
+    return TicketMotions(rows, can_submit)

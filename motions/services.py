@@ -131,7 +131,9 @@ def suggestion_submit(
         data={"co_signers": len(joint), "source_ticket": str(source_ticket.pk) if source_ticket else ""},
     )
     if source_ticket is not None:
-        _tell_ticket(source_ticket, actor=actor, action="motion_submitted", text=f"已转为代表建议：{title}")
+        _tell_ticket(
+            source_ticket, actor=actor, action="motion_submitted", text=f"已转为代表建议：{title}，请告知群众"
+        )
     return suggestion
 
 

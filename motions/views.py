@@ -18,6 +18,7 @@ from liaison.pagination import keyset_page
 from motions import selectors, services
 from motions.forms import ItemForm, SubmitForm, suggestion_form, supervision_form
 from motions.models import DeputySuggestion, MotionAttachment
+from motions.tables import FIGURE_COLUMNS, figure_cells
 from motions.workflow import SUGGESTION_TRANSITIONS, SUPERVISION_TRANSITIONS
 
 
@@ -177,43 +178,6 @@ def figures(request):
         "motions/figures.html",
         {"sessions": sessions, "chosen": chosen, "units": data["units"], "sessions_rows": data["sessions"]},
     )
-
-
-FIGURE_COLUMNS = [
-    _("名称"),
-    _("交办件数"),
-    _("已答复"),
-    _("按期答复"),
-    _("按期率（%）"),
-    _("A 类"),
-    _("B 类"),
-    _("C 类"),
-    _("A 类占比（%）"),
-    _("满意"),
-    _("基本满意"),
-    _("不满意"),
-    _("满意率（%）"),
-    _("重新办理件数"),
-]
-
-
-def figure_cells(r) -> list:
-    return [
-        r.name,
-        r.assigned,
-        r.replied,
-        r.on_time,
-        r.on_time_rate,
-        r.a,
-        r.b,
-        r.c,
-        r.a_share,
-        r.satisfied,
-        r.basic,
-        r.unsatisfied,
-        r.satisfaction_rate,
-        r.rehandled,
-    ]
 
 
 @login_required

@@ -37,7 +37,13 @@ class CircularSection:
 # Other sections, after the circular's own four (e.g. the motions app's 代表建议/督办 figures):
 # each a function ``(*, region, period) -> CircularSection | None``, listed here, numbered
 # in this order. One line to add one.
-OTHER_SECTIONS: list[Callable[..., CircularSection | None]] = []
+def _motions_section(*, region: Region, period: Period) -> CircularSection | None:
+    from motions.tables import circular_section  # motions imports this module's CircularSection
+
+    return circular_section(region=region, period=period)
+
+
+OTHER_SECTIONS: list[Callable[..., CircularSection | None]] = [_motions_section]
 
 _NUMERALS = "一二三四五六七八九十"
 

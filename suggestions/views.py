@@ -13,6 +13,7 @@ from liaison import scoping
 from liaison.files import stored_file_response
 from liaison.pagination import keyset_page
 from liaison.scoping import can_see_citizen_data
+from motions import selectors as motion_selectors
 from suggestions import selectors, services
 from suggestions.forms import action_form
 
@@ -62,6 +63,8 @@ def _detail_context(request, ticket, *, bound: dict | None = None) -> dict:
         else None,
         "similar": selectors.similar_open_tickets(user=request.user, ticket=ticket) if merge else [],
         "earlier": selectors.citizen_earlier_tickets(user=request.user, ticket=ticket),
+        # 转为代表建议: the deputy suggestions made of it (motions)
+        "motions": motion_selectors.ticket_motions(user=request.user, ticket=ticket),
     }
 
 

@@ -299,6 +299,9 @@ ROUTES: dict[str, Route] = {
     "api:supervisionitem-transitions": Route(
         "record_action", "supervision", ("county", "city", "unit", "admin"), "post"
     ),
+    # h19: the two sync feeds (test_sync_matrix: each role's visible records, none other)
+    "api:deputysuggestion-sync": Route("sync", "motion"),
+    "api:supervisionitem-sync": Route("sync", "supervision"),
     # --- public --- the online liaison station: no sign-in, the same answer for every role
     # and for anonymous visitors ("public": 200 for each world's record; "public_hidden": the
     # world's stations publish nothing to Open311, so 404; "public_post": POST only). What

@@ -105,6 +105,7 @@ def _data_strings() -> set[str]:
     """Every Chinese text stored as data in the test world: names, places, opinions."""
     from accounts.models import User
     from deputies.models import Deputy
+    from motions.models import CongressSession, DeputySuggestion, SupervisionItem
     from stations.models import Region, Station
     from suggestions.models import Category, HandlingUnit, Ticket
     from visits.models import Attendance, ReceptionSession
@@ -120,6 +121,9 @@ def _data_strings() -> set[str]:
         (ReceptionSession, ["theme", "notes"]),
         (Attendance, ["guest_name"]),
         (Ticket, ["content", "citizen_name", "citizen_address", "citizen_village", "number"]),
+        (CongressSession, ["name"]),  # motions (the county and city dashboards show them)
+        (DeputySuggestion, ["title", "content"]),
+        (SupervisionItem, ["title", "problems"]),
     ):
         names = {f.name for f in model._meta.get_fields()}
         for row in model.objects.values_list(*[f for f in fields if f in names]):

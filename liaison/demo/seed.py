@@ -18,7 +18,9 @@ from django.db.models.deletion import DO_NOTHING
 from accounts.models import PersonalDataAccess, Role, RoleAssignment, User
 from deputies.models import Deputy, DeputyGroup, LeadingCadre, Mandate
 from liaison.demo import names as N
-from liaison.demo.generate import build_city
+from liaison.demo.generate import YEAR, build_city
+from motions.demo import APPEND_ONLY_TRIGGERS, seed_motions
+from motions.demo import DEMO_MODELS as MOTION_MODELS
 from onboarding.codes import assign_station_codes
 from onboarding.models import DeputyKey, StationKey
 from reports.models import (
@@ -50,6 +52,7 @@ DEMO_USERNAMES = ("admin", "city", "county", "chair", "officer", "deputy", "unit
 
 # Deleted children first (set-based, in dependency order).
 DOMAIN_MODELS: list[type[models.Model]] = [
+    *MOTION_MODELS,  # deputy suggestions and supervision items (motions.demo)
     # the reports' rollups and snapshots, then the tickets' handling records
     ReportSnapshot,
     StationActivity,
@@ -144,7 +147,7 @@ def delete_demo_data() -> None:
     User.objects.filter(username__in=DEMO_USERNAMES).delete()
     DeputyGroup.objects.update(leader=None)  # break the deputy <-> group cycle
     append_only = (
-        pgtrigger.ignore("suggestions.TimelineEvent:timeline_event_append_only")
+        pgtrigger.ignore("suggestions.TimelineEvent:timeline_event_append_only", *APPEND_ONLY_TRIGGERS)
         if connection.vendor == "postgresql"
         else contextlib.nullcontext()
     )
@@ -315,6 +318,7 @@ def seed_demo(
         bar.close()
         backfill_ticket_numbers()  # one set-based UPDATE (a window function per county and year)
         assign_station_codes(Station, StationKey)  # so a county's stations file matches them
+        counts.update(seed_motions(scope=scope, seed=seed, year=YEAR))  # the login county's
         logins = create_logins(scope)
     return SeedResult(created=True, logins=logins, counts=counts, seconds=time.monotonic() - started)
 

@@ -1,8 +1,8 @@
 """The WSGI application the fault tests serve with gunicorn (``tests.api.faultserver:application``).
 
 Liaison's own application with one test-only fault: while the file ``$FAULT_DIR/hold``
-exists, the next ticket registration or transition claims it and, once its transaction
-has committed, writes ``$FAULT_DIR/held`` and holds its worker ``$FAULT_HOLD_SECONDS``
+exists, the next ticket registration or transition (or deputy suggestion submission or step)
+claims it and, once its transaction has committed, writes ``$FAULT_DIR/held`` and holds its worker ``$FAULT_HOLD_SECONDS``
 (30): the moment between "the work committed" and "the response reached the client",
 where the test kills the worker or lets gunicorn's timeout kill it."""
 
@@ -38,3 +38,9 @@ def _held_after_commit(service):
 
 services.ticket_register = _held_after_commit(services.ticket_register)
 services.ticket_transition = _held_after_commit(services.ticket_transition)
+
+# the motions API's writes (helper h19): a suggestion's submission and its steps
+from motions import services as motions_services  # noqa: E402
+
+motions_services.suggestion_submit = _held_after_commit(motions_services.suggestion_submit)
+motions_services.suggestion_transition = _held_after_commit(motions_services.suggestion_transition)

@@ -1,6 +1,7 @@
 """Deputy suggestions in a real browser at 390 px and 1366 px: the office assigns a
 registered suggestion from its page (the step's form, then the new status), the suggestion
-page and the figures page read without sideways scrolling. Screenshots go to
+page, the figures page, the county dashboard's motions block and the submit form (joint
+deputies picked by name) read without sideways scrolling. Screenshots go to
 BROWSER_SHOTS_DIR as motions_*.png."""
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ def _no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def _pick(page, name, query, label):
+    """Type into the picker over ``select[name=…]`` and choose the option ``label``."""
+    page.locator(f".picker-box:has(select[name='{name}']) input.picker-input").fill(query)
+    page.locator(f".picker-box:has(select[name='{name}']) .picker-option", has_text=label).first.click()
+    assert label in page.locator(f"select[name='{name}'] option:checked").all_inner_texts()
+
+
 def test_the_office_assigns_a_suggestion_and_reads_the_figures(live_server, browser):
     w = make_world()
     s = services.suggestion_submit(
@@ -55,8 +63,9 @@ def test_the_office_assigns_a_suggestion_and_reads_the_figures(live_server, brow
         page.goto(f"{live_server.url}/motions/{s.pk}/")
         if width == 390:
             page.locator("summary", has_text="交办").first.click()
-            page.select_option("select[name=assign-lead_unit]", str(w.unit.pk))
-            page.select_option("select[name=assign-co_units]", [str(w.co_unit.pk)])
+            # the units through the autocomplete pickers (liaison.pickers), not long selects
+            _pick(page, "assign-lead_unit", "交通", "县交通运输局")
+            _pick(page, "assign-co_units", "财政", "县财政局")
             page.locator("form:has(input[value=assign]) button[type=submit]").click()
             page.wait_for_url(f"{live_server.url}/motions/{s.pk}/")
             assert page.locator("h1 .status").inner_text() == "已交办"
@@ -67,5 +76,17 @@ def test_the_office_assigns_a_suggestion_and_reads_the_figures(live_server, brow
         assert "县交通运输局" in page.content()
         _no_sideways_scroll(page)
         page.screenshot(path=str(SHOTS / f"motions_figures_{width}.png"), full_page=True)
+        # the county dashboard's block beside the stations' figures
+        page.goto(f"{live_server.url}/dashboards/regions/{w.county.pk}/?period=year&year=2026")
+        block = page.locator("#motions")
+        assert "代表建议和督办事项" in block.inner_text() and "县交通运输局" in block.inner_text()
+        _no_sideways_scroll(page)
+        block.screenshot(path=str(SHOTS / f"motions_dashboard_{width}.png"))
+        # the joint deputies of a new suggestion, picked by name
+        page.goto(f"{live_server.url}/motions/new/")
+        _pick(page, "co_signers", "联名", "联名代表")
+        assert page.locator("select[name=co_signers] option:checked").all_inner_texts() == ["联名代表"]
+        _no_sideways_scroll(page)
+        page.screenshot(path=str(SHOTS / f"motions_submit_{width}.png"), full_page=True)
         context.close()
     assert not errors
