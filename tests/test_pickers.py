@@ -141,7 +141,10 @@ def test_forms_stay_small_for_the_city_with_thousands_of_choices(client, w, djan
     html = client.get(reverse("motions:submit")).content.decode()
     for kind in ("deputies", "joint_deputies", "suggestion_sources"):
         assert f'data-picker="/pick/{kind}/"' in html
-    assert 'data-picker="/pick/motion_units/"' in client.get(reverse("motions:supervision_create")).content.decode()
+    assert (
+        'data-picker="/pick/motion_units/"'
+        in client.get(reverse("motions:supervision_create")).content.decode()
+    )
     assert 'data-picker="/pick/regions/"' in client.get(reverse("accounts:user_create")).content.decode()
 
 
