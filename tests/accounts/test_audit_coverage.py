@@ -102,7 +102,7 @@ def test_every_kind_is_recorded_and_shown_in_scope(client, world):
     response, ids = _page_ids(client, "calendar")
     assert day.pk in ids
     change = next(r for r in response.context["rows"] if r.event.pgh_label == "update")
-    assert ("工作日", True, False) in change.changes and ("说明", "", "调休") in change.changes
+    assert ("工作日", "是", "否") in change.changes and ("说明", "", "调休") in change.changes
     slot_update = events(ReceptionSlot).filter(pgh_obj_id=slots[0].pk, pgh_label="update").get()
     assert slot_update.ends == dt.time(12)
     assert Category.objects.filter(pk=category.pk).exists()

@@ -209,7 +209,11 @@ def test_a_county_goes_live_in_one_day(monkeypatch):
     form = officer.get(reverse("visits:create"), {"station": str(station.pk)})  # the station, not its point
     html = form.content.decode()
     assert form.status_code == 200 and "张晓梅" in html, html[html.find("<main") :][:4000]
-    assert "王志宏" in html
+    # the leading cadres are picked by name (the form carries only the chosen ones)
+    picked = officer.get(
+        reverse("pick", args=["reception_cadres"]), {"station": str(station.pk), "q": "王志宏"}
+    )
+    assert [r["label"].split("（")[0] for r in picked.json()["results"]] == ["王志宏"]
     zhang, li = Deputy.objects.get(name="张晓梅"), Deputy.objects.get(name="李建国")
     village = Region.objects.get(code=VILLAGE)
     category = Category.objects.filter(is_active=True).first()
